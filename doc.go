@@ -1,0 +1,46 @@
+// Package sparsels solves sparse-pattern-preserving nonlinear least-squares
+// problems of the form
+//
+//	minimize E(g) = ‖f‖²_F,  f(G) = X − Y Gᵀ L G B,  G = sparse(i, j, g),
+//
+// over the nonzero values g of an n×m matrix G whose sparsity pattern is fixed.
+// L is n×n (usually sparse), Y is r×m, B is m×c and X is r×c.
+//
+// Typical uses are spectral coarsening of mesh operators (GᵀLG is a coarse
+// Laplacian that keeps the low spectrum of L), energy-minimizing prolongation
+// in algebraic multigrid, and graph coarsening.
+//
+// # Derivatives on the pattern
+//
+// A Pattern holds the subscripts of G's nonzeros in the caller's order; that
+// order is the order of g and of every G-shaped result. A Problem binds X, Y,
+// L and B to a Pattern and evaluates
+//
+//   - the residual f and the energy E = ‖f‖²_F (Residual, Energy);
+//   - the gradient ∂E/∂g = 2Jᵀvec(f), the dense gradient
+//     −2(LGB fᵀY + LᵀG Yᵀf Bᵀ) sampled at the pattern (Gradient);
+//   - the Jacobian J = ∂vec(f)/∂g, of size (r·c)×nnz, whose column k for the
+//     nonzero (a, b) is −vec(Y[:,b]·(LGB)[a,:] + (YGᵀL)[:,a]·B[b,:])
+//     (Jacobian), and matrix-free products with J, Jᵀ, JᵀJ and the Hessian
+//     (JacobianOperator);
+//   - the Gauss-Newton matrix JᵀJ from small Gram matrices, never from J
+//     (GaussNewton, GaussNewtonDiag, GaussNewtonBlocks);
+//   - the exact Hessian ∇²E = 2(JᵀJ + Σ_q f_q ∇²f_q), whose second term is
+//     sparse in L's pattern (Hessian).
+//
+// vec is column-major: vec(f)[p + q·r] = f[p, q].
+//
+// f is quadratic in g, so J is linear in g and changes at every iterate; at
+// g = 0 both J and the gradient vanish.
+//
+// No dense n×m, n×n or (r·c)×(n·m) object is ever formed: every product is
+// a sparse product over the pattern of G, the pattern of L, and dense r×c,
+// n×c and m×c blocks.
+//
+// # Concurrency
+//
+// A Problem is immutable after NewProblem and safe for concurrent use by
+// several goroutines: each call takes its scratch space from an internal pool.
+// A JacobianOperator owns its scratch space and must be used by one goroutine
+// at a time; create one per goroutine.
+package sparsels

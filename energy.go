@@ -1,0 +1,42 @@
+package sparsels
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Residual stores the residual f = X − Y Gᵀ L G B (r×c) into dst, with
+// G = sparse(i, j, g) on p's pattern. An empty dst (see mat.Dense.IsEmpty) is
+// resized to r×c.
+//
+// The cost is O(nnz(G)·c + nnz(L)·c) plus one product with Y, which is O(r·c)
+// for a diagonal Y.
+//
+// Residual panics if len(g) is not the pattern's NNZ or if a non-empty dst is
+// not r×c.
+func (p *Problem) Residual(dst *mat.Dense, g []float64) {
+	p.checkG(g)
+	if dst.IsEmpty() {
+		dst.ReuseAs(p.r, p.c)
+	}
+	if r, c := dst.Dims(); r != p.r || c != p.c {
+		panic(fmt.Sprintf("sparsels: Residual: dst is %d×%d, want %d×%d", r, c, p.r, p.c))
+	}
+	ws := p.getWorkspace()
+	defer p.putWorkspace(ws)
+	p.forward(ws, g)
+	raw := dst.RawMatrix()
+	for i := 0; i < p.r; i++ {
+		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], row(ws.f, p.c, i))
+	}
+}
+
+// Energy returns E(g) = ‖X − Y Gᵀ L G B‖²_F. Its cost is that of Residual.
+// It panics if len(g) is not the pattern's NNZ.
+func (p *Problem) Energy(g []float64) float64 {
+	p.checkG(g)
+	ws := p.getWorkspace()
+	defer p.putWorkspace(ws)
+	return p.forward(ws, g)
+}

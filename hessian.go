@@ -1,0 +1,58 @@
+package sparsels
+
+import "gonum.org/v1/gonum/mat"
+
+// Hessian stores the exact Hessian of E into dst (nnz×nnz); an empty dst is
+// resized. Since f is quadratic in g,
+//
+//	∇²E = 2(JᵀJ + Σ_q f_q ∇²f_q),
+//
+// and for k = (a, b), l = (a', b') the second term is
+// −(L[a,a']·T[b,b'] + L[a',a]·T[b',b]) with T = Yᵀ f Bᵀ: it is nonzero only
+// where L couples the rows of the two nonzeros, and it is assembled by
+// walking L's pattern, with each needed entry of T computed as a length-c dot
+// product; the m×m matrix T is never formed. The first term is GaussNewton's.
+//
+// The cost is GaussNewton's plus O(c·Σ_a Σ_{a'∈L[a,:]} p_a·p_a'), p_a the
+// nonzeros in row a of G. It panics as GaussNewton does.
+func (p *Problem) Hessian(dst *mat.SymDense, g []float64) {
+	p.checkG(g)
+	nnz := p.pat.NNZ()
+	p.prepareSym(dst, nnz, "Hessian")
+	if nnz == 0 {
+		return
+	}
+	ws := p.getWorkspace()
+	defer p.putWorkspace(ws)
+	p.forward(ws, g)
+	p.gaussNewtonTo(dst, ws)
+	raw := dst.RawSymmetric()
+	for k := 0; k < nnz; k++ {
+		d := raw.Data[k*raw.Stride+k : k*raw.Stride+nnz]
+		for i := range d {
+			d[i] *= 2
+		}
+	}
+	p.y.mulT(ws.ytf, ws.f, p.c)
+	c := p.c
+	pat := p.pat
+	for a := 0; a < p.n; a++ {
+		for t := p.l.ptr[a]; t < p.l.ptr[a+1]; t++ {
+			a2, lv := p.l.ind[t], p.l.val[t]
+			for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
+				k, ytfb := pat.rowK[s], row(ws.ytf, c, pat.rowCol[s])
+				for s2 := pat.rowPtr[a2]; s2 < pat.rowPtr[a2+1]; s2++ {
+					l := pat.rowK[s2]
+					// M[k,l] = L[a,a']·T[b,b'] enters as −2(M + Mᵀ).
+					v := lv * dot(ytfb, row(p.b, c, pat.rowCol[s2]))
+					if k == l {
+						raw.Data[k*raw.Stride+k] -= 4 * v
+					} else {
+						i, j := min(k, l), max(k, l)
+						raw.Data[i*raw.Stride+j] -= 2 * v
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,223 @@
+package sparsels
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
+)
+
+// maxElements bounds the size of any index array built from user-given
+// dimensions; it keeps index arithmetic far from int overflow.
+const maxElements = 1 << 40
+
+// Pattern is the fixed sparsity pattern of an n×m matrix G: the subscripts
+// (i[k], j[k]) of its nonzeros in the caller's order. That order is the order
+// of the value vector g used everywhere in this package.
+//
+// Internally the pattern is also kept in compressed sparse row (CSR) and
+// compressed sparse column (CSC) layouts with sorted indices, each with the
+// map from its slots to positions in g.
+//
+// A Pattern is immutable and safe for concurrent use.
+type Pattern struct {
+	rows, cols int
+	i, j       []int
+
+	// Row-major layout: the nonzeros of row a occupy slots
+	// rowPtr[a]:rowPtr[a+1], with columns rowCol[s] ascending and
+	// rowK[s] the position in g.
+	rowPtr, rowCol, rowK []int
+
+	// Column-major layout (the rows of Gᵀ), likewise.
+	colPtr, colRow, colK []int
+}
+
+// NewPattern returns the pattern of a rows×cols matrix whose nonzeros are at
+// (i[k], j[k]), k = 0, …, len(i)−1, with zero-based subscripts.
+//
+// It returns an error if the dimensions are negative or too large, if i and j
+// have different lengths, if a subscript is out of range, or if a subscript
+// pair is repeated; the error names the offending positions.
+// An empty pattern is valid.
+func NewPattern(rows, cols int, i, j []int) (*Pattern, error) {
+	if rows < 0 || cols < 0 {
+		return nil, fmt.Errorf("sparsels: negative pattern dimensions %d×%d", rows, cols)
+	}
+	if rows > maxElements || cols > maxElements {
+		return nil, fmt.Errorf("sparsels: pattern dimensions %d×%d too large", rows, cols)
+	}
+	if len(i) != len(j) {
+		return nil, fmt.Errorf("sparsels: pattern subscript lists differ in length: len(i) = %d, len(j) = %d", len(i), len(j))
+	}
+	nnz := len(i)
+	for k := 0; k < nnz; k++ {
+		if i[k] < 0 || i[k] >= rows {
+			return nil, fmt.Errorf("sparsels: pattern row subscript i[%d] = %d out of range [0, %d)", k, i[k], rows)
+		}
+		if j[k] < 0 || j[k] >= cols {
+			return nil, fmt.Errorf("sparsels: pattern column subscript j[%d] = %d out of range [0, %d)", k, j[k], cols)
+		}
+	}
+	p := &Pattern{
+		rows: rows,
+		cols: cols,
+		i:    append([]int(nil), i...),
+		j:    append([]int(nil), j...),
+	}
+	p.rowPtr, p.rowCol, p.rowK = compress(rows, p.i, p.j)
+	// Duplicates are adjacent in the sorted row layout.
+	for a := 0; a < rows; a++ {
+		for s := p.rowPtr[a] + 1; s < p.rowPtr[a+1]; s++ {
+			if p.rowCol[s] == p.rowCol[s-1] {
+				k1, k2 := p.rowK[s-1], p.rowK[s]
+				if k1 > k2 {
+					k1, k2 = k2, k1
+				}
+				return nil, fmt.Errorf("sparsels: duplicate pattern entry (%d, %d) at positions %d and %d", a, p.rowCol[s], k1, k2)
+			}
+		}
+	}
+	p.colPtr, p.colRow, p.colK = compress(cols, p.j, p.i)
+	return p, nil
+}
+
+// compress returns the compressed layout of the pairs (major[k], minor[k])
+// grouped by major index with minor indices ascending (ties by k), and the
+// position k of each slot.
+func compress(nmajor int, major, minor []int) (ptr, idx, pos []int) {
+	ptr = make([]int, nmajor+1)
+	for _, a := range major {
+		ptr[a+1]++
+	}
+	for a := 0; a < nmajor; a++ {
+		ptr[a+1] += ptr[a]
+	}
+	idx = make([]int, len(major))
+	pos = make([]int, len(major))
+	next := append([]int(nil), ptr[:nmajor]...)
+	for k, a := range major {
+		s := next[a]
+		next[a]++
+		idx[s] = minor[k]
+		pos[s] = k
+	}
+	for a := 0; a < nmajor; a++ {
+		lo, hi := ptr[a], ptr[a+1]
+		if hi-lo > 1 && !sort.IsSorted(slotSorter{idx[lo:hi], pos[lo:hi]}) {
+			sort.Sort(slotSorter{idx[lo:hi], pos[lo:hi]})
+		}
+	}
+	return ptr, idx, pos
+}
+
+type slotSorter struct{ idx, pos []int }
+
+func (s slotSorter) Len() int { return len(s.idx) }
+func (s slotSorter) Less(a, b int) bool {
+	if s.idx[a] != s.idx[b] {
+		return s.idx[a] < s.idx[b]
+	}
+	return s.pos[a] < s.pos[b]
+}
+func (s slotSorter) Swap(a, b int) {
+	s.idx[a], s.idx[b] = s.idx[b], s.idx[a]
+	s.pos[a], s.pos[b] = s.pos[b], s.pos[a]
+}
+
+// Dims returns the dimensions of G.
+func (p *Pattern) Dims() (rows, cols int) { return p.rows, p.cols }
+
+// NNZ returns the number of nonzeros in the pattern, the length of g.
+func (p *Pattern) NNZ() int { return len(p.i) }
+
+// Subscripts returns the subscripts of the k-th nonzero in the caller's order.
+// It panics if k is out of range.
+func (p *Pattern) Subscripts(k int) (i, j int) {
+	if k < 0 || k >= len(p.i) {
+		panic(fmt.Sprintf("sparsels: pattern index %d out of range [0, %d)", k, len(p.i)))
+	}
+	return p.i[k], p.j[k]
+}
+
+// Index returns the position in g of the nonzero at (i, j), and whether
+// (i, j) is in the pattern. It costs O(log of the row's nonzero count).
+func (p *Pattern) Index(i, j int) (k int, ok bool) {
+	if i < 0 || i >= p.rows || j < 0 || j >= p.cols {
+		return -1, false
+	}
+	lo, hi := p.rowPtr[i], p.rowPtr[i+1]
+	s := lo + sort.SearchInts(p.rowCol[lo:hi], j)
+	if s < hi && p.rowCol[s] == j {
+		return p.rowK[s], true
+	}
+	return -1, false
+}
+
+// RowIndices returns the positions in g of the nonzeros in row i, ordered by
+// column. The returned slice must not be modified.
+func (p *Pattern) RowIndices(i int) []int {
+	return p.rowK[p.rowPtr[i]:p.rowPtr[i+1]]
+}
+
+// RowColumns returns the ascending column subscripts of the nonzeros in row i.
+// The returned slice must not be modified.
+func (p *Pattern) RowColumns(i int) []int {
+	return p.rowCol[p.rowPtr[i]:p.rowPtr[i+1]]
+}
+
+// CSR returns G = sparse(i, j, g) as a CSR matrix with sorted column indices.
+// Explicit zeros in g are kept as stored entries. It panics if len(g) is not
+// NNZ().
+func (p *Pattern) CSR(g []float64) *sparse.CSR {
+	p.checkValues(g)
+	ptr := append([]int(nil), p.rowPtr...)
+	ind := append([]int(nil), p.rowCol...)
+	data := make([]float64, len(g))
+	for s, k := range p.rowK {
+		data[s] = g[k]
+	}
+	return sparse.NewCSR(p.rows, p.cols, ptr, ind, data)
+}
+
+// Values gathers the entries of G at the pattern into dst in the pattern's
+// order and returns dst. If dst is nil a new slice is allocated. G may be any
+// mat.Matrix; sparse matrices with a DoNonZero method are read without
+// scanning their zeros. It panics if G's dimensions differ from the
+// pattern's or if dst has the wrong length.
+func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
+	r, c := G.Dims()
+	if r != p.rows || c != p.cols {
+		panic(fmt.Sprintf("sparsels: Values: matrix is %d×%d, pattern is %d×%d", r, c, p.rows, p.cols))
+	}
+	if dst == nil {
+		dst = make([]float64, p.NNZ())
+	}
+	p.checkValues(dst)
+	if nz, ok := G.(doNonZeroer); ok {
+		for k := range dst {
+			dst[k] = 0
+		}
+		nz.DoNonZero(func(i, j int, v float64) {
+			if k, ok := p.Index(i, j); ok {
+				dst[k] += v
+			}
+		})
+		return dst
+	}
+	for k := range dst {
+		dst[k] = G.At(p.i[k], p.j[k])
+	}
+	return dst
+}
+
+func (p *Pattern) checkValues(g []float64) {
+	if len(g) != len(p.i) {
+		panic(fmt.Sprintf("sparsels: value vector has length %d, pattern has %d nonzeros", len(g), len(p.i)))
+	}
+}
+
+type doNonZeroer interface {
+	DoNonZero(fn func(i, j int, v float64))
+}
