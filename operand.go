@@ -161,9 +161,9 @@ func newCSR(rows, cols int, ts []triplet) *csr {
 type operandKind int
 
 const (
-	operandDiag  operandKind = iota // square diagonal
-	operandSparse                   // compressed rows, plus its transpose
-	operandDense                    // row-major, plus its transpose
+	operandDiag   operandKind = iota // square diagonal
+	operandSparse                    // compressed rows, plus its transpose
+	operandDense                     // row-major, plus its transpose
 )
 
 func (k operandKind) String() string {
