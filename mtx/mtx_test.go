@@ -1,0 +1,1362 @@
+package mtx
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
+)
+
+// readTest is a file together with the matrix it must read as.
+type readTest struct {
+	name string
+	file string
+	h    Header
+	// dense is the expected full matrix, row-major.
+	dense []float64
+	// For coordinate files: the stored entries (1-based, as in the file)
+	// and their line numbers.
+	i, j []int
+	v    []float64
+	line []int
+}
+
+var readTests = []readTest{
+	{
+		// scipy.io.mmwrite (SciPy < 1.12) of a symmetric sparse matrix.
+		name: "scipy coordinate symmetric",
+		file: "%%MatrixMarket matrix coordinate real symmetric\n" +
+			"%\n" +
+			"3 3 5\n" +
+			"1 1 4.0000000000000000e+00\n" +
+			"2 1 1.0000000000000000e+00\n" +
+			"2 2 5.0000000000000000e+00\n" +
+			"3 2 2.5000000000000000e+00\n" +
+			"3 3 6.0000000000000000e+00\n",
+		h:     Header{Coordinate, Real, Symmetric, 3, 3, 5},
+		dense: []float64{4, 1, 0, 1, 5, 2.5, 0, 2.5, 6},
+		i:     []int{1, 2, 2, 3, 3}, j: []int{1, 1, 2, 2, 3},
+		v:    []float64{4, 1, 5, 2.5, 6},
+		line: []int{4, 5, 6, 7, 8},
+	},
+	{
+		// scipy.io.mmwrite (SciPy >= 1.12, fast_matrix_market) of a dense array.
+		name: "scipy array general",
+		file: "%%MatrixMarket matrix array real general\n" +
+			"%\n" +
+			"2 3\n" +
+			"1\n4\n2\n5\n3\n0.1\n",
+		h:     Header{Array, Real, General, 2, 3, 6},
+		dense: []float64{1, 2, 3, 4, 5, 0.1},
+	},
+	{
+		// scipy.io.mmwrite (SciPy < 1.12) of a dense array.
+		name: "scipy array general old",
+		file: "%%MatrixMarket matrix array real general\n" +
+			"%\n" +
+			"2 2\n" +
+			"1.0000000000000000e+00\n" +
+			"-3.0000000000000000e+00\n" +
+			"2.5000000000000000e-01\n" +
+			"1.0000000000000000e+10\n",
+		h:     Header{Array, Real, General, 2, 2, 4},
+		dense: []float64{1, 0.25, -3, 1e10},
+	},
+	{
+		// MATLAB mmwrite.m: "% .16g" values (note the sign space) and a
+		// dashed comment block.
+		name: "matlab coordinate general",
+		file: "%%MatrixMarket matrix coordinate real general\n" +
+			"%-------------------------------------------------------------------------------\n" +
+			"% Generated 28-Nov-2025\n" +
+			"%-------------------------------------------------------------------------------\n" +
+			"2 3 3\n" +
+			"1 1  1\n" +
+			"2 2  3.141592653589793\n" +
+			"1 3 -2.5\n",
+		h:     Header{Coordinate, Real, General, 2, 3, 3},
+		dense: []float64{1, 0, -2.5, 0, 3.141592653589793, 0},
+		i:     []int{1, 2, 1}, j: []int{1, 2, 3},
+		v:    []float64{1, 3.141592653589793, -2.5},
+		line: []int{6, 7, 8},
+	},
+	{
+		// MATLAB with "%g" values, aligned columns and tabs.
+		name: "matlab %g aligned",
+		file: "%%MatrixMarket matrix coordinate real general\n" +
+			"%-------------------------------------------------------------------------------\n" +
+			"%  A\n" +
+			"%-------------------------------------------------------------------------------\n" +
+			"  3   3   2\n" +
+			"  1   1\t1.5e-05\n" +
+			"  3   2\t-1e+06\n",
+		h:     Header{Coordinate, Real, General, 3, 3, 2},
+		dense: []float64{1.5e-5, 0, 0, 0, 0, 0, 0, -1e6, 0},
+		i:     []int{1, 3}, j: []int{1, 2}, v: []float64{1.5e-5, -1e6}, line: []int{6, 7},
+	},
+	{
+		// MATLAB mmwrite.m of a full matrix.
+		name: "matlab array",
+		file: "%%MatrixMarket matrix array real general\n" +
+			"% Generated 28-Nov-2025\n" +
+			"2 1\n" +
+			" 0.3333333333333333\n" +
+			"-2\n",
+		h:     Header{Array, Real, General, 2, 1, 2},
+		dense: []float64{0.3333333333333333, -2},
+	},
+	{
+		// Julia MatrixMarket.jl.
+		name: "julia coordinate",
+		file: "%%MatrixMarket matrix coordinate real general\n" +
+			"2 2 2\n" +
+			"1 1 1.0\n" +
+			"2 2 1.0e10\n",
+		h:     Header{Coordinate, Real, General, 2, 2, 2},
+		dense: []float64{1, 0, 0, 1e10},
+		i:     []int{1, 2}, j: []int{1, 2}, v: []float64{1, 1e10}, line: []int{3, 4},
+	},
+	{
+		name: "case, spaces, CRLF, BOM, comments among data, number forms",
+		file: "\xef\xbb\xbf%%MatrixMarket   MATRIX Coordinate\tREAL General  \r\n" +
+			"% comment\r\n" +
+			"\r\n" +
+			"  2 3 5 \r\n" +
+			"1 1 1\r\n" +
+			"% interleaved comment\r\n" +
+			"\r\n" +
+			"1 2 -1.5e-3\r\n" +
+			"   \t \r\n" +
+			"1 3 1E+10\r\n" +
+			"2 1 +2.\r\n" +
+			"2 2 .5   \r\n" +
+			"% trailing comment\r\n" +
+			"\r\n",
+		h:     Header{Coordinate, Real, General, 2, 3, 5},
+		dense: []float64{1, -1.5e-3, 1e10, 2, 0.5, 0},
+		i:     []int{1, 1, 1, 2, 2}, j: []int{1, 2, 3, 1, 2},
+		v:    []float64{1, -1.5e-3, 1e10, 2, 0.5},
+		line: []int{5, 8, 10, 11, 12},
+	},
+	{
+		name:  "%% MatrixMarket with a space, no final newline",
+		file:  "%% MatrixMarket matrix coordinate integer general\n1 2 2\n1 2 -7\n1 1 3",
+		h:     Header{Coordinate, Integer, General, 1, 2, 2},
+		dense: []float64{3, -7},
+		i:     []int{1, 1}, j: []int{2, 1}, v: []float64{-7, 3}, line: []int{3, 4},
+	},
+	{
+		name: "pattern general with duplicate",
+		file: "%%MatrixMarket matrix coordinate pattern general\n" +
+			"3 2 4\n1 1\n3 2\n2 1\n3 2\n",
+		h:     Header{Coordinate, Pattern, General, 3, 2, 4},
+		dense: []float64{1, 0, 1, 0, 0, 2},
+		i:     []int{1, 3, 2, 3}, j: []int{1, 2, 1, 2}, v: []float64{1, 1, 1, 1},
+		line: []int{3, 4, 5, 6},
+	},
+	{
+		name: "pattern symmetric",
+		file: "%%MatrixMarket matrix coordinate pattern symmetric\n" +
+			"3 3 3\n1 1\n3 1\n3 3\n",
+		h:     Header{Coordinate, Pattern, Symmetric, 3, 3, 3},
+		dense: []float64{1, 0, 1, 0, 0, 0, 1, 0, 1},
+		i:     []int{1, 3, 3}, j: []int{1, 1, 3}, v: []float64{1, 1, 1}, line: []int{3, 4, 5},
+	},
+	{
+		name: "integer symmetric, rounded to nearest",
+		file: "%%MatrixMarket matrix coordinate integer symmetric\n" +
+			"2 2 3\n2 1 -4\n2 2 9007199254740993\n1 1 99999999999999999999\n",
+		h:     Header{Coordinate, Integer, Symmetric, 2, 2, 3},
+		dense: []float64{1e20, -4, -4, 9007199254740992},
+		i:     []int{2, 2, 1}, j: []int{1, 2, 1}, v: []float64{-4, 9007199254740992, 1e20}, line: []int{3, 4, 5},
+	},
+	{
+		name: "skew-symmetric coordinate",
+		file: "%%MatrixMarket matrix coordinate real skew-symmetric\n" +
+			"3 3 2\n2 1 1.5\n3 2 -2\n",
+		h:     Header{Coordinate, Real, SkewSymmetric, 3, 3, 2},
+		dense: []float64{0, -1.5, 0, 1.5, 0, 2, 0, -2, 0},
+		i:     []int{2, 3}, j: []int{1, 2}, v: []float64{1.5, -2}, line: []int{3, 4},
+	},
+	{
+		name: "symmetric coordinate with duplicates summed",
+		file: "%%MatrixMarket matrix coordinate real symmetric\n" +
+			"2 2 3\n2 1 1\n1 1 3\n2 1 0.5\n",
+		h:     Header{Coordinate, Real, Symmetric, 2, 2, 3},
+		dense: []float64{3, 1.5, 1.5, 0},
+		i:     []int{2, 1, 2}, j: []int{1, 1, 1}, v: []float64{1, 3, 0.5}, line: []int{3, 4, 5},
+	},
+	{
+		name: "array symmetric",
+		file: "%%MatrixMarket matrix array real symmetric\n" +
+			"3 3\n1\n2\n3\n4\n5\n6\n",
+		h:     Header{Array, Real, Symmetric, 3, 3, 6},
+		dense: []float64{1, 2, 3, 2, 4, 5, 3, 5, 6},
+	},
+	{
+		name: "array skew-symmetric",
+		file: "%%MatrixMarket matrix array real skew-symmetric\n" +
+			"3 3\n1\n2\n3\n",
+		h:     Header{Array, Real, SkewSymmetric, 3, 3, 3},
+		dense: []float64{0, -1, -2, 1, 0, -3, 2, 3, 0},
+	},
+	{
+		name: "array integer",
+		file: "%%MatrixMarket matrix array integer general\n" +
+			"1 3\n-1\n+2\n3\n",
+		h:     Header{Array, Integer, General, 1, 3, 3},
+		dense: []float64{-1, 2, 3},
+	},
+	{
+		name:  "empty coordinate",
+		file:  "%%MatrixMarket matrix coordinate real general\n2 2 0\n",
+		h:     Header{Coordinate, Real, General, 2, 2, 0},
+		dense: []float64{0, 0, 0, 0},
+		i:     []int{}, j: []int{}, v: []float64{}, line: []int{},
+	},
+}
+
+func TestRead(t *testing.T) {
+	for _, test := range readTests {
+		m, err := Read(strings.NewReader(test.file), "t.mtx")
+		if err != nil {
+			t.Errorf("%s: unexpected error: %v", test.name, err)
+			continue
+		}
+		if m.Header != test.h {
+			t.Errorf("%s: header = %+v, want %+v", test.name, m.Header, test.h)
+		}
+		if m.Name != "t.mtx" {
+			t.Errorf("%s: name = %q", test.name, m.Name)
+		}
+		if test.h.Format == Coordinate {
+			if !equalInts(m.I, addInts(test.i, -1)) || !equalInts(m.J, addInts(test.j, -1)) ||
+				!equalFloats(m.V, test.v) || !equalInts(m.Line, test.line) {
+				t.Errorf("%s: entries I=%v J=%v V=%v Line=%v, want (1-based) %v %v %v %v",
+					test.name, m.I, m.J, m.V, m.Line, test.i, test.j, test.v, test.line)
+			}
+			if m.Data != nil {
+				t.Errorf("%s: Data not nil for a coordinate file", test.name)
+			}
+		} else if m.I != nil || m.V != nil {
+			t.Errorf("%s: I or V not nil for an array file", test.name)
+		}
+		d := m.Dense()
+		if r, c := d.Dims(); r != test.h.Rows || c != test.h.Cols || !equalFloats(d.RawMatrix().Data, test.dense) {
+			t.Errorf("%s: Dense = %v, want %v", test.name, mat.Formatted(d), test.dense)
+		}
+		checkMatrix(t, test.name, m)
+	}
+}
+
+func addInts(a []int, d int) []int {
+	b := make([]int, len(a))
+	for k, x := range a {
+		b[k] = x + d
+	}
+	return b
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFloats compares bit patterns, so -0 != 0.
+func equalFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if math.Float64bits(a[k]) != math.Float64bits(b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkMatrix verifies the invariants of a successfully read Matrix, and
+// that Dense, CSR, Triplets and Duplicate agree with each other and with
+// independent computations. Matrices too large to expand are checked
+// structurally only.
+func checkMatrix(t *testing.T, name string, m *Matrix) {
+	t.Helper()
+	h := m.Header
+	if h.Rows <= 0 || h.Cols <= 0 {
+		t.Fatalf("%s: non-positive size %dx%d", name, h.Rows, h.Cols)
+	}
+	if h.Symmetry != General && h.Rows != h.Cols {
+		t.Fatalf("%s: non-square %s", name, h.Symmetry)
+	}
+	switch h.Format {
+	case Coordinate:
+		if len(m.I) != h.NNZ || len(m.J) != h.NNZ || len(m.V) != h.NNZ || len(m.Line) != h.NNZ {
+			t.Fatalf("%s: entry slices of lengths %d %d %d %d, NNZ %d", name, len(m.I), len(m.J), len(m.V), len(m.Line), h.NNZ)
+		}
+		for k := range m.I {
+			i, j, v := m.I[k], m.J[k], m.V[k]
+			if i < 0 || i >= h.Rows || j < 0 || j >= h.Cols {
+				t.Fatalf("%s: entry %d (%d,%d) out of range", name, k, i, j)
+			}
+			if (h.Symmetry == Symmetric && i < j) || (h.Symmetry == SkewSymmetric && i <= j) {
+				t.Fatalf("%s: entry %d (%d,%d) in the wrong triangle", name, k, i, j)
+			}
+			if !finite(v) || (h.Field == Pattern && v != 1) || (h.Field == Integer && v != math.Trunc(v)) {
+				t.Fatalf("%s: entry %d has value %v", name, k, v)
+			}
+			if k > 0 && m.Line[k] <= m.Line[k-1] {
+				t.Fatalf("%s: line numbers not increasing: %v", name, m.Line)
+			}
+		}
+		checkDuplicate(t, name, m)
+	case Array:
+		if len(m.Data) != h.Rows*h.Cols {
+			t.Fatalf("%s: len(Data) = %d for %dx%d", name, len(m.Data), h.Rows, h.Cols)
+		}
+		for _, v := range m.Data {
+			if !finite(v) {
+				t.Fatalf("%s: non-finite data %v", name, v)
+			}
+		}
+	default:
+		t.Fatalf("%s: format %q", name, h.Format)
+	}
+	if h.Format == Array && h.Rows*h.Cols > 1<<20 {
+		return
+	}
+
+	// Reference: the expanded triplets summed in order into a map.
+	ti, tj, tv := m.Triplets()
+	if len(ti) != len(tj) || len(ti) != len(tv) {
+		t.Fatalf("%s: Triplets lengths %d %d %d", name, len(ti), len(tj), len(tv))
+	}
+	want := make(map[[2]int]float64)
+	for k := range ti {
+		want[[2]int{ti[k], tj[k]}] += tv[k]
+	}
+	if h.Format == Array {
+		for i := 0; i < h.Rows; i++ {
+			for j := 0; j < h.Cols; j++ {
+				if want[[2]int{i, j}] != m.Data[i+j*h.Rows] {
+					t.Fatalf("%s: Triplets disagree with Data at (%d,%d)", name, i, j)
+				}
+			}
+		}
+	}
+	if h.Rows <= 1<<16 {
+		csr := m.CSR()
+		if r, c := csr.Dims(); r != h.Rows || c != h.Cols {
+			t.Fatalf("%s: CSR is %dx%d, header %dx%d", name, r, c, h.Rows, h.Cols)
+		}
+		raw := csr.RawMatrix()
+		if len(raw.Indptr) != h.Rows+1 || raw.Indptr[0] != 0 || raw.Indptr[h.Rows] != len(raw.Ind) || len(raw.Ind) != len(raw.Data) {
+			t.Fatalf("%s: bad CSR arrays", name)
+		}
+		for i := 0; i < h.Rows; i++ {
+			if raw.Indptr[i] > raw.Indptr[i+1] {
+				t.Fatalf("%s: CSR Indptr decreases at row %d", name, i)
+			}
+			for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+				j := raw.Ind[p]
+				if j < 0 || j >= h.Cols || (p > raw.Indptr[i] && j <= raw.Ind[p-1]) {
+					t.Fatalf("%s: CSR row %d columns not strictly increasing: %v", name, i, raw.Ind[raw.Indptr[i]:raw.Indptr[i+1]])
+				}
+				w, ok := want[[2]int{i, j}]
+				if !ok || raw.Data[p] != w {
+					t.Fatalf("%s: CSR (%d,%d) = %v, reference %v (present %t)", name, i, j, raw.Data[p], w, ok)
+				}
+			}
+		}
+		// Every position of the triplets is stored: the CSR pattern of a
+		// coordinate file is exactly the set of positions in the file.
+		if len(raw.Ind) != len(want) {
+			t.Fatalf("%s: CSR stores %d entries, triplets have %d distinct positions", name, len(raw.Ind), len(want))
+		}
+	}
+	if h.Cols > (1<<20)/h.Rows {
+		return
+	}
+	d := m.Dense()
+	if r, c := d.Dims(); r != h.Rows || c != h.Cols {
+		t.Fatalf("%s: Dense is %dx%d, header %dx%d", name, r, c, h.Rows, h.Cols)
+	}
+	for i := 0; i < h.Rows; i++ {
+		for j := 0; j < h.Cols; j++ {
+			if dv, w := d.At(i, j), want[[2]int{i, j}]; dv != w {
+				t.Fatalf("%s: Dense (%d,%d) = %v, reference %v", name, i, j, dv, w)
+			}
+		}
+	}
+}
+
+// checkDuplicate compares Duplicate with a quadratic search.
+func checkDuplicate(t *testing.T, name string, m *Matrix) {
+	t.Helper()
+	k1, k2, ok := m.Duplicate()
+	if len(m.I) > 3000 {
+		if ok && (k1 >= k2 || m.I[k1] != m.I[k2] || m.J[k1] != m.J[k2]) {
+			t.Fatalf("%s: Duplicate = %d, %d: not a duplicate", name, k1, k2)
+		}
+		return
+	}
+	w1, w2, wok := 0, 0, false
+search:
+	for b := range m.I {
+		for a := 0; a < b; a++ {
+			if m.I[a] == m.I[b] && m.J[a] == m.J[b] {
+				w1, w2, wok = a, b, true
+				break search
+			}
+		}
+	}
+	if k1 != w1 || k2 != w2 || ok != wok {
+		t.Fatalf("%s: Duplicate = %d, %d, %t; want %d, %d, %t", name, k1, k2, ok, w1, w2, wok)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	const (
+		coord = "%%MatrixMarket matrix coordinate real general\n"
+		sym   = "%%MatrixMarket matrix coordinate real symmetric\n"
+		skew  = "%%MatrixMarket matrix coordinate real skew-symmetric\n"
+		integ = "%%MatrixMarket matrix coordinate integer general\n"
+		patt  = "%%MatrixMarket matrix coordinate pattern general\n"
+		array = "%%MatrixMarket matrix array real general\n"
+	)
+	// line17 puts a bad entry on line 17 of L.mtx, as in the package
+	// documentation.
+	line17 := coord + strings.Repeat("% comment\n", 14) + "40 40 1\n3 0 1.0\n"
+	for _, test := range []struct {
+		name, file, want string
+		rd               Reader
+		unsupported      bool
+	}{
+		{name: "empty", file: "", want: "t.mtx: empty file: missing %%MatrixMarket banner"},
+		{name: "no banner", file: "1 1 1\n", want: `t.mtx:1: missing %%MatrixMarket banner, found "1 1 1"`},
+		{name: "banner not first", file: "\n" + coord + "1 1 0\n", want: `t.mtx:1: missing %%MatrixMarket banner, found ""`},
+		{name: "wrong magic", file: "%%MatrixMarkt matrix coordinate real general\n", want: `t.mtx:1: missing %%MatrixMarket banner, found "%%MatrixMarkt matrix coordinate real gen..."`},
+		{name: "short banner", file: "%%MatrixMarket matrix coordinate real\n", want: `t.mtx:1: banner must have 5 tokens: %%MatrixMarket matrix <format> <field> <symmetry>, found "%%MatrixMarket matrix coordinate real"`},
+		{name: "long banner", file: "%%MatrixMarket matrix coordinate real general x\n", want: `t.mtx:1: banner must have 5 tokens`},
+		{name: "format", file: "%%MatrixMarket matrix sparse real general\n", want: `t.mtx:1: unknown format "sparse": want coordinate or array`},
+		{name: "field", file: "%%MatrixMarket matrix coordinate float general\n", want: `t.mtx:1: unknown field "float": want real, integer or pattern`},
+		{name: "symmetry", file: "%%MatrixMarket matrix coordinate real upper\n", want: `t.mtx:1: unknown symmetry "upper": want general, symmetric or skew-symmetric`},
+		{name: "complex", file: "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n", want: "t.mtx:1: field complex: not supported", unsupported: true},
+		{name: "hermitian", file: "%%MatrixMarket matrix coordinate real Hermitian\n", want: "t.mtx:1: symmetry hermitian: not supported", unsupported: true},
+		{name: "vector", file: "%%MatrixMarket vector coordinate real general\n", want: `t.mtx:1: object "vector": not supported`, unsupported: true},
+		{name: "array pattern", file: "%%MatrixMarket matrix array pattern general\n", want: "t.mtx:1: invalid banner: array format with pattern field"},
+		{name: "pattern skew", file: "%%MatrixMarket matrix coordinate pattern skew-symmetric\n", want: "t.mtx:1: invalid banner: pattern field with skew-symmetric symmetry"},
+
+		{name: "no size line", file: coord + "% only a comment\n", want: "t.mtx:2: unexpected end of file: missing size line"},
+		{name: "size tokens", file: coord + "3 3\n", want: `t.mtx:2: bad size line "3 3": want 3 integers (rows, columns, entries), found 2 tokens`},
+		{name: "array size tokens", file: array + "3 3 9\n", want: `t.mtx:2: bad size line "3 3 9": want 2 integers (rows, columns), found 3 tokens`},
+		{name: "size syntax", file: coord + "3 x 2\n", want: `t.mtx:2: bad size line "3 x 2": invalid column count "x"`},
+		{name: "size float", file: coord + "3 3 2.0\n", want: `t.mtx:2: bad size line "3 3 2.0": invalid entry count "2.0"`},
+		{name: "size negative", file: coord + "-3 3 2\n", want: "t.mtx:2: bad size line: negative row count -3"},
+		{name: "size overflow", file: coord + "3 99999999999999999999 2\n", want: "t.mtx:2: bad size line: column count 99999999999999999999 too large"},
+		{name: "nnz overflow", file: coord + "3 3 99999999999999999999\n", want: "t.mtx:2: bad size line: entry count 99999999999999999999 too large"},
+		{name: "zero size", file: coord + "0 3 0\n", want: "t.mtx:2: matrix size 0x3 has a zero dimension"},
+		{name: "symmetric not square", file: sym + "3 4 1\n", want: "t.mtx:2: symmetric matrix must be square, size line says 3x4"},
+		{name: "array overflow", file: array + "4294967296 4294967296\n", want: "t.mtx:2: array size 4294967296x4294967296 overflows"},
+		{name: "max entries", file: coord + "3 3 10\n", rd: Reader{MaxEntries: 5}, want: "t.mtx:2: 10 entries exceed the limit of 5"},
+		{name: "max entries array", file: array + "3 3\n", rd: Reader{MaxEntries: 5}, want: "t.mtx:2: 9 entries exceed the limit of 5"},
+		{name: "max dim", file: coord + "100 3 1\n", rd: Reader{MaxDim: 50}, want: "t.mtx:2: matrix size 100x3 exceeds the limit of 50 rows and columns"},
+
+		{name: "column index 0", file: line17, want: "t.mtx:17: column index 0 out of range 1..40"},
+		{name: "row index too big", file: coord + "3 3 1\n4 1 1\n", want: "t.mtx:3: row index 4 out of range 1..3"},
+		{name: "negative index", file: coord + "3 3 1\n1 -2 1\n", want: "t.mtx:3: column index -2 out of range 1..3"},
+		{name: "huge index", file: coord + "3 3 1\n99999999999999999999 1 1\n", want: "t.mtx:3: row index 99999999999999999999 out of range 1..3"},
+		{name: "float index", file: coord + "3 3 1\n1.5 1 2\n", want: `t.mtx:3: invalid row index "1.5"`},
+		{name: "too few tokens", file: coord + "3 3 1\n1 1\n", want: `t.mtx:3: want 3 tokens (row, column, value), found 2 tokens in "1 1"`},
+		{name: "too many tokens", file: coord + "3 3 1\n1 1 1 0\n", want: `t.mtx:3: want 3 tokens (row, column, value), found 4 tokens in "1 1 1 0"`},
+		{name: "pattern with value", file: patt + "3 3 1\n1 1 1\n", want: `t.mtx:3: want 2 tokens (row, column), found 3 tokens in "1 1 1"`},
+		{name: "NaN", file: coord + "3 3 2\n1 1 1\n2 2 NaN\n", want: "t.mtx:4: value NaN is not a finite number"},
+		{name: "Inf", file: coord + "3 3 1\n1 1 -inf\n", want: "t.mtx:3: value -inf is not a finite number"},
+		{name: "overflowing value", file: coord + "3 3 1\n1 1 1e400\n", want: "t.mtx:3: value 1e400 overflows float64"},
+		{name: "bad value", file: coord + "3 3 1\n1 1 abc\n", want: `t.mtx:3: invalid value "abc"`},
+		{name: "Fortran exponent", file: coord + "3 3 1\n1 1 1.0D+00\n", want: `t.mtx:3: invalid value "1.0D+00"`},
+		{name: "digit separator", file: coord + "3 3 1\n1 1 1_000\n", want: `t.mtx:3: invalid value "1_000"`},
+		{name: "integer field float", file: integ + "3 3 1\n1 1 1.5\n", want: `t.mtx:3: invalid integer value "1.5"`},
+		{name: "integer sign only", file: integ + "3 3 1\n1 1 -\n", want: `t.mtx:3: invalid integer value "-"`},
+		{name: "integer overflow", file: integ + "3 3 1\n1 1 1" + strings.Repeat("0", 309) + "\n", want: "t.mtx:3: integer value 1000000000000000000000000000000000000000... overflows float64"},
+		{name: "truncated", file: coord + "3 3 5\n1 1 1\n2 2 1\n3 3 1\n", want: "t.mtx:5: unexpected end of file: size line declares 5 entries, found 3"},
+		{name: "truncated mid-line", file: coord + "3 3 2\n1 1 1\n2 2", want: `t.mtx:4: want 3 tokens (row, column, value), found 2 tokens in "2 2"`},
+		{name: "too many entries", file: coord + "3 3 1\n1 1 1\n% c\n\n2 2 1\n", want: `t.mtx:6: too many entries: size line declares 1, unexpected "2 2 1"`},
+		{name: "symmetric upper", file: sym + "3 3 1\n1 2 1\n", want: "t.mtx:3: entry (1,2) is above the diagonal: a symmetric file stores only the lower triangle"},
+		{name: "skew diagonal", file: skew + "3 3 1\n2 2 1\n", want: "t.mtx:3: entry (2,2) is on the diagonal: a skew-symmetric file stores only the strictly lower triangle"},
+		{name: "skew upper", file: skew + "3 3 1\n2 3 1\n", want: "t.mtx:3: entry (2,3) is above the diagonal: a skew-symmetric file stores only the strictly lower triangle"},
+		{name: "array truncated", file: array + "2 2\n1\n2\n3\n", want: "t.mtx:5: unexpected end of file: size line implies 4 values, found 3"},
+		{name: "array row per line", file: array + "2 2\n1 2\n3 4\n", want: `t.mtx:3: want 1 value per line in array format, found 2 tokens in "1 2"`},
+		{name: "array too many", file: array + "1 1\n1\n2\n", want: `t.mtx:4: too many entries: size line declares 1, unexpected "2"`},
+		{name: "array NaN", file: array + "1 2\n1\nnan\n", want: "t.mtx:4: value nan is not a finite number"},
+		{name: "long line", file: coord + "3 3 1\n" + "1 1 " + strings.Repeat("1", bufSize) + "\n", want: "t.mtx:3: line longer than 65536 bytes"},
+	} {
+		m, err := test.rd.Read(strings.NewReader(test.file), "t.mtx")
+		if err == nil {
+			t.Errorf("%s: no error, read %+v", test.name, m.Header)
+			continue
+		}
+		if m != nil {
+			t.Errorf("%s: non-nil matrix with error", test.name)
+		}
+		if !strings.HasPrefix(err.Error(), test.want) {
+			t.Errorf("%s: error\n%q, want\n%q", test.name, err, test.want)
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Name != "t.mtx" {
+			t.Errorf("%s: error %T does not carry the name", test.name, err)
+		}
+		if errors.Is(err, ErrUnsupported) != test.unsupported {
+			t.Errorf("%s: errors.Is(err, ErrUnsupported) = %t", test.name, !test.unsupported)
+		}
+	}
+}
+
+func TestLongCommentLine(t *testing.T) {
+	// Comment lines may be longer than the read buffer.
+	file := "%%MatrixMarket matrix coordinate real general\n" +
+		"%" + strings.Repeat("x", 3*bufSize) + "\n" +
+		"2 2 1\n" +
+		"%" + strings.Repeat("y", bufSize+7) + "\n" +
+		"2 1 3\n"
+	m, err := Read(strings.NewReader(file), "t.mtx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.I) != 1 || m.I[0] != 1 || m.J[0] != 0 || m.V[0] != 3 || m.Line[0] != 5 {
+		t.Errorf("got I=%v J=%v V=%v Line=%v", m.I, m.J, m.V, m.Line)
+	}
+}
+
+// allocated returns the bytes allocated while running f.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestLyingHeader(t *testing.T) {
+	const limit = 4 << 20 // bytes; the preallocation cap is 2 MiB
+	for _, test := range []struct {
+		name, file, want string
+	}{
+		{
+			name: "coordinate",
+			file: "%%MatrixMarket matrix coordinate real general\n1000000000 1000000000 999999999999\n1 1 1\n2 2 2\n3 3 3\n",
+			want: "t.mtx:5: unexpected end of file: size line declares 999999999999 entries, found 3",
+		},
+		{
+			name: "coordinate MaxInt",
+			file: "%%MatrixMarket matrix coordinate pattern symmetric\n9223372036854775807 9223372036854775807 9223372036854775807\n1 1\n",
+			want: "t.mtx:3: unexpected end of file: size line declares 9223372036854775807 entries, found 1",
+		},
+		{
+			name: "array",
+			file: "%%MatrixMarket matrix array real general\n100000 100000\n1\n2\n",
+			want: "t.mtx:4: unexpected end of file: size line implies 10000000000 values, found 2",
+		},
+		{
+			name: "array symmetric",
+			file: "%%MatrixMarket matrix array real symmetric\n3000000000 3000000000\n1\n2\n",
+			want: "t.mtx:4: unexpected end of file: size line implies 4500000001500000000 values, found 2",
+		},
+	} {
+		var err error
+		start := time.Now()
+		n := allocated(func() {
+			_, err = Read(strings.NewReader(test.file), "t.mtx")
+		})
+		if err == nil || err.Error() != test.want {
+			t.Errorf("%s: error %v, want %s", test.name, err, test.want)
+		}
+		if n > limit {
+			t.Errorf("%s: allocated %d bytes, want at most %d", test.name, n, limit)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: took %v", test.name, d)
+		}
+	}
+
+	// A huge but sparse matrix whose header tells the truth is fine, and
+	// Duplicate and Triplets do not allocate in proportion to its size.
+	file := "%%MatrixMarket matrix coordinate real general\n1000000000 1000000000 3\n1000000000 1 1\n5 5 2\n1000000000 1 3\n"
+	var m *Matrix
+	var err error
+	n := allocated(func() {
+		m, err = Read(strings.NewReader(file), "t.mtx")
+		if err != nil {
+			return
+		}
+		k1, k2, ok := m.Duplicate()
+		if !ok || k1 != 0 || k2 != 2 {
+			t.Errorf("Duplicate = %d, %d, %t, want 0, 2, true", k1, k2, ok)
+		}
+		m.Triplets()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > limit {
+		t.Errorf("huge sparse matrix: allocated %d bytes", n)
+	}
+}
+
+func TestGzip(t *testing.T) {
+	const file = "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.5\n2 1 -2\n"
+	var zbuf bytes.Buffer
+	zw := gzip.NewWriter(&zbuf)
+	zw.Write([]byte(file))
+	zw.Close()
+	gz := zbuf.Bytes()
+
+	check := func(name string, m *Matrix, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !equalInts(m.I, []int{0, 1}) || !equalInts(m.J, []int{0, 0}) || !equalFloats(m.V, []float64{1.5, -2}) {
+			t.Errorf("%s: got I=%v J=%v V=%v", name, m.I, m.J, m.V)
+		}
+	}
+	m, err := Read(bytes.NewReader(gz), "t.mtx.gz")
+	check("Read", m, err)
+
+	dir := t.TempDir()
+	for _, name := range []string{"a.mtx.gz", "misnamed.mtx"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, gz, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadFile(path)
+		check(name, m, err)
+		if m.Name != path {
+			t.Errorf("%s: Name = %q", name, m.Name)
+		}
+	}
+	// A plain file named .gz is read as plain text.
+	path := filepath.Join(dir, "plain.mtx.gz")
+	if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err = ReadFile(path)
+	check("plain .gz", m, err)
+
+	// Damaged gzip streams are read errors naming the source.
+	bad := bytes.Clone(gz)
+	bad[len(bad)-5] ^= 0xff // corrupt the CRC-32 / length trailer
+	if _, err := Read(bytes.NewReader(bad), "bad.mtx.gz"); err == nil || !strings.HasPrefix(err.Error(), "bad.mtx.gz") || !strings.Contains(err.Error(), "gzip") {
+		t.Errorf("corrupt trailer: error %v", err)
+	}
+	if _, err := Read(bytes.NewReader(gz[:len(gz)/2]), "cut.mtx.gz"); err == nil || !strings.HasPrefix(err.Error(), "cut.mtx.gz") {
+		t.Errorf("truncated gzip: error %v", err)
+	}
+	if _, err := Read(bytes.NewReader([]byte{0x1f, 0x8b, 0, 0}), "hdr.mtx.gz"); err == nil || !strings.HasPrefix(err.Error(), "hdr.mtx.gz: gzip") {
+		t.Errorf("bad gzip header: error %v", err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "missing.mtx")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: error %v", err)
+	}
+}
+
+// randFloat returns a random finite float64 drawn from all bit patterns,
+// or one of a few special values.
+func randFloat(rng *rand.Rand) float64 {
+	specials := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1.0 / 3, math.MaxFloat64, -math.MaxFloat64,
+		math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 2.2250738585072014e-308, 1e-320, 123456789012345678}
+	if rng.IntN(4) == 0 {
+		return specials[rng.IntN(len(specials))]
+	}
+	for {
+		v := math.Float64frombits(rng.Uint64())
+		if finite(v) {
+			return v
+		}
+	}
+}
+
+// randMatrix returns a random Matrix of the given kind whose Write output
+// reads back identically.
+func randMatrix(rng *rand.Rand, h Header) *Matrix {
+	m := &Matrix{Header: h}
+	val := func() float64 {
+		switch h.Field {
+		case Pattern:
+			return 1
+		case Integer:
+			if rng.IntN(5) == 0 {
+				return []float64{-(1 << 63), 1 << 63, 1e300, -math.MaxFloat64, math.Copysign(0, -1), -1}[rng.IntN(6)]
+			}
+			return float64(rng.Int64N(1<<54) - 1<<53)
+		}
+		return randFloat(rng)
+	}
+	if h.Format == Array {
+		r, c := h.Rows, h.Cols
+		m.Data = make([]float64, r*c)
+		for j := 0; j < c; j++ {
+			for i := 0; i < r; i++ {
+				switch {
+				case h.Symmetry == General:
+					m.Data[i+j*r] = val()
+				case i == j && h.Symmetry == SkewSymmetric:
+				case i >= j:
+					v := val()
+					m.Data[i+j*r] = v
+					if h.Symmetry == SkewSymmetric {
+						v = -v
+					}
+					m.Data[j+i*r] = v
+				}
+			}
+		}
+		switch h.Symmetry {
+		case General:
+			m.NNZ = r * c
+		case Symmetric:
+			m.NNZ = r * (r + 1) / 2
+		default:
+			m.NNZ = r * (r - 1) / 2
+		}
+		return m
+	}
+	for k := 0; k < h.NNZ; k++ {
+		i, j := rng.IntN(h.Rows), rng.IntN(h.Cols)
+		switch h.Symmetry {
+		case Symmetric:
+			i, j = max(i, j), min(i, j)
+		case SkewSymmetric:
+			i, j = max(i, j), min(i, j)
+			if i == j {
+				if i == 0 {
+					i = 1
+				} else {
+					j = i - 1
+				}
+			}
+		}
+		if k > 0 && rng.IntN(8) == 0 { // repeat an earlier position
+			p := rng.IntN(k)
+			i, j = m.I[p], m.J[p]
+		}
+		m.I = append(m.I, i)
+		m.J = append(m.J, j)
+		m.V = append(m.V, val())
+		m.Line = append(m.Line, 0)
+	}
+	return m
+}
+
+func TestRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var kinds []Header
+	for _, format := range []string{Coordinate, Array} {
+		for _, field := range []string{Real, Integer, Pattern} {
+			for _, symmetry := range []string{General, Symmetric, SkewSymmetric} {
+				if (format == Array && field == Pattern) || (field == Pattern && symmetry == SkewSymmetric) {
+					continue
+				}
+				kinds = append(kinds, Header{Format: format, Field: field, Symmetry: symmetry})
+			}
+		}
+	}
+	for _, h := range kinds {
+		for trial := 0; trial < 20; trial++ {
+			h.Rows = 2 + rng.IntN(12)
+			h.Cols = h.Rows
+			if h.Symmetry == General {
+				h.Cols = 1 + rng.IntN(12)
+			}
+			h.NNZ = rng.IntN(40)
+			want := randMatrix(rng, h)
+			var buf bytes.Buffer
+			if err := Write(&buf, want, "round trip\nsecond line"); err != nil {
+				t.Fatalf("%+v: Write: %v", h, err)
+			}
+			got, err := Read(&buf, "rt.mtx")
+			if err != nil {
+				t.Fatalf("%+v: Read: %v", h, err)
+			}
+			name := h.Format + " " + h.Field + " " + h.Symmetry
+			if got.Header != want.Header {
+				t.Fatalf("%s: header %+v, want %+v", name, got.Header, want.Header)
+			}
+			if !equalInts(got.I, want.I) || !equalInts(got.J, want.J) || !equalFloats(got.V, want.V) || !equalFloats(got.Data, want.Data) {
+				t.Fatalf("%s: round trip changed the matrix:\n got %v %v %v %v\nwant %v %v %v %v", name,
+					got.I, got.J, got.V, got.Data, want.I, want.J, want.V, want.Data)
+			}
+			checkMatrix(t, name, got)
+		}
+	}
+}
+
+func TestWriteDense(t *testing.T) {
+	a := mat.NewDense(2, 3, []float64{1, -0.5, 3e-300, 0.1, 0, 1e21})
+	var buf bytes.Buffer
+	if err := WriteDense(&buf, a, "X\n\r\nmade by a test\n"); err != nil {
+		t.Fatal(err)
+	}
+	const want = "%%MatrixMarket matrix array real general\n" +
+		"% X\n%\n% made by a test\n" +
+		"2 3\n1\n0.1\n-0.5\n0\n3e-300\n1e+21\n"
+	if buf.String() != want {
+		t.Errorf("WriteDense wrote\n%s\nwant\n%s", buf.String(), want)
+	}
+	m, err := Read(&buf, "X.mtx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(m.Dense(), a) {
+		t.Errorf("round trip: %v", mat.Formatted(m.Dense()))
+	}
+
+	// A transposed view, and random full-precision values.
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := mat.NewDense(7, 5, nil)
+	for i := 0; i < 7; i++ {
+		for j := 0; j < 5; j++ {
+			b.Set(i, j, randFloat(rng))
+		}
+	}
+	buf.Reset()
+	if err := WriteDense(&buf, b.T(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "%\n") {
+		t.Errorf("empty comment produced a comment line")
+	}
+	m, err = Read(&buf, "BT.mtx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := m.Dense()
+	for i := 0; i < 5; i++ {
+		for j := 0; j < 7; j++ {
+			if math.Float64bits(d.At(i, j)) != math.Float64bits(b.At(j, i)) {
+				t.Fatalf("element (%d,%d) = %v, want %v", i, j, d.At(i, j), b.At(j, i))
+			}
+		}
+	}
+}
+
+func TestWriteCoordinate(t *testing.T) {
+	for _, test := range []struct {
+		name string
+		v    []float64
+		want string
+	}{
+		{
+			name: "real",
+			v:    []float64{2.5, 0, -1e-7},
+			want: "%%MatrixMarket matrix coordinate real general\n% G\n3 2 3\n3 1 2.5\n1 2 0\n3 1 -1e-07\n",
+		},
+		{
+			name: "pattern",
+			want: "%%MatrixMarket matrix coordinate pattern general\n% G\n3 2 3\n3 1\n1 2\n3 1\n",
+		},
+	} {
+		i, j := []int{2, 0, 2}, []int{0, 1, 0}
+		var buf bytes.Buffer
+		if err := WriteCoordinate(&buf, 3, 2, i, j, test.v, "G"); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != test.want {
+			t.Errorf("%s: wrote\n%s\nwant\n%s", test.name, buf.String(), test.want)
+		}
+		m, err := Read(&buf, "G.mtx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantV := test.v
+		if wantV == nil {
+			wantV = []float64{1, 1, 1}
+		}
+		if !equalInts(m.I, i) || !equalInts(m.J, j) || !equalFloats(m.V, wantV) {
+			t.Errorf("%s: read back %v %v %v", test.name, m.I, m.J, m.V)
+		}
+		if k1, k2, ok := m.Duplicate(); !ok || k1 != 0 || k2 != 2 || m.Line[k1] != 4 || m.Line[k2] != 6 {
+			t.Errorf("%s: Duplicate = %d, %d, %t", test.name, k1, k2, ok)
+		}
+	}
+}
+
+func TestWriteSparse(t *testing.T) {
+	// A CSR matrix with an explicit zero: DoNonZero keeps it in the file.
+	csr := sparse.NewCSR(2, 3, []int{0, 2, 3}, []int{0, 2, 1}, []float64{1.5, 0, -2})
+	var buf bytes.Buffer
+	if err := WriteSparse(&buf, csr, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := "%%MatrixMarket matrix coordinate real general\n2 3 3\n1 1 1.5\n1 3 0\n2 2 -2\n"
+	if buf.String() != want {
+		t.Errorf("CSR: wrote\n%s\nwant\n%s", buf.String(), want)
+	}
+
+	// Its transpose as a mat.Transpose wrapper: still through DoNonZero.
+	buf.Reset()
+	if err := WriteSparse(&buf, mat.Transpose{Matrix: csr}, ""); err != nil {
+		t.Fatal(err)
+	}
+	want = "%%MatrixMarket matrix coordinate real general\n3 2 3\n1 1 1.5\n3 1 0\n2 2 -2\n"
+	if buf.String() != want {
+		t.Errorf("Transpose: wrote\n%s\nwant\n%s", buf.String(), want)
+	}
+
+	// A dense matrix: scanned with At, zeros dropped, column-major.
+	buf.Reset()
+	if err := WriteSparse(&buf, mat.NewDense(2, 2, []float64{0, 3, 4, 0}), "D"); err != nil {
+		t.Fatal(err)
+	}
+	want = "%%MatrixMarket matrix coordinate real general\n% D\n2 2 2\n2 1 4\n1 2 3\n"
+	if buf.String() != want {
+		t.Errorf("Dense: wrote\n%s\nwant\n%s", buf.String(), want)
+	}
+
+	// Read back into a CSR with the same pattern, explicit zero included.
+	m, err := Read(strings.NewReader("%%MatrixMarket matrix coordinate real general\n2 3 3\n1 1 1.5\n1 3 0\n2 2 -2\n"), "c.mtx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := m.CSR().RawMatrix()
+	if !equalInts(raw.Indptr, []int{0, 2, 3}) || !equalInts(raw.Ind, []int{0, 2, 1}) || !equalFloats(raw.Data, []float64{1.5, 0, -2}) {
+		t.Errorf("CSR = %v %v %v", raw.Indptr, raw.Ind, raw.Data)
+	}
+}
+
+// failWriter fails after n bytes.
+type failWriter struct{ n int }
+
+var errFail = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		k := w.n
+		w.n = 0
+		return k, errFail
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+func TestWriteErrors(t *testing.T) {
+	nan := math.NaN()
+	sym := &Matrix{Header: Header{Array, Real, Symmetric, 2, 2, 0}, Data: []float64{1, 2, 3, 4}}
+	skew := &Matrix{Header: Header{Array, Real, SkewSymmetric, 2, 2, 0}, Data: []float64{1, 2, -2, 0}}
+	upper := &Matrix{Header: Header{Coordinate, Real, Symmetric, 2, 2, 0}, I: []int{0}, J: []int{1}, V: []float64{1}}
+	frac := &Matrix{Header: Header{Coordinate, Integer, General, 2, 2, 0}, I: []int{0}, J: []int{1}, V: []float64{1.5}}
+	big := &Matrix{Header: Header{Array, Integer, General, 1, 1, 0}, Data: []float64{1e-300}}
+	for _, test := range []struct {
+		name  string
+		write func(w io.Writer) error
+		want  string
+	}{
+		{"dense NaN", func(w io.Writer) error {
+			return WriteDense(w, mat.NewDense(2, 2, []float64{1, 2, nan, 4}), "")
+		}, "mtx: WriteDense: element (1, 0) = NaN is not finite"},
+		{"coordinate Inf", func(w io.Writer) error {
+			return WriteCoordinate(w, 2, 2, []int{0, 1}, []int{0, 1}, []float64{1, math.Inf(-1)}, "")
+		}, "mtx: WriteCoordinate: entry 1 at (1, 1) = -Inf is not finite"},
+		{"sparse NaN", func(w io.Writer) error {
+			return WriteSparse(w, sparse.NewCSR(1, 2, []int{0, 1}, []int{1}, []float64{nan}), "")
+		}, "mtx: WriteSparse: entry at (0, 1) = NaN is not finite"},
+		{"symmetric data", func(w io.Writer) error { return Write(w, sym, "") },
+			"mtx: Write: symmetric data differs at (1, 0) and (0, 1)"},
+		{"skew diagonal", func(w io.Writer) error { return Write(w, skew, "") },
+			"mtx: Write: skew-symmetric data has nonzero diagonal element (0, 0)"},
+		{"symmetric upper", func(w io.Writer) error { return Write(w, upper, "") },
+			"mtx: Write: entry 0 at (0, 1) is above the diagonal of a symmetric matrix"},
+		{"integer fraction", func(w io.Writer) error { return Write(w, frac, "") },
+			"mtx: Write: entry 0 at (0, 1) = 1.5 is not an integer"},
+		{"integer array fraction", func(w io.Writer) error { return Write(w, big, "") },
+			"mtx: Write: element (0, 0) = 1e-300 is not an integer"},
+	} {
+		var buf bytes.Buffer
+		err := test.write(&buf)
+		if err == nil || err.Error() != test.want {
+			t.Errorf("%s: error %v, want %s", test.name, err, test.want)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("%s: wrote %d bytes before failing", test.name, buf.Len())
+		}
+	}
+
+	// Errors from the destination are returned.
+	a := mat.NewDense(100, 100, nil)
+	if err := WriteDense(&failWriter{n: 1000}, a, ""); !errors.Is(err, errFail) {
+		t.Errorf("WriteDense to a failing writer: %v", err)
+	}
+	if err := WriteCoordinate(&failWriter{n: 10}, 1, 1, []int{0}, []int{0}, []float64{1}, ""); !errors.Is(err, errFail) {
+		t.Errorf("WriteCoordinate to a failing writer: %v", err)
+	}
+}
+
+func TestWritePanics(t *testing.T) {
+	for _, test := range []struct {
+		name string
+		f    func()
+	}{
+		{"dense empty", func() { WriteDense(io.Discard, &mat.Dense{}, "") }},
+		{"coordinate zero rows", func() { WriteCoordinate(io.Discard, 0, 1, nil, nil, nil, "") }},
+		{"coordinate lengths", func() { WriteCoordinate(io.Discard, 2, 2, []int{0}, []int{0, 1}, nil, "") }},
+		{"coordinate values", func() { WriteCoordinate(io.Discard, 2, 2, []int{0}, []int{0}, []float64{}, "") }},
+		{"coordinate range", func() { WriteCoordinate(io.Discard, 2, 2, []int{2}, []int{0}, nil, "") }},
+		{"sparse empty", func() { WriteSparse(io.Discard, &mat.Dense{}, "") }},
+		{"write header", func() { Write(io.Discard, &Matrix{Header: Header{Array, Pattern, General, 1, 1, 0}}, "") }},
+		{"write square", func() { Write(io.Discard, &Matrix{Header: Header{Array, Real, Symmetric, 1, 2, 0}}, "") }},
+		{"write data", func() {
+			Write(io.Discard, &Matrix{Header: Header{Array, Real, General, 2, 2, 0}, Data: []float64{1}}, "")
+		}},
+		{"write index", func() {
+			Write(io.Discard, &Matrix{Header: Header{Coordinate, Pattern, General, 2, 2, 0}, I: []int{0}, J: []int{-1}}, "")
+		}},
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if s, ok := r.(string); !ok || !strings.HasPrefix(s, "mtx: ") {
+					t.Errorf("%s: recovered %v, want an mtx: panic", test.name, r)
+				}
+			}()
+			test.f()
+		}()
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "X.mtx")
+	a := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
+	writeA := func(w io.Writer) error { return WriteDense(w, a, "") }
+
+	if err := WriteFile(path, writeA); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file mode %v, %v; want 0644", fi.Mode(), err)
+	}
+	if m, err := ReadFile(path); err != nil || !mat.Equal(m.Dense(), a) {
+		t.Fatalf("reading back: %v", err)
+	}
+
+	// A failing callback, after writing part of the output, and a
+	// panicking one, leave the old file and no temporary behind.
+	failing := func(w io.Writer) error {
+		io.WriteString(w, "%%MatrixMarket matrix array real general\n2 2\n9\n")
+		return errFail
+	}
+	if err := WriteFile(path, failing); err != errFail {
+		t.Errorf("failing callback: error %v, want it unchanged", err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v", r)
+			}
+		}()
+		WriteFile(path, func(w io.Writer) error {
+			io.WriteString(w, "partial")
+			panic("boom")
+		})
+	}()
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, old) {
+		t.Errorf("old file changed: %q, %v", got, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "X.mtx" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("directory holds %v, want only X.mtx", names)
+	}
+
+	// Replacing keeps the permissions of the replaced file.
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := mat.NewDense(1, 1, []float64{-7})
+	if err := WriteFile(path, func(w io.Writer) error { return WriteDense(w, b, "") }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("replaced file mode %v, %v; want 0600", fi.Mode(), err)
+	}
+	if m, err := ReadFile(path); err != nil || m.Dense().At(0, 0) != -7 {
+		t.Errorf("replaced file does not read back: %v", err)
+	}
+
+	// A .gz name is compressed and reads back.
+	gzPath := filepath.Join(dir, "X.mtx.GZ")
+	if err := WriteFile(gzPath, writeA); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(gzPath)
+	if err != nil || len(raw) < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
+		t.Fatalf("%s is not gzip: %v", gzPath, err)
+	}
+	if m, err := ReadFile(gzPath); err != nil || !mat.Equal(m.Dense(), a) {
+		t.Errorf("reading back %s: %v", gzPath, err)
+	}
+
+	// A missing directory is an error.
+	if err := WriteFile(filepath.Join(dir, "no", "such", "X.mtx"), writeA); err == nil {
+		t.Errorf("no error for a missing directory")
+	}
+}
+
+func TestTriplets(t *testing.T) {
+	m, err := Read(strings.NewReader("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 3\n3 1 1\n2 1 2\n3 1 4\n"), "s.mtx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, j, v := m.Triplets()
+	if !equalInts(i, []int{2, 0, 1, 0, 2, 0}) || !equalInts(j, []int{0, 2, 0, 1, 0, 2}) ||
+		!equalFloats(v, []float64{1, -1, 2, -2, 4, -4}) {
+		t.Errorf("Triplets = %v %v %v", i, j, v)
+	}
+	// The result does not alias the matrix.
+	m2, _ := Read(strings.NewReader("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 5\n"), "g.mtx")
+	i, _, v = m2.Triplets()
+	i[0], v[0] = 7, 7
+	if m2.I[0] != 0 || m2.V[0] != 5 {
+		t.Errorf("Triplets aliases the matrix")
+	}
+	// Array files list their nonzeros column by column.
+	m3, _ := Read(strings.NewReader("%%MatrixMarket matrix array real general\n2 2\n0\n3\n4\n0\n"), "a.mtx")
+	i, j, v = m3.Triplets()
+	if !equalInts(i, []int{1, 0}) || !equalInts(j, []int{0, 1}) || !equalFloats(v, []float64{3, 4}) {
+		t.Errorf("array Triplets = %v %v %v", i, j, v)
+	}
+}
+
+func TestCSRAndDuplicate(t *testing.T) {
+	// Each case is checked for both the counting-sort path (rows small
+	// relative to the entries) and the comparison-sort path (rows huge).
+	for _, test := range []struct {
+		name        string
+		i, j        []int // 0-based, rows < 4
+		v           []float64
+		indptr, ind []int // expected CSR for 4 rows
+		data        []float64
+		k1, k2      int
+		dup         bool
+	}{
+		{
+			name: "distinct", i: []int{3, 0, 3, 1}, j: []int{2, 1, 0, 1}, v: []float64{1, 2, 3, 4},
+			indptr: []int{0, 1, 2, 2, 4}, ind: []int{1, 1, 0, 2}, data: []float64{2, 4, 3, 1},
+		},
+		{
+			name: "earliest repeat wins", i: []int{0, 1, 2, 1, 0, 1}, j: []int{0, 1, 2, 1, 0, 1},
+			v:      []float64{1, 2, 3, 4, 5, 6},
+			indptr: []int{0, 1, 2, 3, 3}, ind: []int{0, 1, 2}, data: []float64{6, 12, 3},
+			k1: 1, k2: 3, dup: true,
+		},
+		{
+			name: "sum to zero kept", i: []int{2, 2, 2}, j: []int{3, 0, 3}, v: []float64{1.5, 1, -1.5},
+			indptr: []int{0, 0, 0, 2, 2}, ind: []int{0, 3}, data: []float64{1, 0},
+			k1: 0, k2: 2, dup: true,
+		},
+		{
+			name: "long row", i: []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+			j:      []int{29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 28},
+			v:      []float64{29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0.5},
+			indptr: []int{0, 0, 29, 29, 29},
+			ind:    []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29},
+			data:   []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28.5, 29},
+			k1:     1, k2: 29, dup: true,
+		},
+	} {
+		m := &Matrix{Header: Header{Coordinate, Real, General, 4, 30, len(test.i)}, I: test.i, J: test.j, V: test.v}
+		raw := m.CSR().RawMatrix()
+		if !equalInts(raw.Indptr, test.indptr) || !equalInts(raw.Ind, test.ind) || !equalFloats(raw.Data, test.data) {
+			t.Errorf("%s: CSR = %v %v %v, want %v %v %v", test.name, raw.Indptr, raw.Ind, raw.Data, test.indptr, test.ind, test.data)
+		}
+		for _, rows := range []int{4, 1 << 40} {
+			m.Rows = rows
+			k1, k2, ok := m.Duplicate()
+			if k1 != test.k1 || k2 != test.k2 || ok != test.dup {
+				t.Errorf("%s, %d rows: Duplicate = %d, %d, %t; want %d, %d, %t", test.name, rows, k1, k2, ok, test.k1, test.k2, test.dup)
+			}
+			perm := order(rows, test.i, test.j)
+			for p := 1; p < len(perm); p++ {
+				a, b := perm[p-1], perm[p]
+				if test.i[a] > test.i[b] || (test.i[a] == test.i[b] && (test.j[a] > test.j[b] || (test.j[a] == test.j[b] && a > b))) {
+					t.Errorf("%s, %d rows: order = %v not sorted", test.name, rows, perm)
+				}
+			}
+		}
+	}
+	arr := &Matrix{Header: Header{Array, Real, General, 1, 1, 1}, Data: []float64{1}}
+	if _, _, ok := arr.Duplicate(); ok {
+		t.Errorf("array Duplicate reported a duplicate")
+	}
+}
+
+// TestRandomInput feeds random bytes and randomly damaged valid files to
+// Read: it must never panic, and what it accepts must be consistent.
+func TestRandomInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := 3000
+	if testing.Short() {
+		n = 500
+	}
+	alphabet := []byte("0123456789 \n\t\r%%.-+eEMatrixMarket")
+	accepted := 0
+	for trial := 0; trial < n; trial++ {
+		var in []byte
+		if trial%3 == 0 {
+			in = make([]byte, rng.IntN(200))
+			for k := range in {
+				if rng.IntN(2) == 0 {
+					in[k] = byte(rng.UintN(256))
+				} else {
+					in[k] = alphabet[rng.IntN(len(alphabet))]
+				}
+			}
+		} else {
+			in = []byte(readTests[rng.IntN(len(readTests))].file)
+			for e := 1 + rng.IntN(3); e > 0 && len(in) > 0; e-- {
+				k := rng.IntN(len(in))
+				switch rng.IntN(4) {
+				case 0:
+					in[k] = alphabet[rng.IntN(len(alphabet))]
+				case 1:
+					in = in[:k]
+				case 2:
+					in = append(in[:k], in[k+1:]...)
+				default:
+					in = append(in[:k], append([]byte{alphabet[rng.IntN(len(alphabet))]}, in[k:]...)...)
+				}
+			}
+		}
+		m, err := Read(bytes.NewReader(in), "r.mtx")
+		if err != nil {
+			if m != nil || !strings.HasPrefix(err.Error(), "r.mtx") {
+				t.Fatalf("input %q: error %v with matrix %v", in, err, m)
+			}
+			continue
+		}
+		accepted++
+		checkMatrix(t, strconv.Quote(string(in)), m)
+	}
+	if accepted == 0 {
+		t.Errorf("no random input was accepted; the test checks nothing")
+	}
+	t.Logf("%d of %d inputs accepted", accepted, n)
+}
+
+// bigFile returns a coordinate file of nnz random entries.
+func bigFile(nnz int) []byte {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 100000
+	var buf bytes.Buffer
+	buf.WriteString("%%MatrixMarket matrix coordinate real general\n% big\n")
+	buf.WriteString(strconv.Itoa(n) + " " + strconv.Itoa(n) + " " + strconv.Itoa(nnz) + "\n")
+	b := make([]byte, 0, 64)
+	for k := 0; k < nnz; k++ {
+		b = strconv.AppendInt(b[:0], int64(1+rng.IntN(n)), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(1+rng.IntN(n)), 10)
+		b = append(b, ' ')
+		b = strconv.AppendFloat(b, rng.NormFloat64(), 'g', -1, 64)
+		b = append(b, '\n')
+		buf.Write(b)
+	}
+	return buf.Bytes()
+}
+
+func TestReadSpeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 10^6-entry file")
+	}
+	const nnz = 1000000
+	file := bigFile(nnz)
+	start := time.Now()
+	m, err := Read(bytes.NewReader(file), "big.mtx")
+	d := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.I) != nnz {
+		t.Fatalf("read %d entries", len(m.I))
+	}
+	t.Logf("read %d entries (%d MB) in %v", nnz, len(file)>>20, d)
+	// Generous bound to avoid flakiness on loaded machines; typically
+	// about 0.2 s.
+	if d > 3*time.Second {
+		t.Errorf("reading %d entries took %v", nnz, d)
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	file := bigFile(1000000)
+	b.SetBytes(int64(len(file)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Read(bytes.NewReader(file), "big.mtx"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCSR(b *testing.B) {
+	m, err := Read(bytes.NewReader(bigFile(1000000)), "big.mtx")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		m.CSR()
+	}
+}
+
+func BenchmarkDuplicate(b *testing.B) {
+	m, err := Read(bytes.NewReader(bigFile(1000000)), "big.mtx")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		m.Duplicate()
+	}
+}
+
+func BenchmarkWriteCoordinate(b *testing.B) {
+	m, err := Read(bytes.NewReader(bigFile(1000000)), "big.mtx")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := WriteCoordinate(io.Discard, m.Rows, m.Cols, m.I, m.J, m.V, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
