@@ -1,0 +1,344 @@
+package sparsels
+
+import (
+	"math"
+)
+
+// Matrix-free linear algebra in the null-space coordinates ξ of the
+// constraints: conjugate gradients with a block-Jacobi preconditioner, and
+// the Steihaug-Toint truncated CG for trust-region subproblems.
+
+// blockPrecond is the block-Jacobi preconditioner: for each row a of G the
+// Cholesky factor of Z_aᵀ(B_a + diag(e_a))Z_a, where B_a is the row's block of
+// JᵀJ, e a nonnegative diagonal shift (Tikhonov weight and damping) and Z_a
+// the row's null-space basis.
+type blockPrecond struct {
+	cs   *Constraints
+	kind Preconditioner
+	off  []int     // row a's factor at fac[off[a]:off[a+1]], q_a×q_a lower
+	fac  []float64 // Cholesky factors, row-major
+	tmp  []float64 // scratch, length max p_a²
+	orig []float64 // scratch, length max p_a²
+	y    []float64 // scratch, length max q_a
+}
+
+func newBlockPrecond(cs *Constraints, kind Preconditioner) *blockPrecond {
+	n := len(cs.rank)
+	bp := &blockPrecond{cs: cs, kind: kind, off: make([]int, n+1)}
+	maxP := 0
+	for a := 0; a < n; a++ {
+		q := cs.nullOff[a+1] - cs.nullOff[a]
+		bp.off[a+1] = bp.off[a] + q*q
+		maxP = max(maxP, len(cs.pat.RowIndices(a)))
+	}
+	bp.fac = make([]float64, bp.off[n])
+	bp.tmp = make([]float64, maxP*maxP)
+	bp.orig = make([]float64, maxP*maxP)
+	bp.y = make([]float64, maxP)
+	return bp
+}
+
+// update factors the blocks of blocks (JᵀJ by rows, may be nil for
+// NoPreconditioner) plus diag(shift) (full length nnz), reduced to the null
+// space.
+func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
+	if bp.kind == NoPreconditioner {
+		return
+	}
+	cs := bp.cs
+	for a := 0; a < len(cs.rank); a++ {
+		idx := cs.pat.RowIndices(a)
+		pa := len(idx)
+		u, ld, c0, q := cs.nullBasis(a)
+		if q == 0 {
+			continue
+		}
+		blk := blocks.Block(a)
+		// t = B_a + diag(shift) (Jacobi: only its diagonal).
+		t := bp.tmp[:pa*pa]
+		for i := 0; i < pa; i++ {
+			for j := 0; j < pa; j++ {
+				v := blk[i*pa+j]
+				if bp.kind == Jacobi && i != j {
+					v = 0
+				}
+				t[i*pa+j] = v
+			}
+			t[i*pa+i] += shift[idx[i]]
+		}
+		// f = Zᵀ t Z, q×q.
+		f := bp.fac[bp.off[a]:bp.off[a+1]]
+		for x := 0; x < q; x++ {
+			for y := 0; y <= x; y++ {
+				var s float64
+				for i := 0; i < pa; i++ {
+					zi := u[i*ld+c0+x]
+					if zi == 0 {
+						continue
+					}
+					var ti float64
+					for j := 0; j < pa; j++ {
+						ti += t[i*pa+j] * u[j*ld+c0+y]
+					}
+					s += zi * ti
+				}
+				f[x*q+y], f[y*q+x] = s, s
+			}
+		}
+		choleskyShifted(f, q, bp.orig)
+	}
+}
+
+// choleskyShifted overwrites the symmetric q×q matrix f with its lower
+// Cholesky factor, adding the smallest multiple of its mean diagonal
+// (1e-12, 1e-10, …) that makes it positive definite; a block that stays
+// singular becomes a multiple of the identity. orig is scratch of length q².
+func choleskyShifted(f []float64, q int, orig []float64) {
+	var tr float64
+	for i := 0; i < q; i++ {
+		tr += math.Abs(f[i*q+i])
+	}
+	tr /= float64(q)
+	if tr == 0 || math.IsNaN(tr) || math.IsInf(tr, 0) {
+		tr = 1
+	} else {
+		orig = orig[:q*q]
+		copy(orig, f)
+		shift := 1e-12 * tr
+		for attempt := 0; attempt < 8; attempt++ {
+			if cholInPlace(f, q) {
+				return
+			}
+			copy(f, orig)
+			for i := 0; i < q; i++ {
+				f[i*q+i] += shift
+			}
+			shift *= 100
+		}
+	}
+	for i := range f {
+		f[i] = 0
+	}
+	for i := 0; i < q; i++ {
+		f[i*q+i] = math.Sqrt(tr)
+	}
+}
+
+// cholInPlace overwrites the lower triangle of the row-major q×q matrix f
+// with its Cholesky factor and reports success.
+func cholInPlace(f []float64, q int) bool {
+	for j := 0; j < q; j++ {
+		d := f[j*q+j]
+		for k := 0; k < j; k++ {
+			d -= f[j*q+k] * f[j*q+k]
+		}
+		if !(d > 0) {
+			return false
+		}
+		d = math.Sqrt(d)
+		f[j*q+j] = d
+		for i := j + 1; i < q; i++ {
+			s := f[i*q+j]
+			for k := 0; k < j; k++ {
+				s -= f[i*q+k] * f[j*q+k]
+			}
+			f[i*q+j] = s / d
+		}
+	}
+	return true
+}
+
+// apply stores M⁻¹r into dst (reduced coordinates).
+func (bp *blockPrecond) apply(dst, r []float64) {
+	if bp.kind == NoPreconditioner {
+		copy(dst, r)
+		return
+	}
+	cs := bp.cs
+	for a := 0; a < len(cs.rank); a++ {
+		o0, o1 := cs.nullOff[a], cs.nullOff[a+1]
+		q := o1 - o0
+		if q == 0 {
+			continue
+		}
+		f := bp.fac[bp.off[a]:bp.off[a+1]]
+		x := dst[o0:o1]
+		copy(x, r[o0:o1])
+		// Solve L y = r, then Lᵀ x = y.
+		for i := 0; i < q; i++ {
+			s := x[i]
+			for k := 0; k < i; k++ {
+				s -= f[i*q+k] * x[k]
+			}
+			x[i] = s / f[i*q+i]
+		}
+		for i := q - 1; i >= 0; i-- {
+			s := x[i]
+			for k := i + 1; k < q; k++ {
+				s -= f[k*q+i] * x[k]
+			}
+			x[i] = s / f[i*q+i]
+		}
+	}
+}
+
+// normM returns sqrt(xᵀMx) = ‖Lᵀx‖ for the preconditioner matrix M = LLᵀ.
+func (bp *blockPrecond) normM(x []float64) float64 {
+	if bp.kind == NoPreconditioner {
+		return math.Sqrt(dot(x, x))
+	}
+	cs := bp.cs
+	var sum float64
+	for a := 0; a < len(cs.rank); a++ {
+		o0, o1 := cs.nullOff[a], cs.nullOff[a+1]
+		q := o1 - o0
+		f := bp.fac[bp.off[a]:bp.off[a+1]]
+		xa := x[o0:o1]
+		for i := 0; i < q; i++ {
+			var s float64
+			for k := i; k < q; k++ {
+				s += f[k*q+i] * xa[k]
+			}
+			sum += s * s
+		}
+	}
+	return math.Sqrt(sum)
+}
+
+// cgWork is the scratch space of pcg and steihaug.
+type cgWork struct {
+	r, z, d, q []float64
+}
+
+func newCGWork(n int) *cgWork {
+	return &cgWork{r: make([]float64, n), z: make([]float64, n), d: make([]float64, n), q: make([]float64, n)}
+}
+
+// pcg approximately solves A x = b by preconditioned conjugate gradients from
+// x = 0, stopping when ‖b − Ax‖ ≤ tol·‖b‖ or after maxIter iterations, or
+// when A shows nonpositive curvature. On return w.r holds b − Ax. It returns
+// the number of iterations.
+func pcg(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, tol float64, maxIter int, w *cgWork) int {
+	zero(x)
+	copy(w.r, b)
+	bnorm := math.Sqrt(dot(b, b))
+	if bnorm == 0 {
+		return 0
+	}
+	M(w.z, w.r)
+	copy(w.d, w.z)
+	rz := dot(w.r, w.z)
+	for it := 0; it < maxIter; it++ {
+		A(w.q, w.d)
+		dq := dot(w.d, w.q)
+		if !(dq > 0) {
+			return it
+		}
+		alpha := rz / dq
+		axpy(x, alpha, w.d)
+		axpy(w.r, -alpha, w.q)
+		if math.Sqrt(dot(w.r, w.r)) <= tol*bnorm {
+			return it + 1
+		}
+		M(w.z, w.r)
+		rzNew := dot(w.r, w.z)
+		beta := rzNew / rz
+		rz = rzNew
+		for i := range w.d {
+			w.d[i] = w.z[i] + beta*w.d[i]
+		}
+	}
+	return maxIter
+}
+
+// steihaug approximately minimizes the model −bᵀx + ½xᵀAx subject to
+// ‖x‖_M ≤ delta by the Steihaug-Toint truncated preconditioned CG from x = 0.
+// It stops at the boundary (reporting boundary = true), along a direction of
+// nonpositive curvature (negCurv = true, also on the boundary), when
+// ‖b − Ax‖ ≤ tol·‖b‖, or after maxIter iterations. Unless boundary is true,
+// w.r holds b − Ax on return.
+func steihaug(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, delta, tol float64, maxIter int, w *cgWork) (iters int, boundary, negCurv bool) {
+	zero(x)
+	copy(w.r, b)
+	bnorm := math.Sqrt(dot(b, b))
+	if bnorm == 0 {
+		return 0, false, false
+	}
+	M(w.z, w.r)
+	copy(w.d, w.z)
+	rz := dot(w.r, w.z)
+	var xMx, xMd float64
+	dMd := rz
+	d2 := delta * delta
+	toBoundary := func() {
+		// Largest τ with ‖x + τd‖²_M = Δ².
+		disc := xMd*xMd + dMd*(d2-xMx)
+		tau := (-xMd + math.Sqrt(math.Max(disc, 0))) / dMd
+		axpy(x, tau, w.d)
+	}
+	for it := 0; it < maxIter; it++ {
+		A(w.q, w.d)
+		kappa := dot(w.d, w.q)
+		if !(kappa > 0) {
+			toBoundary()
+			return it + 1, true, true
+		}
+		alpha := rz / kappa
+		xMxNew := xMx + 2*alpha*xMd + alpha*alpha*dMd
+		if xMxNew >= d2 {
+			toBoundary()
+			return it + 1, true, false
+		}
+		axpy(x, alpha, w.d)
+		axpy(w.r, -alpha, w.q)
+		xMx = xMxNew
+		if math.Sqrt(dot(w.r, w.r)) <= tol*bnorm {
+			return it + 1, false, false
+		}
+		M(w.z, w.r)
+		rzNew := dot(w.r, w.z)
+		beta := rzNew / rz
+		xMd = beta * (xMd + alpha*dMd)
+		dMd = rzNew + beta*beta*dMd
+		rz = rzNew
+		for i := range w.d {
+			w.d[i] = w.z[i] + beta*w.d[i]
+		}
+	}
+	return maxIter, false, false
+}
+
+// axpy stores y += alpha·x.
+func axpy(y []float64, alpha float64, x []float64) {
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// forcing is the Eisenstat-Walker forcing sequence (choice 2) for the
+// relative tolerance of inexact linear solves.
+type forcing struct {
+	fixed    float64
+	eta      float64
+	prevNorm float64
+}
+
+// next returns the tolerance for the iterate whose gradient norm is gnorm.
+func (f *forcing) next(gnorm float64) float64 {
+	if f.fixed > 0 {
+		return f.fixed
+	}
+	const gamma, alpha, etaMax, etaMin = 0.9, 2.0, 0.5, 1e-12
+	if f.prevNorm == 0 {
+		f.eta = etaMax
+	} else {
+		eta := gamma * math.Pow(gnorm/f.prevNorm, alpha)
+		if safe := gamma * math.Pow(f.eta, alpha); safe > 0.1 {
+			eta = math.Max(eta, safe)
+		}
+		f.eta = math.Min(math.Max(eta, etaMin), etaMax)
+	}
+	f.prevNorm = gnorm
+	return f.eta
+}

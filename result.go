@@ -1,0 +1,123 @@
+package sparsels
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status is why Solve stopped.
+type Status int
+
+const (
+	// NotTerminated is the zero Status.
+	NotTerminated Status = iota
+	// FunctionConvergence: an accepted step decreased E by at most
+	// FunctionTol relative.
+	FunctionConvergence
+	// GradientConvergence: the projected gradient fell to GradientTol times
+	// its initial norm (or is exactly zero at a minimum).
+	GradientConvergence
+	// StepConvergence: an accepted step was at most StepTol relative.
+	StepConvergence
+	// StationaryStart: the gradient and the Jacobian vanish at the start (for
+	// example g0 = 0), so no descent direction exists there. This is not
+	// convergence: start elsewhere.
+	StationaryStart
+	// IterationLimit: MaxIterations iterations ran.
+	IterationLimit
+	// TimeLimit: Settings.TimeLimit elapsed.
+	TimeLimit
+	// Canceled: the context was done.
+	Canceled
+	// UserStop: the callback returned ErrStop.
+	UserStop
+	// NumericalFailure: a NaN or infinity appeared, or no step could be found
+	// that decreases E (the damping or radius hit its limit).
+	NumericalFailure
+)
+
+var statusNames = [...]string{
+	"not terminated", "function tolerance reached", "gradient tolerance reached",
+	"step tolerance reached", "stationary start", "iteration limit", "time limit",
+	"canceled", "stopped by callback", "numerical failure",
+}
+
+func (s Status) String() string {
+	if s >= 0 && int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Converged reports whether s is one of the convergence statuses.
+func (s Status) Converged() bool {
+	return s == FunctionConvergence || s == GradientConvergence || s == StepConvergence
+}
+
+// ErrStop, returned by a Settings.Callback, stops Solve with status UserStop
+// and no error.
+var ErrStop = errors.New("sparsels: stopped by callback")
+
+// ErrNotFinite is returned (wrapped) by Solve when the energy or gradient is
+// NaN or infinite; the Result holds the best finite iterate.
+var ErrNotFinite = errors.New("sparsels: energy or gradient is not finite")
+
+// IterationRecord describes one iteration of Solve.
+type IterationRecord struct {
+	Iteration    int
+	Energy       float64 // E after the iteration (the best so far)
+	RelDecrease  float64 // (E_before − E_after)/E_before; 0 for a rejected step
+	GradientNorm float64 // infinity norm of the projected gradient after the iteration
+	StepNorm     float64 // Euclidean norm of the trial step
+	Damping      float64 // LM: damping 1/μ; Newton: trust radius; GN: step length; NAdam: learning rate
+	CGIterations int     // linear-solver iterations spent in this iteration
+	Accepted     bool
+	Elapsed      time.Duration // since the start of Solve
+}
+
+// PhaseTimes splits the wall time of Solve.
+type PhaseTimes struct {
+	Evaluate       time.Duration // energies, gradients and re-linearizations
+	Precondition   time.Duration // preconditioner and dense matrix assembly
+	LinearSolve    time.Duration // CG and factorizations
+	Total          time.Duration
+}
+
+// Result is the outcome of Solve.
+type Result struct {
+	G             []float64 // best iterate, in the pattern's order
+	Energy        float64   // E(G), including a Tikhonov term
+	InitialEnergy float64   // E at the (projected) start
+	GradientNorm  float64   // infinity norm of the projected gradient at G
+	Status        Status
+	Reason        string // Status with details
+
+	Method           Method
+	Linear           LinearSolver // the linear solver used (after LinearAuto)
+	Iterations       int
+	FuncEvals        int // energy evaluations
+	GradEvals        int // gradient evaluations (linearizations)
+	LinearIterations int // CG iterations (or factorizations for the dense path)
+	Violation        float64 // relative constraint violation at G (0 without constraints)
+	Times            PhaseTimes
+	History          []IterationRecord
+}
+
+// String returns a one-paragraph report of r.
+func (r *Result) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", r.Method)
+	if r.Method != NAdam && r.Method != LBFGS {
+		fmt.Fprintf(&b, " (%s)", r.Linear)
+	}
+	fmt.Fprintf(&b, ": %s after %d iterations in %v. Energy %.6g -> %.6g", r.Reason, r.Iterations, r.Times.Total.Round(time.Microsecond), r.InitialEnergy, r.Energy)
+	if r.InitialEnergy > 0 {
+		fmt.Fprintf(&b, " (ratio %.3g)", r.Energy/r.InitialEnergy)
+	}
+	fmt.Fprintf(&b, ", projected gradient %.3g, constraint violation %.2g. %d energy and %d gradient evaluations, %d linear iterations; time: evaluate %v, precondition %v, linear solve %v.",
+		r.GradientNorm, r.Violation, r.FuncEvals, r.GradEvals, r.LinearIterations,
+		r.Times.Evaluate.Round(time.Microsecond), r.Times.Precondition.Round(time.Microsecond), r.Times.LinearSolve.Round(time.Microsecond))
+	return b.String()
+}

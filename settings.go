@@ -1,0 +1,210 @@
+package sparsels
+
+import (
+	"fmt"
+	"time"
+)
+
+// Method is a minimization method for Solve.
+type Method int
+
+const (
+	// LevenbergMarquardt is the default: Gauss-Newton steps damped in the
+	// trust-region form, with Moré's diagonal scaling D by the largest
+	// diagonal of JᵀJ seen so far. The damping is (1/μ)·min(1, ‖∇E‖/‖∇E₀‖)·D:
+	// the radius μ grows and shrinks with the gain ratio (Nielsen's update),
+	// and the gradient factor lets the damping vanish near a minimum, which
+	// keeps the local convergence quadratic on zero-residual problems.
+	LevenbergMarquardt Method = iota
+	// GaussNewtonLineSearch takes Gauss-Newton steps with a backtracking
+	// (Armijo) line search.
+	GaussNewtonLineSearch
+	// NewtonTrustRegion takes steps on the exact Hessian in a trust region:
+	// Steihaug-Toint preconditioned CG when matrix-free, an eigendecomposition
+	// (which copes with indefinite Hessians) when dense.
+	NewtonTrustRegion
+	// NAdam is the first-order method of the published spectral-coarsening
+	// code, for comparison: Adam with Nesterov momentum, the iterate projected
+	// back onto the constraints after every step and the learning rate halved
+	// when the energy stalls.
+	NAdam
+	// LBFGS runs gonum's optimize.LBFGS through Problem.Optimize, in the
+	// null-space coordinates of the constraints, for comparison.
+	LBFGS
+)
+
+var methodNames = [...]string{"lm", "gn", "newton", "nadam", "lbfgs"}
+
+func (m Method) String() string {
+	if m >= 0 && int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// ParseMethod returns the method named lm, gn, newton, nadam or lbfgs.
+func ParseMethod(s string) (Method, error) {
+	for i, n := range methodNames {
+		if s == n {
+			return Method(i), nil
+		}
+	}
+	return 0, fmt.Errorf("sparsels: unknown method %q (want lm, gn, newton, nadam or lbfgs)", s)
+}
+
+// LinearSolver chooses how the second-order methods solve their linear
+// systems.
+type LinearSolver int
+
+const (
+	// LinearAuto uses LinearDense when nnz is at most Settings.DenseMaxNNZ and
+	// the nnz×nnz matrices fit in Settings.MemoryLimit, and LinearCG otherwise.
+	LinearAuto LinearSolver = iota
+	// LinearDense assembles the reduced normal matrix (or Hessian) from the
+	// Gram form and factorizes it. Memory O(nnz²).
+	LinearDense
+	// LinearCG is matrix-free preconditioned conjugate gradients with the
+	// block-Jacobi preconditioner (the exact JᵀJ block of each row of G) and
+	// an Eisenstat-Walker forcing sequence. Memory O(nnz(G) + nnz(L) +
+	// (r + n)·c).
+	LinearCG
+)
+
+var linearNames = [...]string{"auto", "dense", "cg"}
+
+func (l LinearSolver) String() string {
+	if l >= 0 && int(l) < len(linearNames) {
+		return linearNames[l]
+	}
+	return fmt.Sprintf("LinearSolver(%d)", int(l))
+}
+
+// ParseLinearSolver returns the linear solver named auto, dense or cg.
+func ParseLinearSolver(s string) (LinearSolver, error) {
+	for i, n := range linearNames {
+		if s == n {
+			return LinearSolver(i), nil
+		}
+	}
+	return 0, fmt.Errorf("sparsels: unknown linear solver %q (want auto, dense or cg)", s)
+}
+
+// Preconditioner chooses the preconditioner of LinearCG.
+type Preconditioner int
+
+const (
+	// BlockJacobi inverts the exact diagonal blocks of JᵀJ that couple the
+	// nonzeros of each row of G (restricted to the constraints' null space).
+	BlockJacobi Preconditioner = iota
+	// Jacobi inverts the diagonal of JᵀJ only.
+	Jacobi
+	// NoPreconditioner runs plain CG.
+	NoPreconditioner
+)
+
+// Settings configure Solve. The zero value, and a nil *Settings, give the
+// defaults stated on each field.
+type Settings struct {
+	Method Method       // default LevenbergMarquardt
+	Linear LinearSolver // default LinearAuto
+
+	// Constraints, if not nil, are row-wise linear equality constraints
+	// G·C = D kept at every iterate.
+	Constraints *Constraints
+
+	// Lambda > 0 adds the Tikhonov term Lambda·‖g − Ref‖² to E. A nil Ref
+	// means g_ref = 0.
+	Lambda float64
+	Ref    []float64
+
+	// Termination. An accepted step whose relative energy decrease
+	// (E_old − E_new)/E_old is at most FunctionTol stops the run (default
+	// 1e-10; negative disables). The run stops when the infinity norm of the
+	// gradient projected onto the constraints is at most GradientTol times
+	// that at the start (default 1e-10; negative disables), or when an accepted
+	// step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12; negative
+	// disables). MaxIterations bounds the outer iterations (default 100 for
+	// the second-order methods, 5000 for NAdam and LBFGS). TimeLimit > 0 bounds
+	// the wall time; Solve also stops when its context is done.
+	FunctionTol   float64
+	GradientTol   float64
+	StepTol       float64
+	MaxIterations int
+	TimeLimit     time.Duration
+
+	// Callback, if not nil, is called after every iteration. Returning
+	// ErrStop ends the run with status UserStop; any other error ends it and
+	// is returned by Solve.
+	Callback func(IterationRecord) error
+
+	// Linear algebra. DenseMaxNNZ is LinearAuto's limit for the dense path
+	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB).
+	// Forcing > 0 fixes the relative tolerance of CG; the default is the
+	// Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at 0.5.
+	// MaxCGIterations bounds CG per outer iteration (default 500).
+	DenseMaxNNZ     int
+	MemoryLimit     int64
+	Forcing         float64
+	MaxCGIterations int
+	Preconditioner  Preconditioner
+
+	// InitialRadius is the first trust-region radius μ of LevenbergMarquardt
+	// (damping 1/μ, default 1e4) and of NewtonTrustRegion (default: the
+	// norm of the first full step).
+	InitialRadius float64
+
+	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
+	// the number of iterations without a new best energy after which the
+	// learning rate is halved (default 20).
+	LearningRate float64
+	Beta1, Beta2 float64
+	Epsilon      float64
+	StallPatience int
+}
+
+func (s *Settings) withDefaults() Settings {
+	var d Settings
+	if s != nil {
+		d = *s
+	}
+	if d.FunctionTol == 0 {
+		d.FunctionTol = 1e-10
+	}
+	if d.GradientTol == 0 {
+		d.GradientTol = 1e-10
+	}
+	if d.StepTol == 0 {
+		d.StepTol = 1e-12
+	}
+	if d.MaxIterations <= 0 {
+		d.MaxIterations = 100
+		if d.Method == NAdam || d.Method == LBFGS {
+			d.MaxIterations = 5000
+		}
+	}
+	if d.DenseMaxNNZ <= 0 {
+		d.DenseMaxNNZ = 2000
+	}
+	if d.MemoryLimit <= 0 {
+		d.MemoryLimit = 2 << 30
+	}
+	if d.MaxCGIterations <= 0 {
+		d.MaxCGIterations = 500
+	}
+	if d.LearningRate <= 0 {
+		d.LearningRate = 0.02
+	}
+	if d.Beta1 <= 0 {
+		d.Beta1 = 0.9
+	}
+	if d.Beta2 <= 0 {
+		d.Beta2 = 0.9
+	}
+	if d.Epsilon <= 0 {
+		d.Epsilon = 1e-8
+	}
+	if d.StallPatience <= 0 {
+		d.StallPatience = 20
+	}
+	return d
+}
