@@ -1,0 +1,253 @@
+package coarsen
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Pattern returns the allowed nonzeros of the n×m prolongation G for the
+// clustering cl of the graph of the n×n matrix L,
+//
+//	H = (Kᵀ ((K (L≠0) Kᵀ) ≠ 0)) ≠ 0,
+//
+// where K is the m×n 0/1 assignment matrix: G(i, c) is allowed when c is the
+// cluster of vertex i or a cluster that contains some j with L_ij ≠ 0
+// (numerically; stored zeros do not connect clusters). Row i's own cluster is
+// always included, even if L_ii = 0. The subscripts (rows[p], cols[p]) are
+// sorted by row, then column, without duplicates; every vertex has at least
+// one. The cost is O(nnz(L) log nnz(L) + len(rows)).
+//
+// Pattern panics if L is not square with n = len(cl.Assign), if its CSR arrays
+// are malformed, or if cl is not a valid clustering (assignments in
+// [0, len(cl.Roots)), each root in its own cluster).
+func Pattern(L *sparse.CSR, cl *Clustering) (rows, cols []int) {
+	n := len(cl.Assign)
+	indptr, ind, data := rawCSR(L, n)
+	m := checkClustering(cl, n)
+
+	// Cluster adjacency J as sorted, de-duplicated keys a*m + b.
+	keys := make([]int, 0, m+indptr[n])
+	for c := range m {
+		keys = append(keys, c*m+c)
+	}
+	for i := range n {
+		a := cl.Assign[i]
+		for p := indptr[i]; p < indptr[i+1]; p++ {
+			if data[p] != 0 {
+				if b := cl.Assign[ind[p]]; b != a {
+					keys = append(keys, a*m+b)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	jptr := make([]int, m+1)
+	for _, k := range keys {
+		jptr[k/m+1]++
+	}
+	for c := range m {
+		jptr[c+1] += jptr[c]
+	}
+
+	nnz := 0
+	for _, a := range cl.Assign {
+		nnz += jptr[a+1] - jptr[a]
+	}
+	rows = make([]int, 0, nnz)
+	cols = make([]int, 0, nnz)
+	for i, a := range cl.Assign {
+		for _, k := range keys[jptr[a]:jptr[a+1]] {
+			rows = append(rows, i)
+			cols = append(cols, k%m)
+		}
+	}
+	return rows, cols
+}
+
+// Data is the published spectral coarsening problem in the form
+// minimize ‖X − Y Gᵀ L G B‖²_F over the values of G on the pattern
+// (Rows, Cols), subject to every row of G summing to 1.
+type Data struct {
+	// X = Mc^{1/2} P M⁻¹ L U, m×k.
+	X *mat.Dense
+	// B = P U, m×k: the rows of U at the roots.
+	B *mat.Dense
+	// Y = Mc^{-1/2}, m×m diagonal.
+	Y *mat.DiagDense
+	// Rows and Cols are the pattern subscripts of G (n×m), from Pattern.
+	Rows, Cols []int
+	// G0 holds the values of the initial guess G = Kᵀ in pattern order:
+	// 1 at (i, Assign[i]) and 0 elsewhere, so every row sums to 1.
+	G0 []float64
+	// Mc holds the m cluster masses, the diagonal of K M Kᵀ.
+	Mc []float64
+}
+
+// Setup assembles the spectral coarsening problem for the n×n operator L,
+// its n diagonal masses, the n×k matrix U of eigenvectors and the clustering
+// cl with m clusters:
+//
+//	Mc = K M Kᵀ (diagonal),  X = Mc^{1/2} P M⁻¹ L U,  Y = Mc^{-1/2},  B = P U,
+//
+// where K is the m×n 0/1 assignment and P the m×n injection of the roots
+// (P(c, Roots[c]) = 1). Row c of X is sqrt(Mc_c)/M_r Σ_j L_rj U_j,: for the
+// root r of cluster c, so only the root rows of L are read. U is meant to
+// hold M-orthonormal generalized eigenvectors of (L, M) by increasing
+// eigenvalue, the constant one included; Setup does not check this. The
+// pattern comes from Pattern and G0 is G = Kᵀ. The cost is
+// O(nnz(L) log nnz(L) + n + k·nnz(root rows of L)).
+//
+// Setup returns an error if a mass is not positive and finite, or an entry of
+// L or U is not finite. It panics if L is not n×n with n = len(mass), its CSR
+// arrays are malformed, U does not have n rows, or cl is not a valid
+// clustering of n vertices.
+func Setup(L *sparse.CSR, mass []float64, U *mat.Dense, cl *Clustering) (*Data, error) {
+	n := len(mass)
+	indptr, ind, data := rawCSR(L, n)
+	ur, k := U.Dims()
+	if ur != n {
+		panic(fmt.Sprintf("coarsen: U has %d rows, want %d", ur, n))
+	}
+	m := checkClustering(cl, n)
+	if err := checkData(indptr, ind, data, mass); err != nil {
+		return nil, err
+	}
+	u := U.RawMatrix()
+	for i := range n {
+		for j, v := range u.Data[i*u.Stride : i*u.Stride+k] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("coarsen: U(%d,%d) = %v is not finite", i, j, v)
+			}
+		}
+	}
+
+	d := &Data{
+		X:  mat.NewDense(m, k, nil),
+		B:  mat.NewDense(m, k, nil),
+		Mc: make([]float64, m),
+	}
+	for i, c := range cl.Assign {
+		d.Mc[c] += mass[i]
+	}
+	y := make([]float64, m)
+	for c, mc := range d.Mc {
+		y[c] = 1 / math.Sqrt(mc)
+	}
+	d.Y = mat.NewDiagDense(m, y)
+
+	x, b := d.X.RawMatrix(), d.B.RawMatrix()
+	for c, r := range cl.Roots {
+		xrow := x.Data[c*x.Stride : c*x.Stride+k]
+		for p := indptr[r]; p < indptr[r+1]; p++ {
+			l := data[p]
+			urow := u.Data[ind[p]*u.Stride : ind[p]*u.Stride+k]
+			for t, v := range urow {
+				xrow[t] += l * v
+			}
+		}
+		s := math.Sqrt(d.Mc[c]) / mass[r]
+		for t := range xrow {
+			xrow[t] *= s
+		}
+		copy(b.Data[c*b.Stride:c*b.Stride+k], u.Data[r*u.Stride:r*u.Stride+k])
+	}
+
+	d.Rows, d.Cols = Pattern(L, cl)
+	d.G0 = make([]float64, len(d.Rows))
+	for p, i := range d.Rows {
+		if d.Cols[p] == cl.Assign[i] {
+			d.G0[p] = 1
+		}
+	}
+	return d, nil
+}
+
+// CoarseOperator computes dst = Gᵀ L G, the m×m coarse operator, for the
+// n×n matrix L and the n×m matrix G with values g[p] at (rows[p], cols[p])
+// (any order; repeated subscripts add up). The product is formed row by row
+// of L with a sparse accumulator, never forming a dense n×m or n×n matrix:
+// the cost is O(Σ_i (nnz(L_i,:)·r + r·s_i)) for r nonzeros per row of G and
+// s_i nonzeros in row i of L G, plus O(m²) to clear dst. If L is symmetric the
+// result is symmetric up to rounding.
+//
+// If dst is nil a new m×m matrix is allocated; otherwise dst must be m×m and is
+// overwritten. CoarseOperator panics if L is not square or its CSR arrays are
+// malformed, if rows, cols and g differ in length, if a subscript is out of
+// range, if m < 1, or if dst has the wrong shape.
+func CoarseOperator(dst *mat.Dense, L *sparse.CSR, m int, rows, cols []int, g []float64) *mat.Dense {
+	n, _ := L.Dims()
+	indptr, ind, data := rawCSR(L, n)
+	if len(rows) != len(cols) || len(rows) != len(g) {
+		panic(fmt.Sprintf("coarsen: len(rows) = %d, len(cols) = %d, len(g) = %d differ", len(rows), len(cols), len(g)))
+	}
+	if m < 1 {
+		panic(fmt.Sprintf("coarsen: m = %d < 1", m))
+	}
+	if dst == nil {
+		dst = mat.NewDense(m, m, nil)
+	} else {
+		if r, c := dst.Dims(); r != m || c != m {
+			panic(fmt.Sprintf("coarsen: dst is %d×%d, want %d×%d", r, c, m, m))
+		}
+		dst.Zero()
+	}
+
+	// G in CSR form by counting sort on the rows.
+	gptr := make([]int, n+1)
+	for p, i := range rows {
+		if uint(i) >= uint(n) || uint(cols[p]) >= uint(m) {
+			panic(fmt.Sprintf("coarsen: subscript %d = (%d, %d) out of range for %d×%d G", p, i, cols[p], n, m))
+		}
+		gptr[i+1]++
+	}
+	for i := range n {
+		gptr[i+1] += gptr[i]
+	}
+	gcol := make([]int, len(rows))
+	gval := make([]float64, len(rows))
+	next := slices.Clone(gptr[:n])
+	for p, i := range rows {
+		gcol[next[i]], gval[next[i]] = cols[p], g[p]
+		next[i]++
+	}
+
+	acc := make([]float64, m)
+	seen := make([]bool, m)
+	touched := make([]int, 0, m)
+	out := dst.RawMatrix()
+	for i := range n {
+		if gptr[i] == gptr[i+1] {
+			continue
+		}
+		// acc = row i of L G.
+		for p := indptr[i]; p < indptr[i+1]; p++ {
+			j, l := ind[p], data[p]
+			for q := gptr[j]; q < gptr[j+1]; q++ {
+				c := gcol[q]
+				if !seen[c] {
+					seen[c] = true
+					touched = append(touched, c)
+				}
+				acc[c] += l * gval[q]
+			}
+		}
+		// dst += G_i,:ᵀ (L G)_i,:
+		for q := gptr[i]; q < gptr[i+1]; q++ {
+			row := out.Data[gcol[q]*out.Stride : gcol[q]*out.Stride+m]
+			gi := gval[q]
+			for _, c := range touched {
+				row[c] += gi * acc[c]
+			}
+		}
+		for _, c := range touched {
+			acc[c], seen[c] = 0, false
+		}
+		touched = touched[:0]
+	}
+	return dst
+}

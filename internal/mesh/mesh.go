@@ -1,0 +1,150 @@
+package mesh
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Mesh is a triangle mesh: V holds the vertex positions and F the triangles
+// as triples of 0-based indices into V. The orientation of a triangle does not
+// matter to any operator in this package.
+type Mesh struct {
+	V [][3]float64
+	F [][3]int
+}
+
+// checkFaces panics if a face of m refers to a vertex outside V.
+func (m *Mesh) checkFaces() {
+	n := len(m.V)
+	for f, t := range m.F {
+		for _, v := range t {
+			if uint(v) >= uint(n) {
+				panic(fmt.Sprintf("mesh: face %d refers to vertex %d, have %d vertices", f, v, n))
+			}
+		}
+	}
+}
+
+func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+
+func dot(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+
+func cross(a, b [3]float64) [3]float64 {
+	return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+}
+
+func norm(a [3]float64) float64 { return math.Sqrt(dot(a, a)) }
+
+// doubleArea returns twice the area of face t of m.
+func (m *Mesh) doubleArea(t [3]int) float64 {
+	p := m.V[t[0]]
+	return norm(cross(sub(m.V[t[1]], p), sub(m.V[t[2]], p)))
+}
+
+// Area returns the total surface area Σ_f |(v1-v0)×(v2-v0)|/2 of m. The cost is
+// O(len(F)). Area panics if a face refers to a vertex outside V.
+func (m *Mesh) Area() float64 {
+	m.checkFaces()
+	var a float64
+	for _, t := range m.F {
+		a += m.doubleArea(t)
+	}
+	return a / 2
+}
+
+// Normalize translates m so that the area-weighted centroid of its surface,
+// Σ_f A_f (v0+v1+v2)/3 / Σ_f A_f, is at the origin, and scales it by 1/√A so
+// that its total surface area A becomes 1. The published spectral coarsening
+// code applies the same scaling (the translation does not change any operator
+// of this package). Normalize returns an error and leaves m unchanged if the
+// area is zero or not finite. It panics if a face refers to a vertex outside V.
+func (m *Mesh) Normalize() error {
+	m.checkFaces()
+	var area float64
+	var c [3]float64
+	for _, t := range m.F {
+		a := m.doubleArea(t) / 2
+		area += a
+		for _, v := range t {
+			for d := range 3 {
+				c[d] += a / 3 * m.V[v][d]
+			}
+		}
+	}
+	if !(area > 0) || math.IsInf(area, 0) {
+		return fmt.Errorf("mesh: cannot normalize a mesh of surface area %v", area)
+	}
+	s := 1 / math.Sqrt(area)
+	for d := range 3 {
+		c[d] /= area
+	}
+	for i := range m.V {
+		for d := range 3 {
+			m.V[i][d] = (m.V[i][d] - c[d]) * s
+		}
+	}
+	return nil
+}
+
+// Edges returns the undirected edges of m as pairs {i, j} with i < j, sorted
+// lexicographically and without duplicates. A face with a repeated vertex
+// contributes only its edges between distinct vertices. The cost is
+// O(F log F). Edges panics if a face refers to a vertex outside V.
+func (m *Mesh) Edges() [][2]int {
+	m.checkFaces()
+	e := make([][2]int, 0, 3*len(m.F))
+	for _, t := range m.F {
+		for k := range 3 {
+			i, j := t[k], t[(k+1)%3]
+			if i == j {
+				continue
+			}
+			if i > j {
+				i, j = j, i
+			}
+			e = append(e, [2]int{i, j})
+		}
+	}
+	slices.SortFunc(e, func(a, b [2]int) int {
+		if a[0] != b[0] {
+			return a[0] - b[0]
+		}
+		return a[1] - b[1]
+	})
+	return slices.Compact(e)
+}
+
+// Validate reports the first problem that makes the operators of m
+// ill-defined: no vertices or faces, a face index outside V, a face with a
+// repeated vertex, a non-finite coordinate, or a degenerate face (area zero or
+// not finite, or a cotangent that overflows). The returned error names the
+// face or vertex. Cotangent and Mass skip degenerate faces silently; call
+// Validate to detect them.
+func (m *Mesh) Validate() error {
+	n := len(m.V)
+	if n == 0 || len(m.F) == 0 {
+		return fmt.Errorf("mesh: empty mesh (%d vertices, %d faces)", n, len(m.F))
+	}
+	for i, p := range m.V {
+		for d, x := range p {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("mesh: vertex %d coordinate %d is %v", i, d, x)
+			}
+		}
+	}
+	for f, t := range m.F {
+		for _, v := range t {
+			if uint(v) >= uint(n) {
+				return fmt.Errorf("mesh: face %d refers to vertex %d, have %d vertices", f, v, n)
+			}
+		}
+		if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
+			return fmt.Errorf("mesh: face %d %v repeats a vertex", f, t)
+		}
+		if _, dbl, ok := m.faceCot(t); !ok {
+			return fmt.Errorf("mesh: face %d %v is degenerate: area %v", f, t, dbl/2)
+		}
+	}
+	return nil
+}
