@@ -117,9 +117,9 @@ type Settings struct {
 	Lambda float64
 	Ref    []float64
 
-	// Termination. An accepted step whose relative energy decrease
-	// (E_old − E_new)/E_old is at most FunctionTol stops the run (default
-	// 1e-10; negative disables). The run stops when the infinity norm of the
+	// Termination. The run stops when the relative energy decrease over the
+	// last 5 accepted steps (100 iterations for NAdam) is at most FunctionTol (default 1e-10;
+	// negative disables). The run stops when the infinity norm of the
 	// gradient projected onto the constraints is at most GradientTol times
 	// that at the start (default 1e-10; negative disables), or when an accepted
 	// step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12; negative

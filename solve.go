@@ -584,8 +584,8 @@ func (sv *solver) secondOrder() (*Result, error) {
 			return sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
 		}
 		switch {
-		case accepted && rec.RelDecrease <= set.FunctionTol:
-			return sv.finish(FunctionConvergence, fmt.Sprintf("relative decrease %.3g ≤ %.3g", rec.RelDecrease, set.FunctionTol), nil)
+		case accepted && relDecreaseOver(res.History, ftolWindow) <= set.FunctionTol:
+			return sv.finish(FunctionConvergence, fmt.Sprintf("relative decrease over the last %d iterations %.3g ≤ %.3g", ftolWindow, relDecreaseOver(res.History, ftolWindow), set.FunctionTol), nil)
 		case accepted && sv.gnorm <= set.GradientTol*gnorm0:
 			return sv.finish(GradientConvergence, fmt.Sprintf("projected gradient %.3g ≤ %.3g × initial %.3g", sv.gnorm, set.GradientTol, gnorm0), nil)
 		case tiny:
@@ -598,6 +598,33 @@ func (sv *solver) secondOrder() (*Result, error) {
 			return sv.finish(NumericalFailure, "the trust region collapsed", nil)
 		}
 	}
+}
+
+// ftolWindow is the number of accepted steps over which the relative energy
+// decrease is compared with FunctionTol: a single heavily damped or shortened
+// step says little about convergence.
+const ftolWindow = 5
+
+// relDecreaseOver returns the relative decrease of the energy over the last w
+// accepted steps recorded in h (+Inf while fewer than w steps were accepted).
+func relDecreaseOver(h []IterationRecord, w int) float64 {
+	after := h[len(h)-1].Energy
+	seen := 0
+	for i := len(h) - 1; i >= 0; i-- {
+		if !h[i].Accepted {
+			continue
+		}
+		seen++
+		if seen == w {
+			// The energy before the w-th last accepted step.
+			before := h[i].Energy / (1 - h[i].RelDecrease)
+			if h[i].RelDecrease >= 1 || before == 0 {
+				return 0
+			}
+			return (before - after) / before
+		}
+	}
+	return math.Inf(1)
 }
 
 // floorScale keeps Moré's scaling positive: entries below 1e-12 times the
