@@ -1,0 +1,69 @@
+// Command sparsels minimizes E(g) = ‖X − Y Gᵀ L G B‖²_F over the nonzero
+// values g of a sparse n×m matrix G whose sparsity pattern is fixed, with L
+// n×n, Y r×m, B m×c and X r×c read from Matrix Market files, such as those
+// written by MATLAB's mmwrite, SciPy's scipy.io.mmwrite or Julia's
+// MatrixMarket.jl. Install it with
+//
+//	go install github.com/sparsels/sparsels/cmd/sparsels@latest
+//
+// Usage:
+//
+//	sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -o G.mtx [flags]
+//	sparsels eval  -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
+//	sparsels check -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
+//	sparsels help [command]
+//
+// Solve runs one of the methods of package sparsels (-method lm, gn, newton,
+// nadam or lbfgs; -linear auto, dense or cg) from the values of G0.mtx,
+// optionally with row-wise constraints (-rowsum for G·1 = 1, or -C C.mtx
+// -D D.mtx for G·C = D) and a Tikhonov term (-lambda λ, -ref Gref.mtx), and
+// writes the best G. It prints one progress line per iteration on stderr and
+// a report with the full-precision energy on stdout; -trace writes the
+// iteration history as CSV (iteration, energy, rel_decrease, grad_norm,
+// step_norm, damping, cg_iterations, accepted, elapsed_seconds).
+//
+// Eval prints the energy, the gradient norm and the constraint violation at
+// G, and writes the residual (-residual), the gradient (-grad), the Jacobian
+// (-jac), the Gauss-Newton matrix JᵀJ (-gn) and the Hessian (-hess).
+//
+// Check compares every derivative the library computes — gradient,
+// Jacobian, J·x, Jᵀ·w, JᵀJ, its diagonal, JᵀJ·x, Hessian and Hessian·x —
+// with central finite differences (gonum.org/v1/gonum/diff/fd) and prints a
+// table of the largest absolute and relative errors, each OK or FAIL against
+// -tol.
+//
+// # Files
+//
+// Every input is read with package mtx, plain or gzip-compressed. The
+// entries of G's file, a general coordinate file without repeated entries,
+// give the pattern of G and the order of g, and every G-shaped output (the
+// solution, the gradient) keeps that order; a pattern-field file gives the
+// values 1. L's repeated entries are summed. X, Y and B may be array (dense)
+// or coordinate (sparse) files of any symmetry; coordinate files are passed
+// to the library as sparse matrices (a diagonal Y is detected). Outputs are
+// written at full precision (a write followed by a read is bit-exact),
+// atomically: a failed write leaves an existing file untouched. A name
+// ending in .gz is gzipped. Errors name the file, and the line for syntax
+// errors.
+//
+// Every dense array the command would allocate — the problem's working
+// blocks, about (4n + 3m + 2r)·c values, and each dense output: the r×c
+// residual, the (r·c)×nnz Jacobian, the nnz×nnz Gauss-Newton matrix and
+// Hessian — is checked against -max-dense-bytes (default 2 GiB) before it is
+// allocated, and refused with the size it would need; input files may have
+// no dimension and no entry count above that limit divided by 8, so that a
+// lying size line cannot make the command allocate without bound.
+//
+// # Exit status
+//
+//	0  success: solve converged (function, gradient or step tolerance); every check passed
+//	1  bad data (unreadable or malformed file, shape mismatch, infeasible constraints,
+//	   non-finite energy), a refused or failed write, or a failed check; solve writes nothing
+//	2  bad command line (unknown flag, missing required flag, bad value)
+//	3  solve stopped before convergence (iteration or time limit, interrupt, stationary
+//	   start, no further decrease); the best G found is written
+//
+// An interrupt (Ctrl-C, SIGINT or SIGTERM) cancels a running solve, which
+// writes the best G found so far and exits with status 3; a second Ctrl-C
+// ends the process at once without writing.
+package main

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// defaultMaxDense is the default of -max-dense-bytes: 2 GiB.
+const defaultMaxDense = 2 << 30
+
+// byteSize is a flag.Value for a number of bytes with an optional binary
+// unit: 1000, 64K, 512MiB, 2G.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	v := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if v >= u.mult && v%u.mult == 0 {
+			return strconv.FormatInt(v/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"TB", 1 << 40},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40},
+		{"B", 1},
+	}
+	mult := int64(1)
+	for _, u := range units {
+		if len(t) > len(u.suffix) && strings.EqualFold(t[len(t)-len(u.suffix):], u.suffix) {
+			mult = u.mult
+			t = strings.TrimSpace(t[:len(t)-len(u.suffix)])
+			break
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v <= 0 || v > math.MaxInt64/mult {
+		return fmt.Errorf("want a positive number of bytes such as 1000, 64K or 2GiB")
+	}
+	*b = byteSize(v * mult)
+	return nil
+}
+
+// formatBytes formats a byte count with a binary unit.
+func formatBytes(b float64) string {
+	switch {
+	case b < 1<<10:
+		return fmt.Sprintf("%.0f B", b)
+	case b < 1<<20:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	case b < 1<<30:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case b < 1<<40:
+		return fmt.Sprintf("%.1f GiB", b/(1<<30))
+	}
+	return fmt.Sprintf("%.1f TiB", b/(1<<40))
+}
+
+// sizeError returns the error for a dense array of rows×cols float64 values
+// that would exceed limit bytes, or nil if it fits. The size is computed in
+// floating point, so huge dimensions cannot overflow.
+func sizeError(what string, rows, cols int, limit int64) error {
+	need := 8 * float64(rows) * float64(cols)
+	if need <= float64(limit) {
+		return nil
+	}
+	return fmt.Errorf("%s is %d×%d: it needs %.0f bytes (%s) of dense storage, over -max-dense-bytes = %d (%s)",
+		what, rows, cols, need, formatBytes(need), limit, formatBytes(float64(limit)))
+}
+
+// finiteFloat is a flag.Value for a finite float64.
+type finiteFloat float64
+
+func (f *finiteFloat) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
+
+func (f *finiteFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("want a finite number")
+	}
+	*f = finiteFloat(v)
+	return nil
+}
+
+// problemFiles are the flags naming the files of a problem.
+type problemFiles struct {
+	X, Y, L, B, G string
+	maxDense      byteSize
+}
+
+func (p *problemFiles) register(fs *flag.FlagSet, gHelp string) {
+	fs.StringVar(&p.X, "X", "", "Matrix Market `file` of the r×c target X (required)")
+	fs.StringVar(&p.Y, "Y", "", "Matrix Market `file` of the r×m matrix Y (required)")
+	fs.StringVar(&p.L, "L", "", "Matrix Market `file` of the n×n matrix L (required; duplicates are summed)")
+	fs.StringVar(&p.B, "B", "", "Matrix Market `file` of the m×c matrix B (required)")
+	fs.StringVar(&p.G, "G", "", gHelp)
+	p.maxDense = defaultMaxDense
+	fs.Var(&p.maxDense, "max-dense-bytes", "cap, in `bytes` (such as 512MiB), on the problem's dense working storage and on each dense output; input dimensions and entry counts are limited to it divided by 8")
+}
+
+// check returns a usage error for the first missing required flag.
+func (p *problemFiles) check() error {
+	for _, f := range []struct{ name, value, what string }{
+		{"X", p.X, "the target X"}, {"Y", p.Y, "the matrix Y"}, {"L", p.L, "the matrix L"},
+		{"B", p.B, "the matrix B"}, {"G", p.G, "the pattern and values of G"},
+	} {
+		if f.value == "" {
+			return usagef("missing -%s (the Matrix Market file of %s)", f.name, f.what)
+		}
+	}
+	return nil
+}
+
+// constraintFiles are the flags choosing row-wise constraints G·C = D.
+type constraintFiles struct {
+	rowSum bool
+	C, D   string
+}
+
+func (c *constraintFiles) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.rowSum, "rowsum", false, "constrain every row of G to sum to 1 (G·1 = 1)")
+	fs.StringVar(&c.C, "C", "", "Matrix Market `file` of the m×s matrix C of the constraints G·C = D (with -D)")
+	fs.StringVar(&c.D, "D", "", "Matrix Market `file` of the n×s matrix D of the constraints G·C = D (with -C)")
+}
+
+func (c *constraintFiles) check() error {
+	switch {
+	case c.rowSum && (c.C != "" || c.D != ""):
+		return usagef("-rowsum cannot be combined with -C and -D")
+	case c.C != "" && c.D == "":
+		return usagef("-C needs -D (the constraints are G·C = D)")
+	case c.D != "" && c.C == "":
+		return usagef("-D needs -C (the constraints are G·C = D)")
+	}
+	return nil
+}

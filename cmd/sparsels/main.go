@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit statuses of the command.
+const (
+	exitOK      = 0 // success: converged, or every check passed
+	exitError   = 1 // bad data, failed write, failed check
+	exitUsage   = 2 // bad command line
+	exitStopped = 3 // solve ended by a limit, a stop or an interrupt; G was written
+)
+
+func main() {
+	ctx := context.Background()
+	stop := func() {}
+	if len(os.Args) > 1 && os.Args[1] == "solve" {
+		// An interrupt cancels the solve, which then writes the best G so
+		// far. Other commands keep the default handling and simply die.
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			// After the first interrupt, restore the default handling so
+			// that a second Ctrl-C ends the process at once.
+			<-ctx.Done()
+			stop()
+		}()
+	}
+	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command with the arguments args (without the program name)
+// and returns its exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// command is a subcommand of sparsels.
+type command struct {
+	name     string
+	synopsis string // one line for the overview
+	usage    string // the usage line(s)
+	help     string // the description printed before the flags
+	flags    func(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]*command{
+	"solve": solveCommand,
+	"eval":  evalCommand,
+	"check": checkCommand,
+}
+
+// runContext is run with a context whose cancellation interrupts a solve.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		printOverview(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) == 1 {
+			printOverview(stdout)
+			return exitOK
+		}
+		if len(args) > 2 {
+			fmt.Fprintf(stderr, "sparsels help: too many arguments %q\n", args[1:])
+			return exitUsage
+		}
+		cmd, ok := commands[args[1]]
+		if !ok {
+			fmt.Fprintf(stderr, "sparsels help: unknown command %q; run 'sparsels help' for the list\n", args[1])
+			return exitUsage
+		}
+		printUsage(stdout, cmd)
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "sparsels: unknown command %q; run 'sparsels help' for the list\n", args[0])
+		return exitUsage
+	}
+	fs := newFlagSet(cmd)
+	exec := cmd.flags(cmd, fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, cmd)
+			return exitOK
+		}
+		return usageFail(stderr, cmd, err)
+	}
+	if fs.NArg() > 0 {
+		return usageFail(stderr, cmd, fmt.Errorf("unexpected argument %q (all inputs are given by flags)", fs.Arg(0)))
+	}
+	return exec(ctx, stdout, stderr)
+}
+
+// newFlagSet returns a silent flag set for cmd: errors are reported by
+// runContext, usage by printUsage.
+func newFlagSet(cmd *command) *flag.FlagSet {
+	fs := flag.NewFlagSet("sparsels "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// usageFail reports a command-line error and returns exitUsage.
+func usageFail(stderr io.Writer, cmd *command, err error) int {
+	fmt.Fprintf(stderr, "sparsels %s: %v\nrun 'sparsels help %s' for usage\n", cmd.name, err, cmd.name)
+	return exitUsage
+}
+
+// fail reports a data or I/O error and returns exitError.
+func fail(stderr io.Writer, cmd *command, err error) int {
+	fmt.Fprintf(stderr, "sparsels %s: %v\n", cmd.name, err)
+	return exitError
+}
+
+// usageError marks an error in the command line, reported with exitUsage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// report returns the exit status for err: exitUsage for a usageError,
+// exitError otherwise.
+func report(stderr io.Writer, cmd *command, err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return usageFail(stderr, cmd, err)
+	}
+	return fail(stderr, cmd, err)
+}
+
+const overview = `sparsels minimizes E(g) = ‖X − Y Gᵀ L G B‖²_F over the nonzero values g of a
+sparse n×m matrix G whose pattern is fixed (L n×n, Y r×m, B m×c, X r×c), with
+the matrices read from Matrix Market files.
+
+Usage:
+
+	sparsels <command> [flags]
+
+Commands:
+`
+
+const overviewTail = `
+Run 'sparsels help <command>' or 'sparsels <command> -h' for the flags of a
+command.
+
+Exit status: 0 on success (solve converged, all checks passed); 1 on bad data,
+an infeasible constraint, a failed write or a failed check; 2 on a bad command
+line; 3 when solve stopped before convergence (iteration or time limit,
+interrupt, stationary start, no further decrease), in which case the best G
+found was written.
+`
+
+func printOverview(w io.Writer) {
+	fmt.Fprint(w, overview)
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "\t%-7s %s\n", name, commands[name].synopsis)
+	}
+	fmt.Fprintf(w, "\t%-7s %s\n", "help", "print the usage of a command")
+	fmt.Fprint(w, overviewTail)
+}
+
+func printUsage(w io.Writer, cmd *command) {
+	fmt.Fprintf(w, "Usage:\n\n%s\n%s\nFlags:\n\n", indent(cmd.usage), strings.TrimLeft(cmd.help, "\n"))
+	fs := newFlagSet(cmd)
+	cmd.flags(cmd, fs)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.Trim(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "\t" + l
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
