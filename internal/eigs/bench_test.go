@@ -1,0 +1,53 @@
+package eigs
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkSmallest measures k = 100 on square grid Laplacians with unit mass.
+func BenchmarkSmallest(b *testing.B) {
+	for _, nx := range []int{55, 141} {
+		n := nx * nx
+		l := gridLaplacian(nx, nx)
+		mass := ones(n)
+		b.Run(fmt.Sprintf("grid%dx%d/n=%d/k=100", nx, nx, n), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := Smallest(l, mass, 100, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCholesky measures ordering plus factorization, and one solve, on a
+// shifted grid Laplacian.
+func BenchmarkCholesky(b *testing.B) {
+	for _, nx := range []int{55, 141, 224} {
+		n := nx * nx
+		ts := graphLaplacian(n, gridEdges(nx, nx))
+		for i := 0; i < n; i++ {
+			ts = append(ts, triplet{i, i, 1e-3})
+		}
+		a := buildCSR(n, ts)
+		b.Run(fmt.Sprintf("factorize/n=%d", n), func(b *testing.B) {
+			var c Cholesky
+			for b.Loop() {
+				if err := c.Factorize(a, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		var c Cholesky
+		if err := c.Factorize(a, nil); err != nil {
+			b.Fatal(err)
+		}
+		x := ones(n)
+		b.Run(fmt.Sprintf("solve/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				c.SolveTo(x, x)
+			}
+		})
+	}
+}

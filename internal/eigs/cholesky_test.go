@@ -1,0 +1,254 @@
+package eigs
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// shiftedLaplacian returns L + diag(shift) for the Laplacian triplets ts.
+func shifted(n int, ts []triplet, shift []float64) *sparse.CSR {
+	ts = slices.Clone(ts)
+	for i, s := range shift {
+		ts = append(ts, triplet{i, i, s})
+	}
+	return buildCSR(n, ts)
+}
+
+func testSPDMatrices() []struct {
+	name string
+	a    *sparse.CSR
+} {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	grid := graphLaplacian(20*15, gridEdges(20, 15))
+	gridShift := make([]float64, 300)
+	for i := range gridShift {
+		gridShift[i] = 0.01 + rnd.Float64()
+	}
+	geo := graphLaplacian(250, geometricEdges(250, 0.12, rnd))
+	geoShift := make([]float64, 250)
+	for i := range geoShift {
+		geoShift[i] = 1e-3
+	}
+	pathShift := make([]float64, 100)
+	pathShift[0] = 1
+	return []struct {
+		name string
+		a    *sparse.CSR
+	}{
+		{"grid20x15+diag", shifted(300, grid, gridShift)},
+		{"shuffledGrid", permuteSym(shifted(300, grid, gridShift), rnd.Perm(300))},
+		{"geometric250", shifted(250, geo, geoShift)},
+		{"path100+e0", shifted(100, graphLaplacian(100, func() []triplet {
+			var es []triplet
+			for i := 0; i+1 < 100; i++ {
+				es = append(es, triplet{i, i + 1, 1})
+			}
+			return es
+		}()), pathShift)},
+		{"1x1", buildCSR(1, []triplet{{0, 0, 4}})},
+	}
+}
+
+func TestCholeskySolve(t *testing.T) {
+	for _, tc := range testSPDMatrices() {
+		n, _ := tc.a.Dims()
+		dense := denseOf(tc.a)
+		sym := mat.NewSymDense(n, nil)
+		for i := 0; i < n; i++ {
+			for j := i; j < n; j++ {
+				sym.SetSym(i, j, dense.At(i, j))
+			}
+		}
+		var ref mat.Cholesky
+		if !ref.Factorize(sym) {
+			t.Fatalf("%s: reference factorization failed", tc.name)
+		}
+		rcmPerm, err := ReverseCuthillMcKee(tc.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rnd := rand.New(rand.NewPCG(3, 4))
+		b := make([]float64, n)
+		for i := range b {
+			b[i] = rnd.NormFloat64()
+		}
+		var want mat.VecDense
+		if err := ref.SolveVecTo(&want, mat.NewVecDense(n, b)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []struct {
+			name string
+			perm []int
+		}{{"md", nil}, {"rcm", rcmPerm}, {"natural", identityPerm(n)}} {
+			var c Cholesky
+			if err := c.Factorize(tc.a, p.perm); err != nil {
+				t.Fatalf("%s/%s: %v", tc.name, p.name, err)
+			}
+			x := c.SolveTo(nil, b)
+			// Residual relative to ‖A‖_F ‖x‖.
+			var ax mat.VecDense
+			ax.MulVec(dense, mat.NewVecDense(n, x))
+			ax.SubVec(&ax, mat.NewVecDense(n, b))
+			rel := mat.Norm(&ax, 2) / (mat.Norm(dense, 2) * floats.Norm(x, 2))
+			if rel > 1e-14 {
+				t.Errorf("%s/%s: relative residual %g", tc.name, p.name, rel)
+			}
+			diff := floats.Distance(x, want.RawVector().Data, math.Inf(1))
+			if diff > 1e-10*floats.Norm(x, math.Inf(1)) {
+				t.Errorf("%s/%s: solution differs from dense Cholesky by %g", tc.name, p.name, diff)
+			}
+			if got, want := c.LogDet(), ref.LogDet(); math.Abs(got-want) > 1e-10*math.Max(1, math.Abs(want)) {
+				t.Errorf("%s/%s: LogDet = %v, want %v", tc.name, p.name, got, want)
+			}
+			// In-place solve agrees.
+			y := slices.Clone(b)
+			c.SolveTo(y, y)
+			if !floats.Equal(x, y) {
+				t.Errorf("%s/%s: in-place SolveTo differs", tc.name, p.name)
+			}
+			// Multiple right-hand sides agree with single solves.
+			const m = 3
+			bm := mat.NewDense(n, m, nil)
+			for i := 0; i < n; i++ {
+				for j := 0; j < m; j++ {
+					bm.Set(i, j, rnd.NormFloat64())
+				}
+			}
+			xm := c.SolveMatTo(nil, bm)
+			// A non-Dense right-hand side (transpose view) gives the same.
+			if xt := c.SolveMatTo(nil, mat.DenseCopyOf(bm.T()).T()); !mat.Equal(xt, xm) {
+				t.Errorf("%s/%s: SolveMatTo differs for a non-Dense right-hand side", tc.name, p.name)
+			}
+			for j := 0; j < m; j++ {
+				xj := c.SolveTo(nil, mat.Col(nil, j, bm))
+				if d := floats.Distance(xj, mat.Col(nil, j, xm), math.Inf(1)); d > 1e-12*floats.Norm(xj, math.Inf(1)) {
+					t.Errorf("%s/%s: SolveMatTo column %d differs by %g", tc.name, p.name, j, d)
+				}
+			}
+		}
+	}
+}
+
+// TestCholeskyHandComputed checks a 3×3 factor against hand-computed values:
+// A = [4 2 0; 2 5 3; 0 3 10] has L = [2 0 0; 1 2 0; 0 1.5 sqrt(7.75)].
+func TestCholeskyHandComputed(t *testing.T) {
+	a := buildCSR(3, []triplet{{0, 0, 4}, {1, 0, 2}, {0, 1, 2}, {1, 1, 5}, {2, 1, 3}, {1, 2, 3}, {2, 2, 10}})
+	var c Cholesky
+	if err := c.Factorize(a, identityPerm(3)); err != nil {
+		t.Fatal(err)
+	}
+	if c.NNZ() != 5 {
+		t.Errorf("NNZ = %d, want 5", c.NNZ())
+	}
+	want := []float64{2, 1, 2, 1.5, math.Sqrt(7.75)}
+	if !floats.EqualApprox(c.val, want, 1e-15) {
+		t.Errorf("L values = %v, want %v", c.val, want)
+	}
+	// A x = b with x = (1, -1, 2): b = (2, 3, 17).
+	x := c.SolveTo(nil, []float64{2, 3, 17})
+	if !floats.EqualApprox(x, []float64{1, -1, 2}, 1e-14) {
+		t.Errorf("x = %v, want [1 -1 2]", x)
+	}
+	// The empty matrix factorizes.
+	var e Cholesky
+	if err := e.Factorize(sparse.NewCSR(0, 0, []int{0}, nil, nil), nil); err != nil || len(e.SolveTo(nil, nil)) != 0 {
+		t.Errorf("empty matrix: %v", err)
+	}
+}
+
+// TestCholeskyLowerDuplicates checks that only the lower triangle is read,
+// that duplicates are summed and that unsorted columns are accepted.
+func TestCholeskyLowerDuplicates(t *testing.T) {
+	// Lower triangle of [4 2 0; 2 5 3; 0 3 10] with the (1,1) entry split in
+	// two, columns out of order and a garbage upper triangle.
+	indptr := []int{0, 2, 6, 8}
+	ind := []int{2, 0, 1, 0, 1, 2, 2, 1}
+	data := []float64{99, 4, 3, 2, 2, -7, 10, 3}
+	a := sparse.NewCSR(3, 3, indptr, ind, data)
+	var c Cholesky
+	perm := []int{2, 0, 1}
+	if err := c.Factorize(a, perm); err != nil {
+		t.Fatal(err)
+	}
+	perm[0] = 1 // Factorize copies perm.
+	if got := c.Perm(); !slices.Equal(got, []int{2, 0, 1}) {
+		t.Errorf("Perm = %v, want [2 0 1]", got)
+	}
+	x := c.SolveTo(nil, []float64{2, 3, 17})
+	if !floats.EqualApprox(x, []float64{1, -1, 2}, 1e-14) {
+		t.Errorf("x = %v, want [1 -1 2]", x)
+	}
+}
+
+func TestCholeskyErrors(t *testing.T) {
+	good := func() *sparse.CSR { return buildCSR(2, []triplet{{0, 0, 2}, {1, 0, -1}, {0, 1, -1}, {1, 1, 2}}) }
+	for _, tc := range []struct {
+		name string
+		a    *sparse.CSR
+		perm []int
+		want string
+	}{
+		{"nil", nil, nil, "nil"},
+		{"nonsquare", sparse.NewCSR(2, 3, []int{0, 0, 0}, nil, nil), nil, "not square"},
+		{"shortIndptr", sparse.NewCSR(2, 2, []int{0, 1}, []int{0}, []float64{1}), nil, "row pointers"},
+		{"decreasing", sparse.NewCSR(2, 2, []int{0, 2, 1}, []int{0, 1}, []float64{1, 1}), nil, "decrease"},
+		{"shortData", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 1}, []float64{1}), nil, "declares"},
+		{"badColumn", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 2}, []float64{1, 1}), nil, "out of range"},
+		{"nan", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 1}, []float64{1, math.NaN()}), nil, "(1,1) is NaN"},
+		{"inf", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 1}, []float64{math.Inf(-1), 1}), nil, "(0,0) is -Inf"},
+		{"permLength", good(), []int{0}, "length"},
+		{"permRange", good(), []int{0, 2}, "out of range"},
+		{"permRepeat", good(), []int{1, 1}, "both 1"},
+		{"indefinite", buildCSR(2, []triplet{{0, 0, 1}, {1, 0, 2}, {0, 1, 2}, {1, 1, 1}}), nil, "not positive definite"},
+		{"zeroDiag", buildCSR(2, []triplet{{0, 0, 1}}), nil, "not positive definite"},
+	} {
+		var c Cholesky
+		err := c.Factorize(tc.a, tc.perm)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want containing %q", tc.name, err, tc.want)
+		}
+		if c.Size() != 0 {
+			t.Errorf("%s: receiver not empty after error", tc.name)
+		}
+	}
+	var c Cholesky
+	err := c.Factorize(buildCSR(3, []triplet{{0, 0, 1}, {1, 1, 1}, {2, 2, -1}}), nil)
+	var npd *NotPositiveDefiniteError
+	if !errors.As(err, &npd) || npd.Row != 2 || npd.Pivot != -1 {
+		t.Errorf("error %#v, want NotPositiveDefiniteError at row 2 with pivot -1", err)
+	}
+}
+
+func TestCholeskyPanics(t *testing.T) {
+	var c Cholesky
+	mustPanic(t, "unfactorized", func() { c.SolveTo(nil, []float64{1}) })
+	mustPanic(t, "unfactorized mat", func() { c.SolveMatTo(nil, mat.NewDense(1, 1, nil)) })
+	if err := c.Factorize(buildCSR(2, []triplet{{0, 0, 1}, {1, 1, 1}}), nil); err != nil {
+		t.Fatal(err)
+	}
+	mustPanic(t, "short b", func() { c.SolveTo(nil, []float64{1}) })
+	mustPanic(t, "short dst", func() { c.SolveTo(make([]float64, 1), []float64{1, 2}) })
+	mustPanic(t, "mat rows", func() { c.SolveMatTo(nil, mat.NewDense(3, 1, nil)) })
+	mustPanic(t, "mat dst", func() { c.SolveMatTo(mat.NewDense(2, 2, nil), mat.NewDense(2, 1, nil)) })
+}
+
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Errorf("%s: no panic", name)
+		} else if s, ok := r.(string); !ok || !strings.HasPrefix(s, "eigs: ") {
+			t.Errorf("%s: panic %v without package prefix", name, r)
+		}
+	}()
+	f()
+}

@@ -1,0 +1,169 @@
+package eigs
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/james-bowman/sparse"
+)
+
+func isPerm(p []int, n int) bool {
+	if len(p) != n {
+		return false
+	}
+	s := slices.Clone(p)
+	slices.Sort(s)
+	for i, v := range s {
+		if v != i {
+			return false
+		}
+	}
+	return true
+}
+
+func TestOrderingsArePermutations(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	// Two components plus two isolated vertices, shuffled.
+	var es []triplet
+	for i := 0; i < 9; i++ {
+		es = append(es, triplet{i, i + 1, 1})
+	}
+	for i := 12; i < 29; i++ {
+		es = append(es, triplet{i, i + 1 + i%3, 1})
+	}
+	disconnected := buildCSR(33, graphLaplacian(33, es))
+	for _, tc := range []struct {
+		name string
+		a    *sparse.CSR
+	}{
+		{"empty", sparse.NewCSR(0, 0, []int{0}, nil, nil)},
+		{"single", buildCSR(1, []triplet{{0, 0, 1}})},
+		{"grid", gridLaplacian(13, 7)},
+		{"shuffledGrid", permuteSym(gridLaplacian(13, 7), rnd.Perm(91))},
+		{"disconnected", permuteSym(disconnected, rnd.Perm(33))},
+		{"geometric", buildCSR(200, graphLaplacian(200, geometricEdges(200, 0.15, rnd)))},
+		{"upperOnly", buildCSR(4, []triplet{{0, 3, 1}, {1, 2, 1}, {0, 1, 1}})},
+	} {
+		n, _ := tc.a.Dims()
+		for _, o := range []struct {
+			name string
+			f    func(*sparse.CSR) ([]int, error)
+		}{{"rcm", ReverseCuthillMcKee}, {"md", MinimumDegree}} {
+			p, err := o.f(tc.a)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", tc.name, o.name, err)
+			}
+			if !isPerm(p, n) {
+				t.Errorf("%s/%s: %v is not a permutation of 0..%d", tc.name, o.name, p, n-1)
+			}
+			p2, _ := o.f(tc.a)
+			if !slices.Equal(p, p2) {
+				t.Errorf("%s/%s: not deterministic", tc.name, o.name)
+			}
+		}
+	}
+}
+
+func TestRCMReducesEnvelope(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	const nx, ny = 30, 20
+	a := permuteSym(gridLaplacian(nx, ny), rnd.Perm(nx*ny))
+	natEnv, natBand, err := Envelope(a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReverseCuthillMcKee(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, band, err := Envelope(a, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("30×20 grid: RCM envelope %d bandwidth %d; shuffled %d, %d", env, band, natEnv, natBand)
+	// A breadth-first numbering of a 30×20 grid from a corner has levels of
+	// at most 20 vertices, and an edge joins the same or adjacent levels, so
+	// the bandwidth is below 2·20 and the envelope below n·2·20; a shuffled
+	// order has bandwidth near n and envelope near n²/3.
+	if band >= 2*ny || env >= 2*ny*nx*ny || env*10 > natEnv {
+		t.Errorf("RCM envelope %d bandwidth %d; shuffled order envelope %d bandwidth %d", env, band, natEnv, natBand)
+	}
+	// The path graph in a shuffled order is restored to bandwidth 1.
+	path := permuteSym(pathLaplacian(50), rnd.Perm(50))
+	p, _ = ReverseCuthillMcKee(path)
+	env, band, _ = Envelope(path, p)
+	if band != 1 || env != 49 {
+		t.Errorf("path: RCM envelope %d bandwidth %d, want 49 and 1", env, band)
+	}
+}
+
+func TestEnvelopeHandComputed(t *testing.T) {
+	// Pattern with off-diagonal pairs {0,3}, {1,2}: rows 0..3 have first
+	// columns 0, 1, 1, 0 so the envelope is 0+0+1+3 = 4, bandwidth 3.
+	a := buildCSR(4, []triplet{{0, 3, 1}, {2, 1, 1}})
+	env, band, err := Envelope(a, nil)
+	if err != nil || env != 4 || band != 3 {
+		t.Errorf("got %d %d %v, want 4 3 <nil>", env, band, err)
+	}
+	// Order 0,3,1,2 gives first columns 0,0,2,2: envelope 1+1 = 2, bandwidth 1.
+	env, band, err = Envelope(a, []int{0, 3, 1, 2})
+	if err != nil || env != 2 || band != 1 {
+		t.Errorf("got %d %d %v, want 2 1 <nil>", env, band, err)
+	}
+	if _, _, err := Envelope(a, []int{0, 1}); err == nil {
+		t.Error("no error for short permutation")
+	}
+}
+
+// TestMinimumDegreeFill checks the fill of the minimum degree ordering: on a
+// star no fill at all (leaves first), and on a shuffled grid much less than
+// RCM and the shuffled order.
+func TestMinimumDegreeFill(t *testing.T) {
+	const leaves = 20
+	var es []triplet
+	for i := 1; i <= leaves; i++ {
+		es = append(es, triplet{0, i, 1})
+	}
+	star := buildCSR(leaves+1, graphLaplacian(leaves+1, es))
+	p, err := MinimumDegree(star)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The centre goes when at most one leaf is left (degree ties then).
+	if at := slices.Index(p, 0); at < leaves-1 {
+		t.Errorf("star centre eliminated at step %d, want ≥ %d", at, leaves-1)
+	}
+
+	rnd := rand.New(rand.NewPCG(9, 10))
+	const nx, ny = 40, 40
+	ts := graphLaplacian(nx*ny, gridEdges(nx, ny))
+	for i := 0; i < nx*ny; i++ {
+		ts = append(ts, triplet{i, i, 0.1})
+	}
+	a := permuteSym(buildCSR(nx*ny, ts), rnd.Perm(nx*ny))
+	nnz := func(perm []int) int {
+		var c Cholesky
+		if err := c.Factorize(a, perm); err != nil {
+			t.Fatal(err)
+		}
+		return c.NNZ()
+	}
+	md, _ := MinimumDegree(a)
+	rcmP, _ := ReverseCuthillMcKee(a)
+	nMD, nRCM, nNat := nnz(md), nnz(rcmP), nnz(identityPerm(nx*ny))
+	t.Logf("nnz(L) on shuffled %dx%d grid: MD %d, RCM %d, shuffled %d", nx, ny, nMD, nRCM, nNat)
+	if !(nMD < nRCM && nRCM < nNat) || nMD > 15*nx*ny {
+		t.Errorf("nnz(L): MD %d, RCM %d, shuffled %d", nMD, nRCM, nNat)
+	}
+	var c Cholesky
+	if err := c.Factorize(star, md[:0:0]); err == nil {
+		t.Error("no error for empty permutation")
+	}
+	if err := c.Factorize(shifted(leaves+1, graphLaplacian(leaves+1, es), []float64{1}), p); err != nil {
+		t.Fatal(err)
+	}
+	if c.NNZ() != 2*leaves+1 {
+		t.Errorf("star nnz(L) = %d, want %d (no fill)", c.NNZ(), 2*leaves+1)
+	}
+}
