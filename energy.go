@@ -11,7 +11,7 @@ import (
 // resized to r×c.
 //
 // The cost is O(nnz(G)·c + nnz(L)·c) plus one product with Y, which is O(r·c)
-// for a diagonal Y.
+// for a diagonal Y. Residual always uses the direct form (see NewProblem).
 //
 // Residual panics if len(g) is not the pattern's NNZ or if a non-empty dst is
 // not r×c.
@@ -32,11 +32,23 @@ func (p *Problem) Residual(dst *mat.Dense, g []float64) {
 	}
 }
 
-// Energy returns E(g) = ‖X − Y Gᵀ L G B‖²_F. Its cost is that of Residual.
+// Energy returns E(g) = ‖X − Y Gᵀ L G B‖²_F. In the direct form its cost is
+// that of Residual; in the Gram form (see NewProblem) it is
+// O(nnz(L)·p̄ + nnz(G)·s̄ + Σ_i s_i²) for a diagonal Y, with p̄ the mean
+// nonzeros per row of G, s̄ the mean nonzeros per row of LG and s_i those of
+// row i of S = GᵀLG, and it does not depend on c.
 // It panics if len(g) is not the pattern's NNZ.
 func (p *Problem) Energy(g []float64) float64 {
 	p.checkG(g)
 	ws := p.getWorkspace()
 	defer p.putWorkspace(ws)
-	return p.forward(ws, g)
+	d := p.getDispatch()
+	defer p.putDispatch(d)
+	if p.plan.grad {
+		e, scale := p.gramState(d, ws, g, false)
+		if gramEnergyOK(e, scale) {
+			return e
+		}
+	}
+	return p.forwardD(d, ws, g)
 }

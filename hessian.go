@@ -1,6 +1,10 @@
 package sparsels
 
-import "gonum.org/v1/gonum/mat"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
 
 // Hessian stores the exact Hessian of E into dst (nnz×nnz); an empty dst is
 // resized. Since f is quadratic in g,
@@ -53,6 +57,56 @@ func (p *Problem) Hessian(dst *mat.SymDense, g []float64) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// secondOrderRowBounds stores into dst (length n), for each row a of G, the
+// Gershgorin bound on the spectral radius of the diagonal block, over row a's
+// nonzeros, of the second-order part ½∇²E − JᵀJ = Σ_q f_q ∇²f_q at the
+// operator's point: the block has entries −L[a,a]·(T[b,b'] + T[b',b]) with
+// T = Yᵀ f Bᵀ. Solvers add it to the Gauss-Newton blocks to build a positive
+// definite preconditioner for the exact Hessian. The cost is O(c·Σ_a p_a²).
+func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
+	p := op.p
+	c := p.c
+	pat := p.pat
+	ytf := op.residualYt()
+	maxP := 0
+	for a := 0; a < p.n; a++ {
+		maxP = max(maxP, pat.rowPtr[a+1]-pat.rowPtr[a])
+	}
+	rowSums := make([]float64, maxP)
+	for a := 0; a < p.n; a++ {
+		dst[a] = 0
+		lo, hi := p.l.ptr[a], p.l.ptr[a+1]
+		var laa float64
+		for t := lo; t < hi; t++ {
+			if p.l.ind[t] == a {
+				laa = p.l.val[t]
+				break
+			}
+		}
+		if laa == 0 {
+			continue
+		}
+		cols := pat.rowCol[pat.rowPtr[a]:pat.rowPtr[a+1]]
+		sums := rowSums[:len(cols)]
+		for i := range sums {
+			sums[i] = 0
+		}
+		for i, b := range cols {
+			for j := i; j < len(cols); j++ {
+				b2 := cols[j]
+				v := math.Abs(dot(row(ytf, c, b), row(p.b, c, b2)) + dot(row(ytf, c, b2), row(p.b, c, b)))
+				sums[i] += v
+				if j != i {
+					sums[j] += v
+				}
+			}
+		}
+		for _, s := range sums {
+			dst[a] = math.Max(dst[a], math.Abs(laa)*s)
 		}
 	}
 }

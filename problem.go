@@ -11,6 +11,9 @@ import (
 // values g of G on a fixed Pattern, with G n×m, L n×n, Y r×m, B m×c and X r×c.
 //
 // A Problem is immutable and safe for concurrent use by multiple goroutines.
+// Each evaluation splits its loops over up to GOMAXPROCS goroutines (see
+// WithThreads), with results that do not depend on the split, and takes its
+// scratch space from a free list, so repeated calls allocate nothing.
 type Problem struct {
 	pat        *Pattern
 	n, m, r, c int
@@ -20,10 +23,29 @@ type Problem struct {
 	l, lt *csr      // L and Lᵀ (the same pointer when L is symmetric)
 	b     []float64 // m×c, row-major
 
-	pool sync.Pool // *workspace
+	// invRowK[k] and invColK[k] are the slots of g's entry k in the
+	// pattern's row and column layouts.
+	invRowK, invColK []int
+
+	threads int      // most goroutines per call; 0 means GOMAXPROCS
+	plan    gramPlan // which evaluations use the small-m Gram form
+
+	*shared // state shared with the Problems made by WithThreads
+}
+
+// shared is the mutable part of a Problem, shared by p and every Problem
+// derived from it by WithThreads: free lists of scratch space and lazily
+// computed data. Its fields are guarded by mu or by their sync.Once.
+type shared struct {
+	mu           sync.Mutex
+	free         []*workspace
+	freeDispatch []*dispatch
 
 	pairOnce sync.Once
 	pairs    *rowPairs // Gram entries for pairs in one pattern row (lazy)
+
+	gramOnce sync.Once
+	gram     *gramData // small-m Gram form (smallm.go)
 }
 
 // workspace is the scratch space of one evaluation.
@@ -38,6 +60,10 @@ type workspace struct {
 	stamp         int
 	alphaN, zNorm []float64 // n: ‖(LGB)[a,:]‖², ‖(YGᵀL)[:,a]‖²
 	yz, ab        []float64 // nnz: Y[:,b]·(YGᵀL)[:,a], (LGB)[a,:]·B[b,:]
+
+	partial []float64 // per-block partial sums of a reduction
+
+	gram gramWork // small-m Gram form (smallm.go), allocated on first use
 }
 
 // NewProblem returns the problem ‖X − Y Gᵀ L G B‖²_F on the pattern p of G.
@@ -54,6 +80,46 @@ type workspace struct {
 // NewProblem returns an error naming the matrix if a shape does not match
 // or an entry is NaN or infinite, and an error if the problem's working
 // storage, about (4n + 3m + 2r)·c floats, would overflow.
+//
+// # Direct and Gram forms
+//
+// Evaluations use one of two equivalent forms. The direct form works on the
+// n×c blocks G·B, L·G·B and friends and costs about (5 nnz(G) + 2 nnz(L))·c
+// multiply-adds for an energy and gradient. When m is small next to n, the
+// Gram form is cheaper: with the m×m matrices S = GᵀLG (sparse, its
+// structure fixed by the patterns of G and L), P = YᵀXBᵀ, Q = YᵀY and
+// R = BBᵀ,
+//
+//	E = ‖X‖² − 2⟨P, S⟩ + ⟨S, Q S R⟩,  ∂E/∂G = L G Dᵀ + Lᵀ G D,  D = 2(Q S R − P),
+//
+// and everything is evaluated on the sparsity structures of LG, LᵀG and S,
+// which NewProblem computes once; the cost no longer grows with c. With a
+// diagonal Y an energy and gradient cost about
+// nnz(L)·p̄ + 2 nnz(G)·s̄ + Σ_i s_i² gathered multiply-adds, p̄ the mean
+// nonzeros per row of G, s̄ per row of LG and s_i in row i of S; a
+// non-symmetric L adds as much again for LᵀG to the first two terms. When
+// it chooses the Gram form, NewProblem also pays its set-up, dominated by
+// R = BBᵀ at m²·c/2 multiply-adds (r·m²/2 more for Q with a dense Y), and
+// keeps the m×m matrix R.
+//
+// NewProblem estimates the multiply-adds of both forms and uses the Gram
+// form for Energy, Gradient, EnergyGradient and the JacobianOperator's
+// state, Gradient, JᵀJ and Hessian products when its estimate is below the
+// direct form's, counting a gathered or scattered multiply-add as four on
+// contiguous rows and 1/32 of the Gram form's one-time set-up (the symbolic
+// products, R, Q and P on the structure of S) per evaluation. It uses it for
+// JacobianOperator.MulVecTo when that also wins by the same count. The Gram
+// form is never used when its dense m×m storage (R, and for a non-diagonal Y
+// also Q and two m×m blocks per evaluation in flight) would exceed 64 MiB, or
+// when the structure of LG could need more than 8n·c entries. Residual,
+// Jacobian, GaussNewton, GaussNewtonDiag, GaussNewtonBlocks and Hessian
+// always use the direct form.
+//
+// In the Gram form the energy is a difference of terms as large as ‖X‖², so
+// its absolute error is about ε‖X‖² rather than ε·E. When the Gram energy is
+// below 2⁻¹² times the sum of the magnitudes of its terms (a nearly exact
+// fit), Energy and EnergyGradient recompute it in the direct form, which keeps
+// the relative error of E near 10⁻¹² or better; gradients need no such care.
 func NewProblem(X, Y, L, B mat.Matrix, p *Pattern) (*Problem, error) {
 	if p == nil {
 		return nil, fmt.Errorf("sparsels: nil pattern")
@@ -89,7 +155,7 @@ func NewProblem(X, Y, L, B mat.Matrix, p *Pattern) (*Problem, error) {
 		}
 	}
 
-	pr := &Problem{pat: p, n: n, m: m, r: r, c: c}
+	pr := &Problem{pat: p, n: n, m: m, r: r, c: c, shared: new(shared)}
 
 	xt, err := readMatrix(X, "X")
 	if err != nil {
@@ -115,7 +181,34 @@ func NewProblem(X, Y, L, B mat.Matrix, p *Pattern) (*Problem, error) {
 		return nil, err
 	}
 	pr.b = denseFrom(m, c, bt)
+	pr.invRowK = inversePermutation(p.rowK)
+	pr.invColK = inversePermutation(p.colK)
+	pr.plan = pr.planGram()
 	return pr, nil
+}
+
+// WithThreads returns a Problem for the same data as p that runs each
+// evaluation on at most k goroutines, and never on more than GOMAXPROCS;
+// k ≤ 0 means GOMAXPROCS, the default of NewProblem. The result shares p's
+// read-only data and its scratch space, so it costs O(1) to create. Results
+// are bit-identical for every k. Loops whose work is below about 64 thousand
+// multiply-adds per goroutine are not split, so small problems run on the
+// calling goroutine. The other goroutines come from a package-wide pool of
+// GOMAXPROCS−1 workers, which poll for new work for up to 50 µs after each
+// loop before they block.
+func (p *Problem) WithThreads(k int) *Problem {
+	q := *p
+	q.threads = max(k, 0)
+	return &q
+}
+
+// inversePermutation returns q with q[perm[s]] = s.
+func inversePermutation(perm []int) []int {
+	q := make([]int, len(perm))
+	for s, k := range perm {
+		q[k] = s
+	}
+	return q
 }
 
 func denseFrom(rows, cols int, ts []triplet) []float64 {
@@ -132,11 +225,21 @@ func (p *Problem) Dims() (n, m, r, c int) { return p.n, p.m, p.r, p.c }
 // Pattern returns the pattern of G.
 func (p *Problem) Pattern() *Pattern { return p.pat }
 
-// getWorkspace returns scratch space sized for p; return it with putWorkspace.
+// getWorkspace returns scratch space sized for p from p's free list;
+// return it with putWorkspace. Reusing workspaces through a free list, rather
+// than a sync.Pool that the garbage collector empties, makes repeated calls
+// allocation-free.
 func (p *Problem) getWorkspace() *workspace {
-	if ws, ok := p.pool.Get().(*workspace); ok {
+	sh := p.shared
+	sh.mu.Lock()
+	if n := len(sh.free); n > 0 {
+		ws := sh.free[n-1]
+		sh.free[n-1] = nil
+		sh.free = sh.free[:n-1]
+		sh.mu.Unlock()
 		return ws
 	}
+	sh.mu.Unlock()
 	n, m, r, c := p.n, p.m, p.r, p.c
 	nnz := p.pat.NNZ()
 	return &workspace{
@@ -148,7 +251,12 @@ func (p *Problem) getWorkspace() *workspace {
 	}
 }
 
-func (p *Problem) putWorkspace(ws *workspace) { p.pool.Put(ws) }
+func (p *Problem) putWorkspace(ws *workspace) {
+	sh := p.shared
+	sh.mu.Lock()
+	sh.free = append(sh.free, ws)
+	sh.mu.Unlock()
+}
 
 func (p *Problem) checkG(g []float64) {
 	if len(g) != p.pat.NNZ() {
@@ -168,27 +276,94 @@ func (p *Problem) loadValues(gv, gtv, g []float64) {
 
 // gMul stores dst = G·x (n×c) for the m×c block x, with G's row-layout values gv.
 func (p *Problem) gMul(dst, gv, x []float64) {
-	gatherMul(dst, p.pat.rowPtr, p.pat.rowCol, gv, x, p.c, 0, p.n)
+	d := p.getDispatch()
+	p.gMulD(d, dst, gv, x, nil)
+	p.putDispatch(d)
 }
 
 // gTMul stores dst = Gᵀ·x (m×c) for the n×c block x, with G's column-layout values gtv.
 func (p *Problem) gTMul(dst, gtv, x []float64) {
-	gatherMul(dst, p.pat.colPtr, p.pat.colRow, gtv, x, p.c, 0, p.m)
+	d := p.getDispatch()
+	p.gTMulD(d, dst, gtv, x, nil)
+	p.putDispatch(d)
+}
+
+// gMulD is gMul on the dispatch d. If g is not nil, gv is first loaded from
+// g as loadValues does.
+func (p *Problem) gMulD(d *dispatch, dst, gv, x, g []float64) {
+	pat := p.pat
+	d.gather = gatherTask{dst: dst, ptr: pat.rowPtr, ind: pat.rowCol, val: gv, x: x, c: p.c, g: g, pos: pat.rowK}
+	p.runRange(d, &d.gather, p.n, float64(pat.NNZ()+p.n)*float64(p.c), pat.rowPtr, 1)
+	d.gather = gatherTask{}
+}
+
+// gTMulD is gTMul on the dispatch d. If g is not nil, gtv is first loaded
+// from g as loadValues does.
+func (p *Problem) gTMulD(d *dispatch, dst, gtv, x, g []float64) {
+	pat := p.pat
+	d.gather = gatherTask{dst: dst, ptr: pat.colPtr, ind: pat.colRow, val: gtv, x: x, c: p.c, g: g, pos: pat.colK}
+	p.runRange(d, &d.gather, p.m, float64(pat.NNZ()+p.m)*float64(p.c), pat.colPtr, 1)
+	d.gather = gatherTask{}
+}
+
+// csrMul stores dst = a·x for the c-column block x on the dispatch d.
+func (p *Problem) csrMul(d *dispatch, a *csr, dst, x []float64, c int) {
+	d.gather = gatherTask{dst: dst, ptr: a.ptr, ind: a.ind, val: a.val, x: x, c: c}
+	p.runRange(d, &d.gather, a.rows, float64(a.nnz()+a.rows)*float64(c), a.ptr, 1)
+	d.gather = gatherTask{}
+}
+
+// yMul stores dst = Y·x (trans false, x m×c, dst r×c) or Yᵀ·x (trans true,
+// x r×c, dst m×c) on the dispatch d.
+func (p *Problem) yMul(d *dispatch, dst, x []float64, trans bool) {
+	o := p.y
+	rows := o.rows
+	if trans {
+		rows = o.cols
+	}
+	var ptr []int
+	if o.kind == operandSparse {
+		ptr = o.sp.ptr
+		if trans {
+			ptr = o.spT.ptr
+		}
+	}
+	d.operand = operandTask{o: o, trans: trans, dst: dst, x: x, c: p.c}
+	p.runRange(d, &d.operand, rows, o.cost(p.c)+float64(rows*p.c), ptr, 1)
+	d.operand = operandTask{}
+}
+
+// transpose stores dst = srcᵀ (or −srcᵀ if neg) for the rows×cols
+// row-major src, on the dispatch d.
+func (p *Problem) transpose(d *dispatch, dst, src []float64, rows, cols int, neg bool) {
+	d.transp = transposeTask{dst: dst, src: src, rows: rows, cols: cols, neg: neg}
+	p.runRange(d, &d.transp, cols, float64(rows)*float64(cols), nil, 32)
+	d.transp = transposeTask{}
 }
 
 // forward evaluates, for the values g, A = L G B into ws.a and the residual
-// f = X − Y Gᵀ A into ws.f, and returns ‖f‖²_F.
+// f = X − Y Gᵀ A into ws.f, and returns ‖f‖²_F. It also loads g into ws.gv
+// and ws.gtv and leaves G·B in ws.gb and Gᵀ·A in ws.gta.
 func (p *Problem) forward(ws *workspace, g []float64) float64 {
-	p.loadValues(ws.gv, ws.gtv, g)
-	p.gMul(ws.gb, ws.gv, p.b)
-	p.l.mul(ws.a, ws.gb, p.c)
-	p.gTMul(ws.gta, ws.gtv, ws.a)
-	p.y.mul(ws.f, ws.gta, p.c)
+	d := p.getDispatch()
+	e := p.forwardD(d, ws, g)
+	p.putDispatch(d)
+	return e
+}
+
+func (p *Problem) forwardD(d *dispatch, ws *workspace, g []float64) float64 {
+	c := p.c
+	p.gMulD(d, ws.gb, ws.gv, p.b, g)
+	p.csrMul(d, p.l, ws.a, ws.gb, c)
+	p.gTMulD(d, ws.gta, ws.gtv, ws.a, g)
+	nb := (p.r + residualBlock - 1) / residualBlock
+	ws.partial = grow(ws.partial, nb)
+	d.resid = residualTask{y: p.y, f: ws.f, x: p.x, gta: ws.gta, partial: ws.partial, c: c}
+	p.runRange(d, &d.resid, p.r, p.y.cost(c)+2*float64(p.r*c), nil, residualBlock)
+	d.resid = residualTask{}
 	var e float64
-	for i, x := range p.x {
-		d := x - ws.f[i]
-		ws.f[i] = d
-		e += d * d
+	for _, v := range ws.partial {
+		e += v
 	}
 	return e
 }
