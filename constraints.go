@@ -51,6 +51,9 @@ func unconstrained(p *Pattern) *Constraints {
 // G·1 = 1. A row with no pattern entries makes the constraints infeasible,
 // and the error names it.
 func RowSumConstraints(p *Pattern) (*Constraints, error) {
+	if p == nil {
+		return nil, fmt.Errorf("sparsels: RowSumConstraints: nil pattern")
+	}
 	n, m := p.Dims()
 	c := make([]float64, m)
 	d := make([]float64, n)
@@ -64,11 +67,21 @@ func RowSumConstraints(p *Pattern) (*Constraints, error) {
 }
 
 // NewConstraints returns the constraints G·C = D for G on the pattern p, with
-// C m×s and D n×s. It returns an error if the shapes do not match p, if an
-// entry is not finite, or if some row's pattern cannot satisfy its equations
-// (D[a,:] is not in the span of the rows of C at the row's columns); the error
-// names the row.
+// C m×s and D n×s. It returns an error if an argument is nil, if the shapes
+// do not match p, if an entry is not finite, or if some row's pattern cannot
+// satisfy its equations (D[a,:] is not in the span of the rows of C at the
+// row's columns); the error names the row.
 func NewConstraints(p *Pattern, C, D mat.Matrix) (*Constraints, error) {
+	// A nil argument would otherwise be dereferenced below and panic with an
+	// anonymous nil-pointer error from an error-returning constructor.
+	switch {
+	case p == nil:
+		return nil, fmt.Errorf("sparsels: NewConstraints: nil pattern")
+	case C == nil:
+		return nil, fmt.Errorf("sparsels: NewConstraints: constraint matrix C is nil")
+	case D == nil:
+		return nil, fmt.Errorf("sparsels: NewConstraints: constraint matrix D is nil")
+	}
 	n, m := p.Dims()
 	cr, cs := C.Dims()
 	dr, ds := D.Dims()
@@ -77,6 +90,11 @@ func NewConstraints(p *Pattern, C, D mat.Matrix) (*Constraints, error) {
 	}
 	if dr != n || ds != cs {
 		return nil, fmt.Errorf("sparsels: constraint matrix D is %d×%d, want %d×%d", dr, ds, n, cs)
+	}
+	// C and D are stored dense: refuse sizes whose element counts would
+	// overflow (or come near overflowing) int before allocating them.
+	if cs > 0 && n+m > maxElements/cs {
+		return nil, fmt.Errorf("sparsels: constraint matrices C (%d×%d) and D (%d×%d) too large", cr, cs, dr, ds)
 	}
 	ct, err := readMatrix(C, "C")
 	if err != nil {
@@ -257,7 +275,8 @@ func (cs *Constraints) rowViolation(a int, g []float64) (v, scale float64) {
 // Violation returns the relative constraint violation of g:
 // max over rows a and equations t of |(G·C − D)[a,t]| divided by the largest
 // magnitude of the terms of that equation, Σ_b |G[a,b]·C[b,t]| + |D[a,t]|
-// (an equation whose terms are all zero counts as satisfied).
+// (an equation whose terms are all zero counts as satisfied). It is +Inf
+// when a constrained row of g holds a NaN or an infinity.
 func (cs *Constraints) Violation(g []float64) float64 {
 	cs.pat.checkValues(g)
 	var worst float64
@@ -266,7 +285,9 @@ func (cs *Constraints) Violation(g []float64) float64 {
 		if v == 0 {
 			continue
 		}
-		if sc == 0 || math.IsNaN(v) {
+		// An infinite entry of g makes both v and sc infinite, and v/sc
+		// would be NaN, which math.Max below would propagate as the result.
+		if sc == 0 || math.IsNaN(v) || math.IsInf(sc, 0) {
 			return math.Inf(1)
 		}
 		worst = math.Max(worst, v/sc)

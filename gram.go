@@ -17,7 +17,7 @@ import (
 // 2 of ∇²E) into dst, from Gram matrices of the columns of Y, the rows of
 // LGB, the columns of YGᵀL and the rows of B restricted to the rows and
 // columns of G that hold nonzeros; J itself is never formed. An empty dst is
-// resized.
+// resized, except for an empty pattern (nnz = 0), when it stays empty.
 //
 // With n' nonempty rows and m' nonempty columns of G, the set-up costs
 // O((n'+m')²·(r+c)) and filling dst O(nnz²).
@@ -38,6 +38,11 @@ func (p *Problem) GaussNewton(dst *mat.SymDense, g []float64) {
 }
 
 func (p *Problem) prepareSym(dst *mat.SymDense, nnz int, name string) {
+	if nnz == 0 && dst.IsEmpty() {
+		// A 0×0 result: gonum has no such matrix (ReuseAsSym(0) panics),
+		// so an empty dst stays empty.
+		return
+	}
 	if dst.IsEmpty() {
 		if nnz != 0 && nnz > maxElements/nnz {
 			panic(fmt.Sprintf("sparsels: %s: %d×%d matrix too large", name, nnz, nnz))
@@ -76,16 +81,19 @@ func (p *Problem) gaussNewtonTo(dst *mat.SymDense, ws *workspace) {
 
 	// Rows of Au, Zu are α_a, z_a for the nonempty rows; rows of Bu, Yu are
 	// β_b, y_b for the nonempty columns.
-	au := mat.NewDense(nu, c, nil)
+	// With c = 0 (or r = 0) the Gram products are zero; a zero column keeps
+	// them so without asking gonum for a matrix with no columns, which
+	// panics.
+	au := mat.NewDense(nu, max(c, 1), nil)
 	zu := mat.NewDense(nu, max(r, 1), nil)
 	for i, a := range rows {
-		copy(au.RawRowView(i), row(ws.a, c, a))
+		copy(au.RawRowView(i)[:c], row(ws.a, c, a))
 		p.zColumn(ws, zu.RawRowView(i)[:r], a, ws.gv)
 	}
-	bu := mat.NewDense(mu, c, nil)
+	bu := mat.NewDense(mu, max(c, 1), nil)
 	yu := mat.NewDense(mu, max(r, 1), nil)
 	for i, b := range cols {
-		copy(bu.RawRowView(i), row(p.b, c, b))
+		copy(bu.RawRowView(i)[:c], row(p.b, c, b))
 		p.y.addCol(yu.RawRowView(i)[:r], b, 1)
 	}
 	var gyy, gzz, gaa, gbb mat.SymDense

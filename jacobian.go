@@ -7,7 +7,8 @@ import (
 )
 
 // Jacobian stores J = ∂vec(f)/∂g, the (r·c)×nnz Jacobian of the residual,
-// into dst. An empty dst is resized. Column k, for the nonzero (a, b) of G, is
+// into dst. An empty dst is resized, except when r·c or nnz is zero, when it
+// stays empty. Column k, for the nonzero (a, b) of G, is
 //
 //	J[:, k] = −vec(Y[:,b]·(LGB)[a,:] + (YGᵀL)[:,a]·B[b,:]),
 //
@@ -22,6 +23,11 @@ import (
 func (p *Problem) Jacobian(dst *mat.Dense, g []float64) {
 	p.checkG(g)
 	rc, nnz := p.r*p.c, p.pat.NNZ()
+	if (rc == 0 || nnz == 0) && dst.IsEmpty() {
+		// gonum has no matrix with a zero dimension (ReuseAs panics), so an
+		// empty dst stays empty when J has no rows or no columns.
+		return
+	}
 	if dst.IsEmpty() {
 		if nnz != 0 && rc > maxElements/nnz {
 			panic(fmt.Sprintf("sparsels: Jacobian: %d×%d matrix too large", rc, nnz))

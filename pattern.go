@@ -12,6 +12,15 @@ import (
 // dimensions; it keeps index arithmetic far from int overflow.
 const maxElements = 1 << 40
 
+// maxPatternDim bounds the dimensions of a Pattern. A pattern stores row and
+// column pointer arrays of rows+1 and cols+1 entries whatever its number of
+// nonzeros, so a dimension as large as maxElements would ask for terabytes
+// and crash the process with an unrecoverable out-of-memory error before
+// NewPattern could return; 2³¹−1, the index range of 32-bit sparse formats,
+// keeps that allocation at most a few tens of GiB and makes larger
+// dimensions an error reported before anything is allocated.
+const maxPatternDim = 1<<31 - 1
+
 // Pattern is the fixed sparsity pattern of an n×m matrix G: the subscripts
 // (i[k], j[k]) of its nonzeros in the caller's order. That order is the order
 // of the value vector g used everywhere in this package.
@@ -37,16 +46,17 @@ type Pattern struct {
 // NewPattern returns the pattern of a rows×cols matrix whose nonzeros are at
 // (i[k], j[k]), k = 0, …, len(i)−1, with zero-based subscripts.
 //
-// It returns an error if the dimensions are negative or too large, if i and j
-// have different lengths, if a subscript is out of range, or if a subscript
-// pair is repeated; the error names the offending positions.
-// An empty pattern is valid.
+// It returns an error if the dimensions are negative or above 2³¹−1, if i
+// and j have different lengths, if a subscript is out of range, or if a
+// subscript pair is repeated; the error names the offending positions.
+// An empty pattern is valid. The cost is O(rows + cols + nnz·log(nnz/rows))
+// time and O(rows + cols + nnz) memory.
 func NewPattern(rows, cols int, i, j []int) (*Pattern, error) {
 	if rows < 0 || cols < 0 {
 		return nil, fmt.Errorf("sparsels: negative pattern dimensions %d×%d", rows, cols)
 	}
-	if rows > maxElements || cols > maxElements {
-		return nil, fmt.Errorf("sparsels: pattern dimensions %d×%d too large", rows, cols)
+	if rows > maxPatternDim || cols > maxPatternDim {
+		return nil, fmt.Errorf("sparsels: pattern dimensions %d×%d too large: at most %d rows and columns", rows, cols, maxPatternDim)
 	}
 	if len(i) != len(j) {
 		return nil, fmt.Errorf("sparsels: pattern subscript lists differ in length: len(i) = %d, len(j) = %d", len(i), len(j))

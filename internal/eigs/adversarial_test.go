@@ -1,0 +1,346 @@
+package eigs_test
+
+// Adversarial input for the sparse eigensolver and Cholesky factorization
+// (issue 7): malformed raw CSR arrays, non-finite, non-symmetric and
+// indefinite matrices, bad masses, settings and permutations, disconnected
+// graphs, and extreme scales. Every bad input must be an error (never a
+// panic), and results at extreme scales must match the rescaled ones.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/james-bowman/sparse"
+
+	"github.com/sparsels/sparsels/internal/eigs"
+)
+
+// advPath returns the Laplacian of a path with n vertices and unit weights,
+// scaled by s, as CSR arrays with sorted columns, and the k smallest
+// eigenvalues of the unscaled one with unit mass, 2 − 2cos(πj/n).
+func advPath(n int, s float64) (*sparse.CSR, []float64) {
+	ptr := []int{0}
+	var ind []int
+	var val []float64
+	for i := 0; i < n; i++ {
+		deg := 0.0
+		if i > 0 {
+			ind = append(ind, i-1)
+			val = append(val, -s)
+			deg++
+		}
+		ind = append(ind, i)
+		val = append(val, 0)
+		diag := len(val) - 1
+		if i < n-1 {
+			ind = append(ind, i+1)
+			val = append(val, -s)
+			deg++
+		}
+		val[diag] = deg * s
+		ptr = append(ptr, len(ind))
+	}
+	want := make([]float64, n)
+	for j := range want {
+		want[j] = 2 - 2*math.Cos(math.Pi*float64(j)/float64(n))
+	}
+	return sparse.NewCSR(n, n, ptr, ind, val), want
+}
+
+func advOnes(n int, v float64) []float64 {
+	m := make([]float64, n)
+	for i := range m {
+		m[i] = v
+	}
+	return m
+}
+
+// advSmallest calls eigs.Smallest and fails the test on a panic.
+func advSmallest(t *testing.T, L *sparse.CSR, mass []float64, k int, s *eigs.Settings) (vals []float64, err error) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Smallest panicked: %v", r)
+		}
+	}()
+	vals, _, err = eigs.Smallest(L, mass, k, s)
+	if err != nil && vals != nil {
+		t.Errorf("values returned with error %v", err)
+	}
+	return vals, err
+}
+
+// TestAdvSmallestBadInput checks that every malformed argument of Smallest
+// is an error naming it.
+func TestAdvSmallestBadInput(t *testing.T) {
+	L, _ := advPath(12, 1)
+	raw := L.RawMatrix()
+	n := 12
+	clone := func(f func(ptr, ind []int, val []float64)) *sparse.CSR {
+		ptr := append([]int(nil), raw.Indptr...)
+		ind := append([]int(nil), raw.Ind...)
+		val := append([]float64(nil), raw.Data...)
+		f(ptr, ind, val)
+		return sparse.NewCSR(n, n, ptr, ind, val)
+	}
+	for _, test := range []struct {
+		name string
+		L    *sparse.CSR
+		mass []float64
+		k    int
+		set  *eigs.Settings
+		want string
+	}{
+		{"nil L", nil, advOnes(n, 1), 2, nil, "L is nil"},
+		{"not square", sparse.NewCSR(3, 4, make([]int, 4), nil, nil), advOnes(3, 1), 1, nil, "not square"},
+		{"short row pointers", sparse.NewCSR(n, n, raw.Indptr[:n], raw.Ind, raw.Data), advOnes(n, 1), 2, nil, "row pointers"},
+		{"first pointer", clone(func(p, _ []int, _ []float64) { p[0] = 1 }), advOnes(n, 1), 2, nil, "row pointer 0"},
+		{"decreasing pointers", clone(func(p, _ []int, _ []float64) { p[5] = p[4] - 1 }), advOnes(n, 1), 2, nil, "decrease"},
+		{"pointers past the arrays", clone(func(p, _ []int, _ []float64) { p[n] += 5 }), advOnes(n, 1), 2, nil, "declares"},
+		{"column out of range", clone(func(_, i []int, _ []float64) { i[7] = n }), advOnes(n, 1), 2, nil, "out of range"},
+		{"negative column", clone(func(_, i []int, _ []float64) { i[7] = -1 }), advOnes(n, 1), 2, nil, "out of range"},
+		{"NaN entry", clone(func(_, _ []int, v []float64) { v[3] = math.NaN() }), advOnes(n, 1), 2, nil, "NaN"},
+		{"Inf entry", clone(func(_, _ []int, v []float64) { v[3] = math.Inf(-1) }), advOnes(n, 1), 2, nil, "Inf"},
+		{"not symmetric", clone(func(_, _ []int, v []float64) { v[1] = -2 }), advOnes(n, 1), 2, nil, "symmetric"},
+		{"not PSD", clone(func(_, _ []int, v []float64) { v[0] = -5 }), advOnes(n, 1), 2, nil, ""},
+		{"k = 0", L, advOnes(n, 1), 0, nil, "k = 0"},
+		{"k < 0", L, advOnes(n, 1), -3, nil, "k = -3"},
+		{"k = n", L, advOnes(n, 1), n, nil, "k = 12"},
+		{"short mass", L, advOnes(n-1, 1), 2, nil, "len(mass) = 11"},
+		{"zero mass", L, append(advOnes(n-1, 1), 0), 2, nil, "mass[11] = 0"},
+		{"negative mass", L, append(advOnes(n-1, 1), -1), 2, nil, "mass[11] = -1"},
+		{"NaN mass", L, append(advOnes(n-1, 1), math.NaN()), 2, nil, "mass[11] = NaN"},
+		{"Inf mass", L, append(advOnes(n-1, 1), math.Inf(1)), 2, nil, "mass[11] = +Inf"},
+		{"NaN Tol", L, advOnes(n, 1), 2, &eigs.Settings{Tol: math.NaN()}, "Tol"},
+		{"negative Tol", L, advOnes(n, 1), 2, &eigs.Settings{Tol: -1}, "Tol"},
+		{"Inf Shift", L, advOnes(n, 1), 2, &eigs.Settings{Shift: math.Inf(-1)}, "Shift"},
+		{"shift above the spectrum", L, advOnes(n, 1), 2, &eigs.Settings{Shift: 10}, ""},
+		{"negative MaxIter", L, advOnes(n, 1), 2, &eigs.Settings{MaxIter: -1}, "negative"},
+		{"negative BlockSize", L, advOnes(n, 1), 2, &eigs.Settings{BlockSize: -1}, "negative"},
+		{"1×1", sparse.NewCSR(1, 1, []int{0, 1}, []int{0}, []float64{1}), advOnes(1, 1), 1, nil, "k = 1"},
+	} {
+		_, err := advSmallest(t, test.L, test.mass, test.k, test.set)
+		if err == nil {
+			t.Errorf("%s: accepted", test.name)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "eigs: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("%s: error %q, want one containing %q", test.name, err, test.want)
+		}
+	}
+}
+
+// TestAdvSmallestExtremeScale checks that scaling L and the masses by s
+// leaves the eigenvalues unchanged (and scaling L alone scales them), for s
+// from 1e-150 to 1e150, and that non-uniform masses spanning 30 orders of
+// magnitude are handled.
+func TestAdvSmallestExtremeScale(t *testing.T) {
+	const n, k = 40, 4
+	_, want := advPath(n, 1)
+	for _, s := range []float64{1e-150, 1e-50, 1, 1e50, 1e150} {
+		L, _ := advPath(n, s)
+		vals, err := advSmallest(t, L, advOnes(n, s), k, nil)
+		if err != nil {
+			t.Errorf("L·%g, M·%g: %v", s, s, err)
+			continue
+		}
+		for j, v := range vals {
+			if math.Abs(v-want[j]) > 1e-8*math.Max(want[j], 1e-2) {
+				t.Errorf("L·%g, M·%g: λ%d = %v, want %v", s, s, j, v, want[j])
+			}
+		}
+		vals, err = advSmallest(t, L, advOnes(n, 1), k, nil)
+		if err != nil {
+			t.Errorf("L·%g: %v", s, err)
+			continue
+		}
+		for j, v := range vals {
+			if math.Abs(v-s*want[j]) > 1e-8*s*math.Max(want[j], 1e-2) {
+				t.Errorf("L·%g: λ%d = %v, want %v", s, j, v, s*want[j])
+			}
+		}
+	}
+}
+
+// TestAdvSmallestDisconnected checks a graph with more components than
+// the block size: the null space has dimension 6 and all six zero
+// eigenvalues must be found.
+func TestAdvSmallestDisconnected(t *testing.T) {
+	const comps, size = 6, 5
+	n := comps * size
+	ptr := []int{0}
+	var ind []int
+	var val []float64
+	for c := 0; c < comps; c++ {
+		L, _ := advPath(size, float64(c+1))
+		raw := L.RawMatrix()
+		for i := 0; i < size; i++ {
+			for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+				ind = append(ind, c*size+raw.Ind[p])
+				val = append(val, raw.Data[p])
+			}
+			ptr = append(ptr, len(ind))
+		}
+	}
+	L := sparse.NewCSR(n, n, ptr, ind, val)
+	vals, err := advSmallest(t, L, advOnes(n, 1), comps+1, &eigs.Settings{BlockSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := 0; j < comps; j++ {
+		if math.Abs(vals[j]) > 1e-8 {
+			t.Errorf("λ%d = %v, want 0 (one per component)", j, vals[j])
+		}
+	}
+	// The smallest nonzero eigenvalue: component 1 (weight 1), 2 − 2cos(π/5).
+	if want := 2 - 2*math.Cos(math.Pi/size); math.Abs(vals[comps]-want) > 1e-8 {
+		t.Errorf("λ%d = %v, want %v", comps, vals[comps], want)
+	}
+}
+
+// TestAdvCholeskyBadInput checks Cholesky.Factorize on malformed,
+// non-finite and indefinite matrices and bad permutations: an error, an
+// empty receiver, and a *NotPositiveDefiniteError naming the row when the
+// matrix is not positive definite.
+func TestAdvCholeskyBadInput(t *testing.T) {
+	L, _ := advPath(8, 1)
+	raw := L.RawMatrix()
+	spd := func(shift float64, f func(val []float64)) *sparse.CSR {
+		val := append([]float64(nil), raw.Data...)
+		for i := 0; i < 8; i++ {
+			for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+				if raw.Ind[p] == i {
+					val[p] += shift
+				}
+			}
+		}
+		if f != nil {
+			f(val)
+		}
+		return sparse.NewCSR(8, 8, raw.Indptr, raw.Ind, val)
+	}
+	var c eigs.Cholesky
+	factor := func(a *sparse.CSR, perm []int) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Factorize panicked: %v", r)
+			}
+		}()
+		return c.Factorize(a, perm)
+	}
+	if err := factor(spd(0.5, nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []struct {
+		name string
+		a    *sparse.CSR
+		perm []int
+		want string
+	}{
+		{"nil", nil, nil, "nil"},
+		{"singular (the Laplacian itself)", spd(0, nil), nil, ""},
+		{"indefinite", spd(-1, nil), nil, ""},
+		{"NaN", spd(0.5, func(v []float64) { v[4] = math.NaN() }), nil, "NaN"},
+		{"Inf", spd(0.5, func(v []float64) { v[4] = math.Inf(1) }), nil, "Inf"},
+		{"short permutation", spd(0.5, nil), []int{0, 1, 2}, ""},
+		{"repeated permutation entry", spd(0.5, nil), []int{0, 1, 2, 3, 4, 5, 6, 6}, ""},
+		{"permutation out of range", spd(0.5, nil), []int{0, 1, 2, 3, 4, 5, 6, 8}, ""},
+		{"negative permutation entry", spd(0.5, nil), []int{0, 1, 2, 3, 4, 5, 6, -1}, ""},
+		{"malformed", sparse.NewCSR(8, 8, append([]int{0, 3}, raw.Indptr[2:]...), raw.Ind, raw.Data), nil, ""},
+	} {
+		err := factor(test.a, test.perm)
+		if err == nil {
+			t.Errorf("%s: accepted", test.name)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "eigs: ") || !strings.Contains(err.Error(), test.want) {
+			t.Errorf("%s: error %q, want one containing %q", test.name, err, test.want)
+		}
+		if c.Size() != 0 {
+			t.Errorf("%s: receiver not left empty (size %d)", test.name, c.Size())
+		}
+		if strings.HasPrefix(test.name, "singular") || test.name == "indefinite" {
+			var npd *eigs.NotPositiveDefiniteError
+			if !errors.As(err, &npd) || npd.Row < 0 || npd.Row >= 8 {
+				t.Errorf("%s: error %v (%T), want a *NotPositiveDefiniteError naming a row", test.name, err, err)
+			}
+		}
+	}
+	// Extreme scales: the factorization of s·A solves s·A x = s·b exactly
+	// as A x = b.
+	b := make([]float64, 8)
+	for i := range b {
+		b[i] = float64(i + 1)
+	}
+	if err := factor(spd(0.5, nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	x0 := c.SolveTo(nil, b)
+	for _, s := range []float64{1e-300, 1e-150, 1e150, 1e300} {
+		a := spd(0.5, func(v []float64) {
+			for i := range v {
+				v[i] *= s
+			}
+		})
+		if err := factor(a, nil); err != nil {
+			t.Errorf("A·%g: %v", s, err)
+			continue
+		}
+		sb := make([]float64, 8)
+		for i := range b {
+			sb[i] = s * b[i]
+		}
+		x := c.SolveTo(nil, sb)
+		for i := range x {
+			if math.Abs(x[i]-x0[i]) > 1e-12*math.Abs(x0[i]) {
+				t.Errorf("A·%g: x[%d] = %v, want %v", s, i, x[i], x0[i])
+				break
+			}
+		}
+	}
+	// Programmer errors panic with the package prefix.
+	var empty eigs.Cholesky
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "eigs: ") {
+				t.Errorf("SolveTo before Factorize: panic %v", r)
+			}
+		}()
+		empty.SolveTo(nil, b)
+	}()
+}
+
+// TestAdvOrderingsBadInput checks the orderings and Envelope on malformed
+// input.
+func TestAdvOrderingsBadInput(t *testing.T) {
+	L, _ := advPath(6, 1)
+	raw := L.RawMatrix()
+	bad := sparse.NewCSR(6, 6, raw.Indptr, append([]int{9}, raw.Ind[1:]...), raw.Data)
+	rect := sparse.NewCSR(2, 3, make([]int, 3), nil, nil)
+	for name, f := range map[string]func(a *sparse.CSR) error{
+		"MinimumDegree":       func(a *sparse.CSR) error { _, err := eigs.MinimumDegree(a); return err },
+		"ReverseCuthillMcKee": func(a *sparse.CSR) error { _, err := eigs.ReverseCuthillMcKee(a); return err },
+		"Envelope":            func(a *sparse.CSR) error { _, _, err := eigs.Envelope(a, nil); return err },
+	} {
+		for what, a := range map[string]*sparse.CSR{"column out of range": bad, "not square": rect} {
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s, %s: panic %v", name, what, r)
+					}
+				}()
+				err = f(a)
+			}()
+			if err == nil {
+				t.Errorf("%s, %s: accepted", name, what)
+			}
+		}
+	}
+	if _, _, err := eigs.Envelope(L, []int{0, 1, 2, 3, 4, 4}); err == nil {
+		t.Error("Envelope accepted a repeated permutation entry")
+	}
+}

@@ -1,0 +1,385 @@
+package mesh_test
+
+// Adversarial input for the OBJ and OFF readers and the geometric operators
+// (issue 7): lying counts, truncation at every byte, random and mutated
+// bytes, non-finite and overflowing numbers, overlong lines, and degenerate
+// geometry at extreme scales. Every read error must be a *mesh.ParseError
+// naming the file and a line inside the input; the operators must stay
+// finite, symmetric and non-negative where documented.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sparsels/sparsels/internal/mesh"
+)
+
+type advReader func(r *bytes.Reader, name string) (*mesh.Mesh, error)
+
+var advReaders = map[string]advReader{
+	"obj": func(r *bytes.Reader, name string) (*mesh.Mesh, error) { return mesh.ReadOBJ(r, name) },
+	"off": func(r *bytes.Reader, name string) (*mesh.Mesh, error) { return mesh.ReadOFF(r, name) },
+}
+
+// advRead reads data with the reader of the format and checks the error
+// contract: no panic, a nil mesh with every error, and every error a
+// *mesh.ParseError naming the file and a line within the input (or the line
+// after the last).
+func advRead(t *testing.T, format string, data []byte) (*mesh.Mesh, *mesh.ParseError) {
+	t.Helper()
+	name := "adv." + format
+	var m *mesh.Mesh
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Read%s panicked on %q: %v", strings.ToUpper(format), clipData(data), r)
+			}
+		}()
+		m, err = advReaders[format](bytes.NewReader(data), name)
+	}()
+	if err == nil {
+		if m == nil {
+			t.Fatalf("nil mesh without error for %q", clipData(data))
+		}
+		return m, nil
+	}
+	var pe *mesh.ParseError
+	if m != nil || !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T) with mesh %v for %q", err, err, m != nil, clipData(data))
+	}
+	lines := bytes.Count(data, []byte("\n")) + 1
+	if pe.File != name || !strings.Contains(err.Error(), name+":") || pe.Line < 0 || pe.Line > lines {
+		t.Fatalf("error %q (line %d of %d) does not name %s and a line", err, pe.Line, lines, name)
+	}
+	return nil, pe
+}
+
+func clipData(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
+}
+
+// advCheckMesh verifies a mesh that was read: indices in range, no repeated
+// vertex in a face, finite coordinates, and finite, symmetric operators
+// with non-negative masses.
+func advCheckMesh(t *testing.T, m *mesh.Mesh, src []byte) {
+	t.Helper()
+	for f, tri := range m.F {
+		for _, v := range tri {
+			if v < 0 || v >= len(m.V) {
+				t.Fatalf("%q: face %d = %v out of range", clipData(src), f, tri)
+			}
+		}
+		if tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2] {
+			t.Fatalf("%q: face %d = %v repeats a vertex", clipData(src), f, tri)
+		}
+	}
+	for i, p := range m.V {
+		for _, x := range p {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("%q: vertex %d = %v", clipData(src), i, p)
+			}
+		}
+	}
+	advCheckOperators(t, m, string(clipData(src)))
+}
+
+// advCheckOperators checks that the Laplacian is finite and exactly
+// symmetric with a diagonal in every row and zero row sums up to rounding,
+// and that both masses are finite, non-negative and sum to the area.
+func advCheckOperators(t *testing.T, m *mesh.Mesh, what string) {
+	t.Helper()
+	L := m.Cotangent()
+	raw := L.RawMatrix()
+	n := len(m.V)
+	if len(raw.Indptr) != n+1 {
+		t.Fatalf("%s: Laplacian has %d row pointers for %d vertices", what, len(raw.Indptr), n)
+	}
+	for i := 0; i < n; i++ {
+		var sum, abs float64
+		for s := raw.Indptr[i]; s < raw.Indptr[i+1]; s++ {
+			v := raw.Data[s]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("%s: L[%d,%d] = %v", what, i, raw.Ind[s], v)
+			}
+			if w := L.At(raw.Ind[s], i); w != v {
+				t.Fatalf("%s: L[%d,%d] = %v but L[%d,%d] = %v", what, i, raw.Ind[s], v, raw.Ind[s], i, w)
+			}
+			sum += v
+			abs += math.Abs(v)
+		}
+		if math.Abs(sum) > 1e-10*abs {
+			t.Fatalf("%s: row %d of L sums to %v (scale %v)", what, i, sum, abs)
+		}
+	}
+	area := m.Area()
+	for _, kind := range []mesh.MassKind{mesh.Voronoi, mesh.Barycentric} {
+		var sum float64
+		for i, v := range m.Mass(kind) {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				t.Fatalf("%s: %v mass[%d] = %v", what, kind, i, v)
+			}
+			sum += v
+		}
+		if !math.IsInf(area, 0) && math.Abs(sum-area) > 1e-10*area {
+			t.Fatalf("%s: %v masses sum to %v, area %v", what, kind, sum, area)
+		}
+	}
+}
+
+const advOBJ = "# cube corner\r\nv 0 0 0\r\nv 1 0 0 1\r\nv 1 1 0\nv 0 1 0\nv 0.5 0.5 1 0.1 0.2 0.3\nvt 0 0\nvn 0 0 1\n" +
+	"f 1/1/1 2//1 3/1 4\nf -5 -4 -1\ng group\nusemtl x\nf 2 3 5\nl 1 2\n"
+
+const advOFF = "OFF # header\n# comment\n5 3 0\n0 0 0\n1 0 0 255 0 0\n1 1 0\n0 1 0\n\n0.5 0.5 1\n4 0 1 2 3 0.5 0.5 0.5\n3 0 1 4\n3 1 2 4 # c\n"
+
+// TestAdvTruncatedMeshes reads every prefix of valid OBJ and OFF files.
+func TestAdvTruncatedMeshes(t *testing.T) {
+	for format, file := range map[string]string{"obj": advOBJ, "off": advOFF} {
+		whole, e := advRead(t, format, []byte(file))
+		if e != nil {
+			t.Fatalf("%s: %v", format, e)
+		}
+		advCheckMesh(t, whole, []byte(file))
+		accepted := 0
+		for cut := 0; cut < len(file); cut++ {
+			m, _ := advRead(t, format, []byte(file[:cut]))
+			if m != nil {
+				accepted++
+				advCheckMesh(t, m, []byte(file[:cut]))
+				if format == "off" && (len(m.V) != len(whole.V) || len(m.F) != len(whole.F)) {
+					// OFF counts make truncation detectable.
+					t.Errorf("off cut at %d: accepted %d vertices and %d faces, the file has %d and %d",
+						cut, len(m.V), len(m.F), len(whole.V), len(whole.F))
+				}
+			}
+		}
+		t.Logf("%s: %d of %d prefixes are valid meshes", format, accepted, len(file))
+	}
+}
+
+// TestAdvRandomMeshBytes feeds random and mutated input to both readers.
+func TestAdvRandomMeshBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	alphabet := []byte("OFFvf #/-+.0123456789eE \n\r\tnaNinf\x00\xff")
+	n := 4000
+	if testing.Short() {
+		n = 800
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for k := 0; k < n && time.Now().Before(deadline); k++ {
+		format := "obj"
+		base := advOBJ
+		if k%2 == 1 {
+			format, base = "off", advOFF
+		}
+		var data []byte
+		switch k % 3 {
+		case 0:
+			data = make([]byte, rng.IntN(200))
+			for i := range data {
+				data[i] = byte(rng.IntN(256))
+			}
+		case 1:
+			data = make([]byte, rng.IntN(300))
+			for i := range data {
+				data[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		default:
+			data = []byte(base)
+			for e := 0; e < 1+rng.IntN(4); e++ {
+				i := rng.IntN(len(data))
+				switch rng.IntN(3) {
+				case 0:
+					data[i] = alphabet[rng.IntN(len(alphabet))]
+				case 1:
+					data = append(data[:i], append([]byte{alphabet[rng.IntN(len(alphabet))]}, data[i:]...)...)
+				default:
+					data = append(data[:i], data[i+1:]...)
+				}
+			}
+		}
+		if m, _ := advRead(t, format, data); m != nil {
+			advCheckMesh(t, m, data)
+		}
+	}
+}
+
+// TestAdvBadMeshes checks the error for each kind of malformed input: the
+// line and the culprit are named.
+func TestAdvBadMeshes(t *testing.T) {
+	const tri = "v 0 0 0\nv 1 0 0\nv 0 1 0\n"
+	const offHead = "OFF\n3 1\n0 0 0\n1 0 0\n0 1 0\n"
+	for _, test := range []struct {
+		format, file string
+		line         int
+		want         string
+	}{
+		{"obj", "", 0, "empty mesh"},
+		{"obj", tri, 3, "empty mesh: 3 vertices, 0 faces"},
+		{"obj", "f 1 2 3\n", 1, "empty mesh: 0 vertices, 1 faces"},
+		{"obj", tri + "f 1 2 4\n", 4, "vertex index 4 out of range: 3 vertices"},
+		{"obj", tri + "f 1 2 99999999999999999999\n", 4, "bad vertex index"},
+		{"obj", tri + "f 1 2 -99999999999999999999\n", 4, "bad vertex index"},
+		{"obj", tri + "f 1 2 -4\n", 4, "relative vertex index -4 out of range"},
+		{"obj", tri + "f 1 2 0\n", 4, "vertex index 0"},
+		{"obj", tri + "f 1 2 -3\n", 4, "repeated vertex"},
+		{"obj", tri + "f 1 2\n", 4, "at least 3 vertices"},
+		{"obj", tri + "f 1 2 /3\n", 4, "bad vertex index"},
+		{"obj", "v 0 0 nan\n" + tri + "f 1 2 3\n", 1, "non-finite"},
+		{"obj", "v 0 inf 0\n" + tri + "f 1 2 3\n", 1, "non-finite"},
+		{"obj", "v 0 1e400 0\n" + tri + "f 1 2 3\n", 1, "bad number"},
+		{"obj", "v 0 0\n" + tri + "f 1 2 3\n", 1, "3 coordinates"},
+		{"obj", "v 0 0 0 x\n" + tri + "f 1 2 3\n", 1, "bad number"},
+		{"obj", tri + "f 1 2 3\nv " + strings.Repeat("1", mesh.MaxLineLength) + " 0 0\n", 5, "line longer than"},
+		{"off", "", 0, "missing OFF header"},
+		{"off", "COFF\n3 1\n", 1, "missing OFF header"},
+		{"off", "OFF BINARY\n", 1, "have 1 fields"},
+		{"off", "OFF\n", 1, "missing counts"},
+		{"off", "OFF\n3\n", 2, "have 1 fields"},
+		{"off", "OFF\n-3 1\n", 2, "bad count"},
+		{"off", "OFF\n99999999999999999999 1\n", 2, "bad count"},
+		{"off", "OFF\n0 1\n", 2, "empty mesh"},
+		{"off", "OFF\n1000000000000 1000000000000 0\n0 0 0\n", 3, "declares 1000000000000 vertices, file has 1"},
+		{"off", offHead, 5, "declares 1 faces, file has 0"},
+		{"off", offHead + "3 0 1 3\n", 6, "vertex index 3 out of range [0, 3)"},
+		{"off", offHead + "3 0 1 -1\n", 6, "out of range"},
+		{"off", offHead + "1000000000 0 1 2\n", 6, "declares 1000000000 vertices, lists 3"},
+		{"off", offHead + "2 0 1\n", 6, "at least 3 vertices"},
+		{"off", offHead + "3 0 1 1\n", 6, "repeated vertex"},
+		{"off", offHead + "x 0 1 2\n", 6, "bad vertex count"},
+		{"off", "OFF\n3 1\n0 0 0\nnan 0 0\n0 1 0\n3 0 1 2\n", 4, "non-finite"},
+		{"off", "OFF\n3 1\n0 0 0\n1 0\n0 1 0\n3 0 1 2\n", 4, "3 coordinates"},
+	} {
+		_, e := advRead(t, test.format, []byte(test.file))
+		if e == nil {
+			t.Errorf("%s %q accepted", test.format, clipData([]byte(test.file)))
+			continue
+		}
+		if e.Line != test.line || !strings.Contains(e.Msg, test.want) {
+			t.Errorf("%s %q: error %q, want line %d and %q", test.format, clipData([]byte(test.file)), e, test.line, test.want)
+		}
+	}
+}
+
+// TestAdvLyingOFFCounts checks that OFF counts far above the records
+// present cost memory in proportion to the records only.
+func TestAdvLyingOFFCounts(t *testing.T) {
+	file := []byte("OFF\n2000000000 2000000000 0\n0 0 0\n1 0 0\n0 1 0\n")
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	_, e := advRead(t, "off", file)
+	runtime.ReadMemStats(&m1)
+	if e == nil || !strings.Contains(e.Msg, "truncated") {
+		t.Fatalf("error %v, want a truncated file", e)
+	}
+	if b := m1.TotalAlloc - m0.TotalAlloc; b > 8<<20 {
+		t.Errorf("%d bytes allocated for a %d-byte file declaring 2·10⁹ vertices", b, len(file))
+	}
+}
+
+// TestAdvReadFile checks the errors of ReadFile: missing files, unknown
+// extensions and parse errors all name the path.
+func TestAdvReadFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.OFF")
+	if err := os.WriteFile(bad, []byte("OFF\n3 1\n0 0 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "missing.obj"), filepath.Join(dir, "mesh.stl"), bad, dir} {
+		m, err := mesh.ReadFile(path)
+		if m != nil || err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("ReadFile(%s) = %v, %v; want an error naming the path", path, m != nil, err)
+		}
+	}
+}
+
+// TestAdvDegenerateGeometry checks the operators on geometry that defeats
+// naive formulas: needle and cap triangles, collinear and coincident
+// vertices, unreferenced vertices, non-manifold edges, and coordinates
+// around 1e-300, 1e-150, 1e150 and 1e300. Regression test for squares of
+// side 1e-150 and 1e150, whose triangles were dropped as degenerate (area 0
+// and +Inf) because the length of the cross product was computed by
+// squaring its entries.
+func TestAdvDegenerateGeometry(t *testing.T) {
+	square := func(s float64) *mesh.Mesh {
+		return &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {s, 0, 0}, {0, s, 0}, {s, s, 0}}, F: [][3]int{{0, 1, 2}, {1, 3, 2}}}
+	}
+	unit := square(1).Cotangent()
+	for _, s := range []float64{1e-300, 1e-150, 1e-20, 1e20, 1e150, 1e300} {
+		m := square(s)
+		what := fmt.Sprintf("square of side %g", s)
+		advCheckOperators(t, m, what)
+		// The cotangent Laplacian is scale invariant in 2D; the masses
+		// scale with s².
+		L := m.Cotangent()
+		if m.Validate() == nil {
+			for i := 0; i < 4; i++ {
+				for j := 0; j < 4; j++ {
+					if math.Abs(L.At(i, j)-unit.At(i, j)) > 1e-12 {
+						t.Errorf("%s: L[%d,%d] = %v, want %v", what, i, j, L.At(i, j), unit.At(i, j))
+					}
+				}
+			}
+			if a := m.Area(); math.Abs(a-s*s) > 1e-12*s*s {
+				t.Errorf("%s: area %v", what, a)
+			}
+		} else if s > 1e-200 && s < 1e200 {
+			t.Errorf("%s: %v", what, m.Validate())
+		}
+	}
+	for _, test := range []struct {
+		name string
+		m    *mesh.Mesh
+		bad  bool // Validate must report a degenerate face
+	}{
+		{"collinear", &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {2, 0, 0}}, F: [][3]int{{0, 1, 2}}}, true},
+		{"coincident", &mesh.Mesh{V: [][3]float64{{1, 1, 1}, {1, 1, 1}, {0, 1, 0}}, F: [][3]int{{0, 1, 2}}}, true},
+		{"needle", &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0.5, 1e-17, 0}}, F: [][3]int{{0, 1, 2}}}, false},
+		{"cap", &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {1e-9, 1e-300, 0}}, F: [][3]int{{0, 1, 2}}}, false},
+		{"unreferenced vertex", &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {9, 9, 9}}, F: [][3]int{{0, 1, 2}}}, false},
+		{"non-manifold edge", &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}},
+			F: [][3]int{{0, 1, 2}, {1, 0, 3}, {0, 1, 4}}}, false},
+		{"duplicate face", &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}}, F: [][3]int{{0, 1, 2}, {2, 1, 0}}}, false},
+		{"overflowing cross product", &mesh.Mesh{V: [][3]float64{{-1e308, 0, 0}, {1e308, 0, 0}, {0, 1e308, 0}}, F: [][3]int{{0, 1, 2}}}, true},
+	} {
+		advCheckOperators(t, test.m, test.name)
+		err := test.m.Validate()
+		if test.bad && (err == nil || !strings.Contains(err.Error(), "face 0")) {
+			t.Errorf("%s: Validate = %v, want an error naming face 0", test.name, err)
+		}
+	}
+	// Faces outside V are programmer errors: the operators panic with a
+	// message naming the package, and Validate returns an error.
+	m := &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}}, F: [][3]int{{0, 1, 5}}}
+	if err := m.Validate(); err == nil || !strings.Contains(err.Error(), "face 0") {
+		t.Errorf("Validate of an out-of-range face: %v", err)
+	}
+	for name, f := range map[string]func(){
+		"Cotangent": func() { m.Cotangent() },
+		"Mass":      func() { m.Mass(mesh.Voronoi) },
+		"Area":      func() { m.Area() },
+		"Edges":     func() { m.Edges() },
+		"MassKind":  func() { square(1).Mass(mesh.MassKind(7)) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "mesh: ") {
+					t.Errorf("%s: panic %v, want one starting with \"mesh: \"", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}
