@@ -37,6 +37,29 @@
 // a sparse product over the pattern of G, the pattern of L, and dense r×c,
 // n×c and m×c blocks.
 //
+// # Solvers
+//
+// Solve minimizes E from a starting point with a second-order method:
+// NewtonTrustRegion (the default, through Auto), LevenbergMarquardt or
+// GaussNewtonLineSearch, or for comparison the first-order NAdam of the
+// published spectral-coarsening code and gonum's LBFGS. Linear systems are
+// solved densely (from the Gram-form matrices, for up to a few thousand
+// nonzeros) or matrix-free by conjugate gradients preconditioned with the
+// exact JᵀJ blocks of each row of G, with an Eisenstat-Walker forcing
+// sequence; Newton's trust-region subproblem uses Steihaug-Toint CG. The
+// matrix-free path needs memory O(nnz(G) + nnz(L) + (r + n)·c).
+//
+// Constraints adds row-wise linear equality constraints G·C = D, such as
+// the partition of unity G·1 = 1 (RowSumConstraints): the start is projected
+// onto them, every step stays in their null space, and Result.Violation
+// reports how well the result satisfies them. Settings also offer a Tikhonov
+// term, tolerances, iteration and time limits, cancellation through the
+// context, and a per-iteration callback; Result holds the per-iteration
+// history and a time split by phase.
+//
+// Problem.Optimize and NullSpace.Optimize adapt a problem to gonum's
+// optimize package.
+//
 // # Concurrency
 //
 // A Problem is immutable after NewProblem and safe for concurrent use by

@@ -2,6 +2,8 @@ package sparsels
 
 import (
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Matrix-free linear algebra in the null-space coordinates ξ of the
@@ -19,6 +21,7 @@ type blockPrecond struct {
 	fac  []float64 // Cholesky factors, row-major
 	tmp  []float64 // scratch, length max p_a²
 	orig []float64 // scratch, length max p_a²
+	tz   []float64 // scratch, length max p_a²
 	y    []float64 // scratch, length max q_a
 }
 
@@ -34,6 +37,7 @@ func newBlockPrecond(cs *Constraints, kind Preconditioner) *blockPrecond {
 	bp.fac = make([]float64, bp.off[n])
 	bp.tmp = make([]float64, maxP*maxP)
 	bp.orig = make([]float64, maxP*maxP)
+	bp.tz = make([]float64, maxP*maxP)
 	bp.y = make([]float64, maxP)
 	return bp
 }
@@ -66,21 +70,23 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 			}
 			t[i*pa+i] += shift[idx[i]]
 		}
-		// f = Zᵀ t Z, q×q.
+		// tz = t Z (p×q), then f = Zᵀ tz (q×q).
+		tz := bp.tz[:pa*q]
+		for i := 0; i < pa; i++ {
+			for y := 0; y < q; y++ {
+				var s float64
+				for j := 0; j < pa; j++ {
+					s += t[i*pa+j] * u[j*ld+c0+y]
+				}
+				tz[i*q+y] = s
+			}
+		}
 		f := bp.fac[bp.off[a]:bp.off[a+1]]
 		for x := 0; x < q; x++ {
 			for y := 0; y <= x; y++ {
 				var s float64
 				for i := 0; i < pa; i++ {
-					zi := u[i*ld+c0+x]
-					if zi == 0 {
-						continue
-					}
-					var ti float64
-					for j := 0; j < pa; j++ {
-						ti += t[i*pa+j] * u[j*ld+c0+y]
-					}
-					s += zi * ti
+					s += u[i*ld+c0+x] * tz[i*q+y]
 				}
 				f[x*q+y], f[y*q+x] = s, s
 			}
@@ -205,9 +211,21 @@ func (bp *blockPrecond) normM(x []float64) float64 {
 	return math.Sqrt(sum)
 }
 
-// cgWork is the scratch space of pcg and steihaug.
+// cgWork is the scratch space of pcg and steihaug. If stop is not nil it is
+// polled once per iteration, and a true result ends the solve at once with
+// stopped set.
 type cgWork struct {
 	r, z, d, q []float64
+	stop       func() bool
+	stopped    bool
+}
+
+// halt reports whether the solve must end now.
+func (w *cgWork) halt() bool {
+	if w.stop != nil && w.stop() {
+		w.stopped = true
+	}
+	return w.stopped
 }
 
 func newCGWork(n int) *cgWork {
@@ -221,7 +239,7 @@ func newCGWork(n int) *cgWork {
 func pcg(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, tol float64, maxIter int, w *cgWork) int {
 	zero(x)
 	copy(w.r, b)
-	bnorm := math.Sqrt(dot(b, b))
+	bnorm := norm2(b)
 	if bnorm == 0 {
 		return 0
 	}
@@ -229,6 +247,9 @@ func pcg(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, tol
 	copy(w.d, w.z)
 	rz := dot(w.r, w.z)
 	for it := 0; it < maxIter; it++ {
+		if w.halt() {
+			return it
+		}
 		A(w.q, w.d)
 		dq := dot(w.d, w.q)
 		if !(dq > 0) {
@@ -237,7 +258,7 @@ func pcg(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, tol
 		alpha := rz / dq
 		axpy(x, alpha, w.d)
 		axpy(w.r, -alpha, w.q)
-		if math.Sqrt(dot(w.r, w.r)) <= tol*bnorm {
+		if norm2(w.r) <= tol*bnorm {
 			return it + 1
 		}
 		M(w.z, w.r)
@@ -260,7 +281,7 @@ func pcg(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, tol
 func steihaug(A func(dst, x []float64), M func(dst, r []float64), b, x []float64, delta, tol float64, maxIter int, w *cgWork) (iters int, boundary, negCurv bool) {
 	zero(x)
 	copy(w.r, b)
-	bnorm := math.Sqrt(dot(b, b))
+	bnorm := norm2(b)
 	if bnorm == 0 {
 		return 0, false, false
 	}
@@ -271,12 +292,29 @@ func steihaug(A func(dst, x []float64), M func(dst, r []float64), b, x []float64
 	dMd := rz
 	d2 := delta * delta
 	toBoundary := func() {
-		// Largest τ with ‖x + τd‖²_M = Δ².
-		disc := xMd*xMd + dMd*(d2-xMx)
-		tau := (-xMd + math.Sqrt(math.Max(disc, 0))) / dMd
+		// Largest τ with ‖x + τd‖²_M = Δ², the positive root of
+		// dMd·τ² + 2·xMd·τ − (Δ² − xMx) = 0. The M-norms scale with JᵀJ,
+		// that is with the square of the energy's scale, so the
+		// discriminant xMd² + dMd·(Δ² − xMx) of the textbook formula scales
+		// with its fourth power and underflowed for energies below about
+		// 1e-150, putting the step at x and making Solve report step
+		// convergence. Dividing by dMd first keeps every term of order 1,
+		// and the second form avoids cancellation when xMd > 0.
+		bq := xMd / dMd
+		cq := math.Max(d2-xMx, 0) / dMd
+		root := math.Sqrt(bq*bq + cq)
+		var tau float64
+		if bq > 0 {
+			tau = cq / (bq + root)
+		} else {
+			tau = root - bq
+		}
 		axpy(x, tau, w.d)
 	}
 	for it := 0; it < maxIter; it++ {
+		if w.halt() {
+			return it, false, false
+		}
 		A(w.q, w.d)
 		kappa := dot(w.d, w.q)
 		if !(kappa > 0) {
@@ -292,7 +330,7 @@ func steihaug(A func(dst, x []float64), M func(dst, r []float64), b, x []float64
 		axpy(x, alpha, w.d)
 		axpy(w.r, -alpha, w.q)
 		xMx = xMxNew
-		if math.Sqrt(dot(w.r, w.r)) <= tol*bnorm {
+		if norm2(w.r) <= tol*bnorm {
 			return it + 1, false, false
 		}
 		M(w.z, w.r)
@@ -307,6 +345,14 @@ func steihaug(A func(dst, x []float64), M func(dst, r []float64), b, x []float64
 	}
 	return maxIter, false, false
 }
+
+// norm2 returns the Euclidean norm of x without underflow or overflow.
+// The right-hand sides of the linear solves are gradients, whose entries
+// scale with the energy: below about 1e-154 their squares underflow, and
+// math.Sqrt(dot(b, b)) = 0 made CG return a zero step, which Solve then
+// reported as step convergence at the start (problems with entries of X and
+// Y around 1e-100); above about 1e154 the squares overflow.
+func norm2(x []float64) float64 { return floats.Norm(x, 2) }
 
 // axpy stores y += alpha·x.
 func axpy(y []float64, alpha float64, x []float64) {

@@ -79,10 +79,10 @@ type IterationRecord struct {
 
 // PhaseTimes splits the wall time of Solve.
 type PhaseTimes struct {
-	Evaluate       time.Duration // energies, gradients and re-linearizations
-	Precondition   time.Duration // preconditioner and dense matrix assembly
-	LinearSolve    time.Duration // CG and factorizations
-	Total          time.Duration
+	Evaluate     time.Duration // energies, gradients and re-linearizations
+	Precondition time.Duration // preconditioner and dense matrix assembly
+	LinearSolve  time.Duration // CG and factorizations
+	Total        time.Duration
 }
 
 // Result is the outcome of Solve.
@@ -97,9 +97,9 @@ type Result struct {
 	Method           Method
 	Linear           LinearSolver // the linear solver used (after LinearAuto)
 	Iterations       int
-	FuncEvals        int // energy evaluations
-	GradEvals        int // gradient evaluations (linearizations)
-	LinearIterations int // CG iterations (or factorizations for the dense path)
+	FuncEvals        int     // energy evaluations
+	GradEvals        int     // gradient evaluations (linearizations)
+	LinearIterations int     // CG iterations (or factorizations for the dense path)
 	Violation        float64 // relative constraint violation at G (0 without constraints)
 	Times            PhaseTimes
 	History          []IterationRecord

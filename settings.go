@@ -9,13 +9,20 @@ import (
 type Method int
 
 const (
-	// LevenbergMarquardt is the default: Gauss-Newton steps damped in the
+	// Auto, the zero value, runs NewtonTrustRegion. Spectral-coarsening
+	// problems keep large residuals at their minimum, where the second-order
+	// term of the Hessian matters, and on underdetermined problems (fewer
+	// residuals r·c than free values) the Gauss-Newton model is flat in most
+	// directions and Levenberg-Marquardt stalls; the measurements behind this
+	// choice are in BENCHMARKS.md. Result.Method tells which method ran.
+	Auto Method = iota
+	// LevenbergMarquardt: Gauss-Newton steps damped in the
 	// trust-region form, with Moré's diagonal scaling D by the largest
 	// diagonal of JᵀJ seen so far. The damping is (1/μ)·min(1, ‖∇E‖/‖∇E₀‖)·D:
 	// the radius μ grows and shrinks with the gain ratio (Nielsen's update),
 	// and the gradient factor lets the damping vanish near a minimum, which
 	// keeps the local convergence quadratic on zero-residual problems.
-	LevenbergMarquardt Method = iota
+	LevenbergMarquardt
 	// GaussNewtonLineSearch takes Gauss-Newton steps with a backtracking
 	// (Armijo) line search.
 	GaussNewtonLineSearch
@@ -33,7 +40,7 @@ const (
 	LBFGS
 )
 
-var methodNames = [...]string{"lm", "gn", "newton", "nadam", "lbfgs"}
+var methodNames = [...]string{"auto", "lm", "gn", "newton", "nadam", "lbfgs"}
 
 func (m Method) String() string {
 	if m >= 0 && int(m) < len(methodNames) {
@@ -42,14 +49,14 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
-// ParseMethod returns the method named lm, gn, newton, nadam or lbfgs.
+// ParseMethod returns the method named auto, lm, gn, newton, nadam or lbfgs.
 func ParseMethod(s string) (Method, error) {
 	for i, n := range methodNames {
 		if s == n {
 			return Method(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sparsels: unknown method %q (want lm, gn, newton, nadam or lbfgs)", s)
+	return 0, fmt.Errorf("sparsels: unknown method %q (want auto, lm, gn, newton, nadam or lbfgs)", s)
 }
 
 // LinearSolver chooses how the second-order methods solve their linear
@@ -105,7 +112,7 @@ const (
 // Settings configure Solve. The zero value, and a nil *Settings, give the
 // defaults stated on each field.
 type Settings struct {
-	Method Method       // default LevenbergMarquardt
+	Method Method       // default Auto
 	Linear LinearSolver // default LinearAuto
 
 	// Constraints, if not nil, are row-wise linear equality constraints
@@ -141,7 +148,9 @@ type Settings struct {
 	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB).
 	// Forcing > 0 fixes the relative tolerance of CG; the default is the
 	// Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at 0.5.
-	// MaxCGIterations bounds CG per outer iteration (default 500).
+	// MaxCGIterations bounds CG per outer iteration (default 25: on large
+	// coarsening problems a few inexact steps cost less time than one
+	// accurate one).
 	DenseMaxNNZ     int
 	MemoryLimit     int64
 	Forcing         float64
@@ -156,9 +165,9 @@ type Settings struct {
 	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
 	// the number of iterations without a new best energy after which the
 	// learning rate is halved (default 20).
-	LearningRate float64
-	Beta1, Beta2 float64
-	Epsilon      float64
+	LearningRate  float64
+	Beta1, Beta2  float64
+	Epsilon       float64
 	StallPatience int
 }
 
@@ -189,7 +198,7 @@ func (s *Settings) withDefaults() Settings {
 		d.MemoryLimit = 2 << 30
 	}
 	if d.MaxCGIterations <= 0 {
-		d.MaxCGIterations = 500
+		d.MaxCGIterations = 25
 	}
 	if d.LearningRate <= 0 {
 		d.LearningRate = 0.02

@@ -60,6 +60,8 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 		return nil, errors.New("sparsels: Solve: constraints were built for another pattern")
 	}
 	switch set.Method {
+	case Auto:
+		set.Method = NewtonTrustRegion
 	case LevenbergMarquardt, GaussNewtonLineSearch, NewtonTrustRegion, NAdam, LBFGS:
 	default:
 		return nil, fmt.Errorf("sparsels: Solve: unknown method %v", set.Method)
@@ -269,10 +271,12 @@ func (sv *solver) secondOrder() (*Result, error) {
 	method := set.Method
 	scale := make([]float64, nnz) // Moré's scaling D: running max of diag(JᵀJ)
 	shift := make([]float64, nnz)
+	rowBound := make([]float64, p.n)
 	xf, yf := make([]float64, nnz), make([]float64, nnz)
 	xi, b := make([]float64, dim), make([]float64, dim)
 	step, gt := make([]float64, nnz), make([]float64, nnz)
 	cgw := newCGWork(dim)
+	cgw.stop = func() bool { _, stop := sv.interrupted(); return stop }
 	var blocks *BlockDiag
 	bp := newBlockPrecond(cs, set.Preconditioner)
 	var gnMat, hsMat, hr, dr mat.SymDense
@@ -365,10 +369,18 @@ func (sv *solver) secondOrder() (*Result, error) {
 				res.Times.LinearSolve += time.Since(t)
 			}
 			if method == NewtonTrustRegion && linear == LinearCG {
+				// Preconditioner: the Gauss-Newton row blocks plus a bound on
+				// the second-order term's row blocks, positive definite.
+				tp := time.Now()
+				op.secondOrderRowBounds(rowBound)
+				for k := range shift {
+					shift[k] = tau + rowBound[p.pat.i[k]] + 1e-6*scale[k]
+				}
+				bp.update(blocks, shift)
 				for k := range shift {
 					shift[k] = tau
 				}
-				bp.update(blocks, shift)
+				res.Times.Precondition += time.Since(tp)
 			}
 			fresh = false
 		}
@@ -425,16 +437,16 @@ func (sv *solver) secondOrder() (*Result, error) {
 		case NewtonTrustRegion:
 			if linear == LinearCG {
 				if delta <= 0 {
-					// First radius: the length of the Gauss-Newton step.
-					for k := range shift {
-						shift[k] = tau + 1e-10*scale[k]
+					// First radius: the length of the Cauchy step along the
+					// preconditioned gradient.
+					bp.apply(cgw.z, b)
+					applyHess(cgw.q, cgw.z)
+					dn := bp.normM(cgw.z)
+					delta = dn
+					if kappa := dot(cgw.z, cgw.q); kappa > 0 {
+						delta = dot(b, cgw.z) / kappa * dn
 					}
-					rec.CGIterations += pcg(applyGN, bp.apply, b, xi, eta, set.MaxCGIterations, cgw)
-					delta = bp.normM(xi)
-					for k := range shift {
-						shift[k] = tau
-					}
-					if !(delta > 0) {
+					if !(delta > 0) || math.IsInf(delta, 0) {
 						delta = 1
 					}
 				}
@@ -481,6 +493,15 @@ func (sv *solver) secondOrder() (*Result, error) {
 			cs.ToFull(step, xi)
 		}
 		res.Times.LinearSolve += time.Since(t)
+		if cgw.stopped {
+			// Cancelled or out of time inside the linear solve: keep the
+			// best iterate, which is the current one.
+			st, _ := sv.interrupted()
+			if st == NotTerminated {
+				st = Canceled
+			}
+			return sv.finish(st, "during the linear solve", nil)
+		}
 		rec.StepNorm = math.Sqrt(dot(step, step))
 		gNorm2 := math.Sqrt(dot(sv.g, sv.g))
 		tiny := rec.StepNorm <= set.StepTol*(gNorm2+set.StepTol)
@@ -488,6 +509,7 @@ func (sv *solver) secondOrder() (*Result, error) {
 		// Trial point(s).
 		eOld := sv.e
 		accepted := false
+		var lsSlope float64 // GaussNewtonLineSearch: gradᵀδ of the searched direction
 		var eTrial float64
 		tryPoint := func(alpha float64) float64 {
 			for k := range gt {
@@ -542,12 +564,17 @@ func (sv *solver) secondOrder() (*Result, error) {
 			slope := dot(sv.rgrad, xi)
 			if !(slope < 0) {
 				// Not a descent direction (an inexact solve): use the
-				// preconditioned steepest descent direction.
-				bp.apply(xi, b)
+				// (preconditioned) steepest descent direction.
+				if linear == LinearCG {
+					bp.apply(xi, b)
+				} else {
+					copy(xi, b)
+				}
 				cs.ToFull(step, xi)
 				slope = dot(sv.rgrad, xi)
 				rec.StepNorm = math.Sqrt(dot(step, step))
 			}
+			lsSlope = slope
 			alpha := 1.0
 			for ls := 0; ls < 40 && slope < 0; ls++ {
 				eTrial = tryPoint(alpha)
@@ -591,6 +618,11 @@ func (sv *solver) secondOrder() (*Result, error) {
 		case tiny:
 			return sv.finish(StepConvergence, fmt.Sprintf("step %.3g ≤ %.3g relative", rec.StepNorm, set.StepTol), nil)
 		case method == GaussNewtonLineSearch && !accepted:
+			if lsSlope > -1e-12*math.Abs(eOld) {
+				// The predicted decrease is at rounding level: a minimum
+				// to working precision.
+				return sv.finish(FunctionConvergence, "no decrease possible at working precision", nil)
+			}
 			return sv.finish(NumericalFailure, "the line search found no decrease", nil)
 		case method == LevenbergMarquardt && mu < 1e-32:
 			return sv.finish(NumericalFailure, "the damping grew without bound", nil)
@@ -627,15 +659,17 @@ func relDecreaseOver(h []IterationRecord, w int) float64 {
 	return math.Inf(1)
 }
 
-// floorScale keeps Moré's scaling positive: entries below 1e-12 times the
-// largest are raised to it.
+// floorScale keeps Moré's scaling positive and of the problem's scale:
+// entries below 1e-3 times the mean are raised to it (a column of J that
+// vanishes, such as those of rows of G whose neighbourhood lies in one
+// cluster at G = Kᵀ, would otherwise be left undamped).
 func floorScale(d []float64) {
-	var mx float64
+	var sum float64
 	for _, v := range d {
-		mx = math.Max(mx, v)
+		sum += v
 	}
-	lo := 1e-12 * mx
-	if lo == 0 {
+	lo := 1e-3 * sum / float64(max(len(d), 1))
+	if !(lo > 0) || math.IsInf(lo, 0) {
 		lo = 1
 	}
 	for k, v := range d {

@@ -122,7 +122,7 @@ func TestSolveZeroResidual(t *testing.T) {
 			e0 := sp.p.Energy(g0)
 			res, err := Solve(context.Background(), sp.p, g0, &Settings{
 				Method: tc.method, Linear: tc.linear, FunctionTol: -1, GradientTol: -1,
-				StepTol: 1e-15, MaxIterations: 60, Forcing: 1e-12,
+				StepTol: 1e-15, MaxIterations: 60, Forcing: 1e-12, MaxCGIterations: 1000,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -186,7 +186,7 @@ func TestSolveNonZeroResidual(t *testing.T) {
 		{LevenbergMarquardt, LinearDense}, {LevenbergMarquardt, LinearCG},
 		{GaussNewtonLineSearch, LinearDense}, {NewtonTrustRegion, LinearCG},
 	} {
-		res, err := Solve(context.Background(), sp.p, ref.G, &Settings{Method: tc.method, Linear: tc.linear, MaxIterations: 500, Forcing: 1e-12, FunctionTol: 1e-15, GradientTol: 1e-12})
+		res, err := Solve(context.Background(), sp.p, ref.G, &Settings{Method: tc.method, Linear: tc.linear, MaxIterations: 500, Forcing: 1e-12, MaxCGIterations: 1000, FunctionTol: 1e-15, GradientTol: 1e-12})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -397,5 +397,24 @@ func TestSolveStatuses(t *testing.T) {
 	res, err = Solve(ctx, zr.p, zr.gStar, nil)
 	if err != nil || !res.Status.Converged() || res.Energy > 1e-20 {
 		t.Fatalf("minimum at start: %v, %v", res, err)
+	}
+}
+
+func TestSolveAutoMethod(t *testing.T) {
+	for _, tc := range []struct {
+		r, c int
+		want Method
+	}{
+		{6, 8, NewtonTrustRegion}, // 48 residuals, 20 free values
+		{2, 3, NewtonTrustRegion}, // 6 residuals, 20 free values
+	} {
+		sp := newSolveProblem(51, 10, 5, tc.r, tc.c, 2, false, false)
+		res, err := Solve(context.Background(), sp.p, sp.gStar, &Settings{MaxIterations: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Method != tc.want {
+			t.Errorf("r·c = %d: Auto ran %v, want %v", tc.r*tc.c, res.Method, tc.want)
+		}
 	}
 }
