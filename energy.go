@@ -14,10 +14,13 @@ import (
 // for a diagonal Y. Residual always uses the direct form (see NewProblem).
 //
 // Residual panics if len(g) is not the pattern's NNZ or if a non-empty dst is
-// not r×c.
+// not r×c. When r or c is 0 an empty dst stays empty.
 func (p *Problem) Residual(dst *mat.Dense, g []float64) {
 	p.checkG(g)
 	if dst.IsEmpty() {
+		if p.r == 0 || p.c == 0 {
+			return // an empty residual: gonum has no zero-size matrices
+		}
 		dst.ReuseAs(p.r, p.c)
 	}
 	if r, c := dst.Dims(); r != p.r || c != p.c {

@@ -2,6 +2,7 @@ package sparsels
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -128,7 +129,7 @@ func NewProblem(X, Y, L, B mat.Matrix, p *Pattern) (*Problem, error) {
 		name string
 		m    mat.Matrix
 	}{{"X", X}, {"Y", Y}, {"L", L}, {"B", B}} {
-		if a.m == nil {
+		if isNil(a.m) {
 			return nil, fmt.Errorf("sparsels: %s is nil", a.name)
 		}
 	}
@@ -153,6 +154,11 @@ func NewProblem(X, Y, L, B mat.Matrix, p *Pattern) (*Problem, error) {
 		if sz[0] != 0 && sz[1] > maxElements/sz[0] {
 			return nil, fmt.Errorf("sparsels: problem too large: a %d×%d block does not fit in memory", sz[0], sz[1])
 		}
+	}
+	// The dense storage: X, B and one workspace, about (4n + 3m + 2r)·c
+	// floats, which must exist before anything can be evaluated.
+	if need := float64(r)*float64(c) + float64(m)*float64(c) + float64(4*n+3*m+2*r)*float64(c); need > maxDenseFloats {
+		return nil, fmt.Errorf("sparsels: problem too large: X (%d×%d), B (%d×%d) and the working storage need %.3g GiB of dense storage, over the %d GiB limit", r, c, m, c, need*8/(1<<30), maxDenseFloats*8>>30)
 	}
 
 	pr := &Problem{pat: p, n: n, m: m, r: r, c: c, shared: new(shared)}
@@ -209,6 +215,20 @@ func inversePermutation(perm []int) []int {
 		q[k] = s
 	}
 	return q
+}
+
+// maxDenseFloats bounds the dense storage NewProblem allocates, 2³¹ floats
+// (16 GiB): larger requests are refused with an error before allocating
+// rather than ending the process out of memory.
+const maxDenseFloats = 1 << 31
+
+// isNil reports whether a is nil or a typed nil pointer.
+func isNil(a mat.Matrix) bool {
+	if a == nil {
+		return true
+	}
+	v := reflect.ValueOf(a)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func denseFrom(rows, cols int, ts []triplet) []float64 {

@@ -2,6 +2,7 @@ package sparsels
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -64,8 +65,12 @@ func ParseMethod(s string) (Method, error) {
 type LinearSolver int
 
 const (
-	// LinearAuto uses LinearDense when nnz is at most Settings.DenseMaxNNZ and
-	// the nnz×nnz matrices fit in Settings.MemoryLimit, and LinearCG otherwise.
+	// LinearAuto uses LinearDense when nnz is at most Settings.DenseMaxNNZ
+	// (a quarter of it for NewtonTrustRegion, whose eigendecomposition costs
+	// far more than a Cholesky factorization) and the nnz×nnz matrices fit in
+	// Settings.MemoryLimit, and LinearCG otherwise. The dense factorizations
+	// cannot be interrupted: cancellation and time limits take effect after
+	// them.
 	LinearAuto LinearSolver = iota
 	// LinearDense assembles the reduced normal matrix (or Hessian) from the
 	// Gram form and factorizes it. Memory O(nnz²).
@@ -169,6 +174,40 @@ type Settings struct {
 	Beta1, Beta2  float64
 	Epsilon       float64
 	StallPatience int
+}
+
+// validate reports settings that are out of range or not finite, naming
+// the field.
+func (s *Settings) validate() error {
+	switch s.Linear {
+	case LinearAuto, LinearDense, LinearCG:
+	default:
+		return fmt.Errorf("sparsels: Settings.Linear = %v is not a linear solver", s.Linear)
+	}
+	switch s.Preconditioner {
+	case BlockJacobi, Jacobi, NoPreconditioner:
+	default:
+		return fmt.Errorf("sparsels: Settings.Preconditioner = %d is not a preconditioner", int(s.Preconditioner))
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"FunctionTol", s.FunctionTol}, {"GradientTol", s.GradientTol}, {"StepTol", s.StepTol},
+		{"Forcing", s.Forcing}, {"InitialRadius", s.InitialRadius}, {"LearningRate", s.LearningRate},
+		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
+	} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return fmt.Errorf("sparsels: Settings.%s = %v is not finite", f.name, f.v)
+		}
+	}
+	if s.Beta1 >= 1 || s.Beta2 >= 1 {
+		return fmt.Errorf("sparsels: Settings.Beta1 = %v and Beta2 = %v must be below 1", s.Beta1, s.Beta2)
+	}
+	if s.Forcing >= 1 {
+		return fmt.Errorf("sparsels: Settings.Forcing = %v must be below 1", s.Forcing)
+	}
+	return nil
 }
 
 func (s *Settings) withDefaults() Settings {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -52,6 +53,9 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 		if k := firstNonFinite(set.Ref); k >= 0 {
 			return nil, fmt.Errorf("sparsels: Solve: Ref[%d] = %v is not finite", k, set.Ref[k])
 		}
+	}
+	if err := set.validate(); err != nil {
+		return nil, err
 	}
 	cs := set.Constraints
 	if cs == nil {
@@ -238,7 +242,12 @@ func (sv *solver) secondOrder() (*Result, error) {
 	if linear == LinearAuto {
 		linear = LinearCG
 		nnz := int64(sv.nnz)
-		if sv.nnz <= set.DenseMaxNNZ && 4*nnz*nnz*8 <= set.MemoryLimit {
+		limit := set.DenseMaxNNZ
+		if set.Method == NewtonTrustRegion {
+			// The eigendecomposition costs about 30 times a Cholesky.
+			limit /= 4
+		}
+		if sv.nnz <= limit && 4*nnz*nnz*8 <= set.MemoryLimit {
 			linear = LinearDense
 		}
 	}
@@ -420,9 +429,14 @@ func (sv *solver) secondOrder() (*Result, error) {
 				if !chol.Factorize(&a) {
 					zero(xi)
 				} else {
+					// A mat.ConditionError only warns of ill-conditioning: the
+					// solution is still the best available step.
 					xv := mat.NewVecDense(dim, xi)
 					if err := chol.SolveVecTo(xv, mat.NewVecDense(dim, b)); err != nil {
-						zero(xi)
+						var ce mat.Condition
+						if !errors.As(err, &ce) {
+							zero(xi)
+						}
 					}
 					xAx = dot(xi, b)
 				}
@@ -475,7 +489,10 @@ func (sv *solver) secondOrder() (*Result, error) {
 						}
 						delta = math.Sqrt(s)
 					} else {
-						delta = math.Sqrt(dot(b, b)) / math.Max(math.Abs(eigW[dim-1]), 1e-300)
+						delta = floats.Norm(b, 2) / math.Max(math.Abs(eigW[dim-1]), math.SmallestNonzeroFloat64)
+					}
+					if !(delta > 0) || math.IsInf(delta, 0) {
+						delta = 1
 					}
 				}
 				boundary = trustRegionEigen(xi, eigW, &eigQ, c, delta)
@@ -502,8 +519,8 @@ func (sv *solver) secondOrder() (*Result, error) {
 			}
 			return sv.finish(st, "during the linear solve", nil)
 		}
-		rec.StepNorm = math.Sqrt(dot(step, step))
-		gNorm2 := math.Sqrt(dot(sv.g, sv.g))
+		rec.StepNorm = floats.Norm(step, 2)
+		gNorm2 := floats.Norm(sv.g, 2)
 		tiny := rec.StepNorm <= set.StepTol*(gNorm2+set.StepTol)
 
 		// Trial point(s).
@@ -615,7 +632,9 @@ func (sv *solver) secondOrder() (*Result, error) {
 			return sv.finish(FunctionConvergence, fmt.Sprintf("relative decrease over the last %d iterations %.3g ≤ %.3g", ftolWindow, relDecreaseOver(res.History, ftolWindow), set.FunctionTol), nil)
 		case accepted && sv.gnorm <= set.GradientTol*gnorm0:
 			return sv.finish(GradientConvergence, fmt.Sprintf("projected gradient %.3g ≤ %.3g × initial %.3g", sv.gnorm, set.GradientTol, gnorm0), nil)
-		case tiny:
+		case tiny && (accepted || !(pred > 1e-14*math.Abs(eOld))):
+			// A tiny step converges when it was accepted, or when even the
+			// model predicts no decrease above rounding: no step can help.
 			return sv.finish(StepConvergence, fmt.Sprintf("step %.3g ≤ %.3g relative", rec.StepNorm, set.StepTol), nil)
 		case method == GaussNewtonLineSearch && !accepted:
 			if lsSlope > -1e-12*math.Abs(eOld) {
