@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/eigs"
+	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/mtx"
+)
+
+// sphere returns a UV sphere with nu×nv quads split into triangles, plus
+// the two poles: a closed genus-0 mesh with irregular triangles.
+func sphere(nu, nv int) *mesh.Mesh {
+	m := &mesh.Mesh{}
+	m.V = append(m.V, [3]float64{0, 0, 1})
+	for i := 1; i < nu; i++ {
+		th := math.Pi * float64(i) / float64(nu)
+		for j := 0; j < nv; j++ {
+			ph := 2 * math.Pi * float64(j) / float64(nv)
+			// A slight squash makes the spectrum non-degenerate.
+			m.V = append(m.V, [3]float64{1.3 * math.Sin(th) * math.Cos(ph), math.Sin(th) * math.Sin(ph), 0.8 * math.Cos(th)})
+		}
+	}
+	m.V = append(m.V, [3]float64{0, 0, -0.8})
+	south := len(m.V) - 1
+	id := func(i, j int) int { return 1 + (i-1)*nv + (j+nv)%nv }
+	for j := 0; j < nv; j++ {
+		m.F = append(m.F, [3]int{0, id(1, j), id(1, j+1)})
+		m.F = append(m.F, [3]int{south, id(nu-1, j+1), id(nu-1, j)})
+	}
+	for i := 1; i < nu-1; i++ {
+		for j := 0; j < nv; j++ {
+			m.F = append(m.F, [3]int{id(i, j), id(i+1, j), id(i+1, j+1)})
+			m.F = append(m.F, [3]int{id(i, j), id(i+1, j+1), id(i, j+1)})
+		}
+	}
+	return m
+}
+
+// TestEigenpairsAgainstDense checks the sparse eigensolver on a small mesh
+// against gonum's dense EigenSym of M^{-1/2} L M^{-1/2}.
+func TestEigenpairsAgainstDense(t *testing.T) {
+	msh := sphere(12, 16)
+	if err := msh.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	L := msh.Cotangent()
+	mass := msh.Mass(mesh.Voronoi)
+	n := len(mass)
+	const k = 20
+	vals, U, err := eigs.Smallest(L, mass, k, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mat.NewSymDense(n, nil)
+	L.DoNonZero(func(i, j int, v float64) {
+		if j >= i {
+			a.SetSym(i, j, v/math.Sqrt(mass[i]*mass[j]))
+		}
+	})
+	var es mat.EigenSym
+	if !es.Factorize(a, true) {
+		t.Fatal("dense factorization failed")
+	}
+	want := es.Values(nil)
+	scale := want[n-1]
+	for j := 0; j < k; j++ {
+		if d := math.Abs(vals[j] - want[j]); d > 1e-9*scale {
+			t.Errorf("eigenvalue %d: sparse %.12g, dense %.12g", j, vals[j], want[j])
+		}
+	}
+	// Residuals ‖L u − λ M u‖ and M-orthonormality.
+	for j := 0; j < k; j++ {
+		var res float64
+		for i := 0; i < n; i++ {
+			var lu float64
+			for s := L.RawMatrix().Indptr[i]; s < L.RawMatrix().Indptr[i+1]; s++ {
+				lu += L.RawMatrix().Data[s] * U.At(L.RawMatrix().Ind[s], j)
+			}
+			res = math.Max(res, math.Abs(lu-vals[j]*mass[i]*U.At(i, j))/mass[i])
+		}
+		if res > 1e-7*scale {
+			t.Errorf("eigenpair %d: residual %g", j, res)
+		}
+		for l := 0; l <= j; l++ {
+			var s float64
+			for i := 0; i < n; i++ {
+				s += U.At(i, j) * mass[i] * U.At(i, l)
+			}
+			want := 0.0
+			if l == j {
+				want = 1
+			}
+			if math.Abs(s-want) > 1e-9 {
+				t.Errorf("UᵀMU[%d,%d] = %g", j, l, s)
+			}
+		}
+	}
+}
+
+// TestShortRun runs the whole pipeline on Spot with few clusters and
+// eigenvectors: the energy goes down, rows of G sum to 1, the outputs are
+// written and readable, and the coarse spectrum gets closer to the fine one.
+func TestShortRun(t *testing.T) {
+	dir := t.TempDir()
+	o := options{
+		mesh: "../../testdata/spot.obj", m: 60, k: 12, method: "auto", seed: 1, out: dir,
+		compare: !testing.Short(), nadamIters: 200, maxIter: 40, ftol: 1e-6, quiet: true, writeOutput: true,
+	}
+	var out, progress bytes.Buffer
+	sum, err := run(context.Background(), o, &out, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Auto runs Newton.
+	first := sum.Runs[0]
+	if first.Method != "newton" || !(first.Energy < 1e-3*sum.InitialEnergy) {
+		t.Fatalf("%s: energy %g, start %g", first.Method, first.Energy, sum.InitialEnergy)
+	}
+	for _, r := range sum.Runs {
+		if r.Violation > 1e-12 {
+			t.Errorf("%s: row-sum violation %g", r.Method, r.Violation)
+		}
+		if !(r.Energy <= sum.InitialEnergy) {
+			t.Errorf("%s: energy %g above the start %g", r.Method, r.Energy, sum.InitialEnergy)
+		}
+	}
+	if !(sum.RelErrAfter < sum.RelErrBefore) {
+		t.Errorf("spectrum error %g after, %g before", sum.RelErrAfter, sum.RelErrBefore)
+	}
+	if !strings.Contains(out.String(), "| newton (") {
+		t.Errorf("no results table in the output:\n%s", out.String())
+	}
+
+	// G.mtx: the pattern in order, rows summing to 1.
+	gm, err := mtx.ReadFile(filepath.Join(dir, "G.mtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowSum := make([]float64, gm.Rows)
+	for k := range gm.I {
+		rowSum[gm.I[k]] += gm.V[k]
+	}
+	for a, s := range rowSum {
+		if math.Abs(s-1) > 1e-12 {
+			t.Fatalf("G.mtx row %d sums to %.17g", a, s)
+		}
+	}
+	if _, err := mtx.ReadFile(filepath.Join(dir, "Lc.mtx")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"convergence.png", "eigenvalues.png"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) < 1000 || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s: not a PNG (%d bytes, %v)", name, len(b), err)
+		}
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back summary
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.NNZ != sum.NNZ || len(back.Runs) != len(sum.Runs) {
+		t.Errorf("summary.json does not match the run")
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, o := range []options{
+		{mesh: "../../testdata/spot.obj", m: 1, k: 10, method: "lm"},
+		{mesh: "../../testdata/spot.obj", m: 10, k: 0, method: "lm"},
+		{mesh: "../../testdata/spot.obj", m: 10, k: 5, method: "bogus"},
+		{mesh: "no/such/mesh.obj", m: 10, k: 5, method: "lm"},
+	} {
+		if _, err := run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+}

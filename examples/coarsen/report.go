@@ -1,0 +1,247 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/internal/coarsen"
+	"github.com/sparsels/sparsels/mtx"
+)
+
+// summary is what a run measured; it is also written as summary.json.
+type summary struct {
+	Mesh          string        `json:"mesh"`
+	N             int           `json:"vertices"`
+	Faces         int           `json:"faces"`
+	M             int           `json:"coarse_vertices"`
+	K             int           `json:"eigenvectors"`
+	NNZ           int           `json:"nnz_G"`
+	EigTime       time.Duration `json:"eigen_time_ns"`
+	SetupTime     time.Duration `json:"setup_time_ns"`
+	InitialEnergy float64       `json:"initial_energy"`
+	Runs          []runResult   `json:"runs"`
+
+	// NAdamBest is the best energy NAdam reached (0 if it did not run).
+	NAdamBest float64 `json:"nadam_best_energy"`
+
+	FineEigenvalues []float64 `json:"fine_eigenvalues"`
+	CoarseBefore    []float64 `json:"coarse_eigenvalues_before"`
+	CoarseAfter     []float64 `json:"coarse_eigenvalues_after"`
+	RelErrBefore    float64   `json:"mean_rel_error_before"`
+	RelErrAfter     float64   `json:"mean_rel_error_after"`
+	MaxRelErrBefore float64   `json:"max_rel_error_before"`
+	MaxRelErrAfter  float64   `json:"max_rel_error_after"`
+}
+
+// runResult is one solver's outcome.
+type runResult struct {
+	Method     string        `json:"method"`
+	Linear     string        `json:"linear_solver,omitempty"`
+	Status     string        `json:"status"`
+	Iterations int           `json:"iterations"`
+	Time       time.Duration `json:"time_ns"`
+	Energy     float64       `json:"energy"`
+	Violation  float64       `json:"constraint_violation"`
+	// ToNAdamBest is the time this method took to reach NAdam's best
+	// energy (-1 if it never did).
+	ToNAdamBest time.Duration `json:"time_to_nadam_best_ns"`
+	history     []sparsels.IterationRecord
+}
+
+// addRuns records the results and the times to NAdam's best energy.
+func (s *summary) addRuns(results []*sparsels.Result) {
+	for _, r := range results {
+		if r.Method == sparsels.NAdam {
+			s.NAdamBest = r.Energy
+		}
+	}
+	for _, r := range results {
+		ru := runResult{
+			Method: r.Method.String(), Status: r.Reason, Iterations: r.Iterations,
+			Time: r.Times.Total, Energy: r.Energy, Violation: r.Violation, ToNAdamBest: -1,
+			history: r.History,
+		}
+		if r.Method != sparsels.NAdam && r.Method != sparsels.LBFGS {
+			ru.Linear = r.Linear.String()
+		}
+		if s.NAdamBest > 0 {
+			for _, h := range r.History {
+				if h.Energy <= s.NAdamBest {
+					ru.ToNAdamBest = h.Elapsed
+					break
+				}
+			}
+		}
+		s.Runs = append(s.Runs, ru)
+	}
+}
+
+func printTable(w io.Writer, s *summary) {
+	fmt.Fprintf(w, "| method | iterations | time | final energy | E/E(Kᵀ) | row-sum violation | time to NAdam's best | speed-up |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	var nadamTime time.Duration
+	for _, r := range s.Runs {
+		if r.Method == "nadam" {
+			nadamTime = r.ToNAdamBest
+		}
+	}
+	for _, r := range s.Runs {
+		name := r.Method
+		if r.Linear != "" {
+			name += " (" + r.Linear + ")"
+		}
+		to, speed := "never", "–"
+		if r.ToNAdamBest >= 0 {
+			to = fmtDur(r.ToNAdamBest)
+			if nadamTime > 0 && r.ToNAdamBest > 0 {
+				speed = fmt.Sprintf("%.1f×", nadamTime.Seconds()/r.ToNAdamBest.Seconds())
+			}
+		}
+		if s.NAdamBest == 0 {
+			to = "–"
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %.6g | %.4g | %.1e | %s | %s |\n",
+			name, r.Iterations, fmtDur(r.Time), r.Energy, r.Energy/s.InitialEnergy, r.Violation, to, speed)
+	}
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	default:
+		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+func printSpectrum(w io.Writer, s *summary) {
+	fmt.Fprintf(w, "\ncoarse spectrum of (GᵀLG, Mc) against the fine one, eigenvalues 2..%d:\n", len(s.CoarseAfter))
+	fmt.Fprintf(w, "  G = Kᵀ (before):  mean relative error %.4f, max %.4f\n", s.RelErrBefore, s.MaxRelErrBefore)
+	fmt.Fprintf(w, "  optimized (%s):   mean relative error %.4f, max %.4f\n", s.Runs[0].Method, s.RelErrAfter, s.MaxRelErrAfter)
+}
+
+// write stores G.mtx, Lc.mtx, the plots and summary.json in dir.
+func (inst *instance) write(dir string, results []*sparsels.Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	d := inst.data
+	n, m := inst.summary.N, inst.summary.M
+	g := results[0].G
+	err := mtx.WriteFile(filepath.Join(dir, "G.mtx"), func(w io.Writer) error {
+		return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, g, "prolongation G from sparsels ("+results[0].Method.String()+"), rows sum to 1")
+	})
+	if err != nil {
+		return err
+	}
+	lc := coarsen.CoarseOperator(nil, inst.L, m, d.Rows, d.Cols, g)
+	err = mtx.WriteFile(filepath.Join(dir, "Lc.mtx"), func(w io.Writer) error {
+		return mtx.WriteSparse(w, lc, "coarse operator Gᵀ L G")
+	})
+	if err != nil {
+		return err
+	}
+	if err := convergencePlot(filepath.Join(dir, "convergence.png"), inst.summary); err != nil {
+		return err
+	}
+	if err := eigenvaluePlot(filepath.Join(dir, "eigenvalues.png"), inst.summary); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(inst.summary, "", "  ")
+	if err != nil {
+		return err
+	}
+	return mtx.WriteFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	})
+}
+
+var palette = []color.Color{
+	color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
+	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
+	color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+}
+
+// convergencePlot draws the energy against time, log-log, for every method.
+func convergencePlot(path string, s *summary) error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Spectral coarsening of %s: n = %d, m = %d, k = %d", filepath.Base(s.Mesh), s.N, s.M, s.K)
+	p.X.Label.Text = "time (s)"
+	p.Y.Label.Text = "energy E / E(Kᵀ)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.Legend.Top = true
+	for i, r := range s.Runs {
+		pts := make(plotter.XYs, 0, len(r.history)+1)
+		for _, h := range r.history {
+			t := h.Elapsed.Seconds()
+			if t <= 0 || h.Energy <= 0 {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: t, Y: h.Energy / s.InitialEnergy})
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return err
+		}
+		l.Color = palette[i%len(palette)]
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		name := r.Method
+		if r.Linear != "" {
+			name += " (" + r.Linear + ")"
+		}
+		p.Legend.Add(name, l)
+	}
+	p.Add(plotter.NewGrid())
+	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// eigenvaluePlot draws the fine eigenvalues and the coarse ones before and
+// after optimization.
+func eigenvaluePlot(path string, s *summary) error {
+	p := plot.New()
+	p.Title.Text = "Eigenvalues of the fine and coarse operators"
+	p.X.Label.Text = "index"
+	p.Y.Label.Text = "eigenvalue"
+	p.Legend.Top = true
+	p.Legend.Left = true
+	series := []struct {
+		name string
+		v    []float64
+	}{{"fine (L, M)", s.FineEigenvalues}, {"coarse, G = Kᵀ", s.CoarseBefore}, {"coarse, optimized", s.CoarseAfter}}
+	for i, se := range series {
+		pts := make(plotter.XYs, len(se.v))
+		for j, v := range se.v {
+			pts[j] = plotter.XY{X: float64(j), Y: v}
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return err
+		}
+		sc.Color = palette[i]
+		sc.Radius = vg.Points(2)
+		p.Add(sc)
+		p.Legend.Add(se.name, sc)
+	}
+	p.Add(plotter.NewGrid())
+	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}
