@@ -13,9 +13,9 @@
 //	sparsels check -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
 //	sparsels help [command]
 //
-// Solve runs one of the methods of package sparsels (-method auto, which is
-// newton, lm, gn, newton, nadam or lbfgs; -linear auto, dense or cg) from the
-// values of G0.mtx,
+// Solve runs one of the methods of package sparsels (-method auto, the
+// default, which runs newton; lm, gn, newton, nadam or lbfgs; -linear auto,
+// dense or cg) from the values of G0.mtx,
 // optionally with row-wise constraints (-rowsum for G·1 = 1, or -C C.mtx
 // -D D.mtx for G·C = D) and a Tikhonov term (-lambda λ, -ref Gref.mtx), and
 // writes the best G. It prints one progress line per iteration on stderr and
