@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/internal/coarsen"
@@ -177,42 +180,74 @@ var palette = []color.Color{
 	color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
 }
 
-// convergencePlot draws the energy against time, log-log, for every method.
+// convergencePlot draws, for every method against time (log-log), the
+// energy relative to E(Kᵀ) (top) and its excess over the best energy any
+// method reached, (E − E_best)/E_best (bottom), which separates the tails.
 func convergencePlot(path string, s *summary) error {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Spectral coarsening of %s: n = %d, m = %d, k = %d", filepath.Base(s.Mesh), s.N, s.M, s.K)
-	p.X.Label.Text = "time (s)"
-	p.Y.Label.Text = "energy E / E(Kᵀ)"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
+	best := math.Inf(1)
+	for _, r := range s.Runs {
+		best = math.Min(best, r.Energy)
+	}
+	top, bottom := plot.New(), plot.New()
+	top.Title.Text = fmt.Sprintf("Spectral coarsening of %s: n = %d, m = %d, k = %d", filepath.Base(s.Mesh), s.N, s.M, s.K)
+	top.Y.Label.Text = "E / E(Kᵀ)"
+	bottom.Y.Label.Text = "(E − E_best) / E_best"
+	bottom.X.Label.Text = "time (s)"
+	for _, p := range []*plot.Plot{top, bottom} {
+		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+		p.Legend.Top = true
+		p.Add(plotter.NewGrid())
+	}
 	for i, r := range s.Runs {
-		pts := make(plotter.XYs, 0, len(r.history)+1)
+		var up, down plotter.XYs
 		for _, h := range r.history {
 			t := h.Elapsed.Seconds()
 			if t <= 0 || h.Energy <= 0 {
 				continue
 			}
-			pts = append(pts, plotter.XY{X: t, Y: h.Energy / s.InitialEnergy})
+			up = append(up, plotter.XY{X: t, Y: h.Energy / s.InitialEnergy})
+			if ex := (h.Energy - best) / best; ex > 1e-6 {
+				down = append(down, plotter.XY{X: t, Y: ex})
+			}
 		}
-		if len(pts) == 0 {
-			continue
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return err
-		}
-		l.Color = palette[i%len(palette)]
-		l.Width = vg.Points(1.5)
-		p.Add(l)
 		name := r.Method
 		if r.Linear != "" {
 			name += " (" + r.Linear + ")"
 		}
-		p.Legend.Add(name, l)
+		for j, pts := range []plotter.XYs{up, down} {
+			if len(pts) == 0 {
+				continue
+			}
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return err
+			}
+			l.Color = palette[i%len(palette)]
+			l.Width = vg.Points(1.5)
+			p := []*plot.Plot{top, bottom}[j]
+			p.Add(l)
+			if j == 0 {
+				p.Legend.Add(name, l)
+			}
+		}
 	}
-	p.Add(plotter.NewGrid())
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	const w, h = 7 * vg.Inch, 7 * vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(6)}
+	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
+	top.Draw(canvases[0][0])
+	bottom.Draw(canvases[1][0])
+	return savePNG(path, img)
+}
+
+// savePNG writes the image atomically as a PNG file.
+func savePNG(path string, img *vgimg.Canvas) error {
+	return mtx.WriteFile(path, func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	})
 }
 
 // eigenvaluePlot draws the fine eigenvalues and the coarse ones before and
