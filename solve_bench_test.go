@@ -2,8 +2,6 @@ package sparsels_test
 
 import (
 	"context"
-	"math"
-	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -29,32 +27,9 @@ var (
 	benchErr  error
 )
 
-func gridMesh(nx, ny int, seed uint64) *mesh.Mesh {
-	rng := rand.New(rand.NewPCG(seed, 3))
-	m := &mesh.Mesh{}
-	for x := 0; x < nx; x++ {
-		for y := 0; y < ny; y++ {
-			fx := float64(x) + 0.25*(rng.Float64()-0.5)
-			fy := float64(y) + 0.25*(rng.Float64()-0.5)
-			m.V = append(m.V, [3]float64{fx, fy, 3 * math.Sin(fx/9) * math.Cos(fy/11)})
-		}
-	}
-	id := func(x, y int) int { return x*ny + y }
-	for x := 0; x+1 < nx; x++ {
-		for y := 0; y+1 < ny; y++ {
-			if (x+y)%2 == 0 {
-				m.F = append(m.F, [3]int{id(x, y), id(x+1, y), id(x+1, y+1)}, [3]int{id(x, y), id(x+1, y+1), id(x, y+1)})
-			} else {
-				m.F = append(m.F, [3]int{id(x, y), id(x+1, y), id(x, y+1)}, [3]int{id(x+1, y), id(x+1, y+1), id(x, y+1)})
-			}
-		}
-	}
-	return m
-}
-
 func coarseningProblem(b *testing.B) *coarseningBench {
 	benchOnce.Do(func() {
-		msh := gridMesh(78, 79, 1)
+		msh := mesh.WavyGrid(78, 79, 1)
 		if benchErr = msh.Normalize(); benchErr != nil {
 			return
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/sparsels/sparsels"
@@ -63,30 +62,6 @@ func runPublished(ctx context.Context, o *options, rep *report) error {
 	return nil
 }
 
-// gridMesh returns a wavy, jittered triangulated grid of nx×ny vertices.
-func gridMesh(nx, ny int, seed uint64) *mesh.Mesh {
-	rng := rand.New(rand.NewPCG(seed, 3))
-	m := &mesh.Mesh{}
-	for x := range nx {
-		for y := range ny {
-			fx := float64(x) + 0.25*(rng.Float64()-0.5)
-			fy := float64(y) + 0.25*(rng.Float64()-0.5)
-			m.V = append(m.V, [3]float64{fx, fy, 3 * math.Sin(fx/9) * math.Cos(fy/11)})
-		}
-	}
-	id := func(x, y int) int { return x*ny + y }
-	for x := 0; x+1 < nx; x++ {
-		for y := 0; y+1 < ny; y++ {
-			if (x+y)%2 == 0 {
-				m.F = append(m.F, [3]int{id(x, y), id(x+1, y), id(x+1, y+1)}, [3]int{id(x, y), id(x+1, y+1), id(x, y+1)})
-			} else {
-				m.F = append(m.F, [3]int{id(x, y), id(x+1, y), id(x, y+1)}, [3]int{id(x+1, y), id(x+1, y+1), id(x, y+1)})
-			}
-		}
-	}
-	return m
-}
-
 // coarsening is the published spectral-coarsening problem on a grid mesh.
 type coarsening struct {
 	n, m, k    int
@@ -102,7 +77,7 @@ type coarsening struct {
 func buildCoarsening(nv, k int, seed uint64) (*coarsening, error) {
 	nx := int(math.Round(math.Sqrt(float64(nv))))
 	ny := (nv + nx - 1) / nx
-	msh := gridMesh(nx, ny, seed)
+	msh := mesh.WavyGrid(nx, ny, seed)
 	if err := msh.Normalize(); err != nil {
 		return nil, err
 	}
