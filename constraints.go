@@ -305,7 +305,13 @@ func (cs *Constraints) ToFull(dst, xi []float64) []float64 {
 		dst = make([]float64, cs.pat.NNZ())
 	}
 	cs.pat.checkValues(dst)
-	for a := 0; a < len(cs.rank); a++ {
+	cs.toFullRows(dst, xi, 0, len(cs.rank))
+	return dst
+}
+
+// toFullRows stores the rows [lo, hi) of Zξ into dst.
+func (cs *Constraints) toFullRows(dst, xi []float64, lo, hi int) {
+	for a := lo; a < hi; a++ {
 		idx := cs.pat.RowIndices(a)
 		pa, rk := len(idx), cs.rank[a]
 		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
@@ -318,7 +324,13 @@ func (cs *Constraints) ToFull(dst, xi []float64) []float64 {
 			dst[k] = v
 		}
 	}
-	return dst
+}
+
+// toFull stores Zξ into dst using up to threads goroutines.
+func (cs *Constraints) toFull(dst, xi []float64, threads int) {
+	parallelRows(len(cs.rank), threads, 8*float64(len(cs.u)), func(_, lo, hi int) {
+		cs.toFullRows(dst, xi, lo, hi)
+	})
 }
 
 // ToReduced stores Zᵀv (length Dim()) for v of length nnz into dst and
@@ -332,7 +344,13 @@ func (cs *Constraints) ToReduced(dst, v []float64) []float64 {
 	if len(dst) != cs.Dim() {
 		panic(fmt.Sprintf("sparsels: ToReduced: len(dst) = %d, want %d", len(dst), cs.Dim()))
 	}
-	for a := 0; a < len(cs.rank); a++ {
+	cs.toReducedRows(dst, v, 0, len(cs.rank))
+	return dst
+}
+
+// toReducedRows stores the coordinates of rows [lo, hi) of Zᵀv into dst.
+func (cs *Constraints) toReducedRows(dst, v []float64, lo, hi int) {
+	for a := lo; a < hi; a++ {
 		idx := cs.pat.RowIndices(a)
 		pa, rk := len(idx), cs.rank[a]
 		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
@@ -345,7 +363,13 @@ func (cs *Constraints) ToReduced(dst, v []float64) []float64 {
 			x[j] = s
 		}
 	}
-	return dst
+}
+
+// toReduced stores Zᵀv into dst using up to threads goroutines.
+func (cs *Constraints) toReduced(dst, v []float64, threads int) {
+	parallelRows(len(cs.rank), threads, 8*float64(len(cs.u)), func(_, lo, hi int) {
+		cs.toReducedRows(dst, v, lo, hi)
+	})
 }
 
 // nullBasis returns row a's null-space basis as the p_a×q_a block of the

@@ -88,7 +88,7 @@ func (p *Problem) gaussNewtonTo(dst *mat.SymDense, ws *workspace) {
 	zu := mat.NewDense(nu, max(r, 1), nil)
 	for i, a := range rows {
 		copy(au.RawRowView(i)[:c], row(ws.a, c, a))
-		p.zColumn(ws, zu.RawRowView(i)[:r], a, ws.gv)
+		p.zColumn(&ws.acc, zu.RawRowView(i)[:r], a, ws.gv)
 	}
 	bu := mat.NewDense(mu, max(c, 1), nil)
 	yu := mat.NewDense(mu, max(r, 1), nil)
@@ -150,7 +150,7 @@ func (p *Problem) GaussNewtonDiag(dst, g []float64) []float64 {
 // norms ‖α_a‖² and ‖z_a‖² (ws.alphaN, ws.zNorm) and for every slot s = (a, b)
 // of the row layout y_b·z_a and α_a·β_b (ws.yz, ws.ab).
 func (p *Problem) rowGram(ws *workspace) {
-	n, c, nnz := p.n, p.c, p.pat.NNZ()
+	n, nnz := p.n, p.pat.NNZ()
 	if len(ws.alphaN) != n {
 		ws.alphaN = make([]float64, n)
 		ws.zNorm = make([]float64, n)
@@ -159,12 +159,26 @@ func (p *Problem) rowGram(ws *workspace) {
 		ws.yz = make([]float64, nnz)
 		ws.ab = make([]float64, nnz)
 	}
+	// Rows are independent: split them across goroutines, each with its
+	// own accumulator (the first uses the workspace's).
+	parallelRows(n, p.maxThreads(), float64(nnz)*float64(p.c), func(part, lo, hi int) {
+		acc := &ws.acc
+		if part > 0 {
+			acc = new(rowAccumulator)
+		}
+		p.rowGramRange(ws, acc, lo, hi)
+	})
+}
+
+// rowGramRange computes rowGram's quantities for the rows [lo, hi).
+func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
+	c := p.c
 	diagY := p.y.kind == operandDiag
-	if !diagY && len(ws.z) != p.r {
-		ws.z = make([]float64, p.r)
+	if !diagY && len(acc.z) != p.r {
+		acc.z = make([]float64, p.r)
 	}
 	pat := p.pat
-	for a := 0; a < n; a++ {
+	for a := lo; a < hi; a++ {
 		s0, s1 := pat.rowPtr[a], pat.rowPtr[a+1]
 		if s0 == s1 {
 			ws.alphaN[a], ws.zNorm[a] = 0, 0
@@ -174,27 +188,27 @@ func (p *Problem) rowGram(ws *workspace) {
 		ws.alphaN[a] = sumSquares(alpha)
 		if diagY {
 			// z_a[j] = d_j·h_j with h = (LᵀG)[a,:], so y_b·z_a = d_b²·h_b.
-			p.rowLG(ws, a, ws.gv)
+			p.rowLG(acc, a, ws.gv)
 			d := p.y.diag
 			var zn float64
-			for _, b := range ws.hlist {
-				v := d[b] * ws.hval[b]
+			for _, b := range acc.hlist {
+				v := d[b] * acc.hval[b]
 				zn += v * v
 			}
 			ws.zNorm[a] = zn
 			for s := s0; s < s1; s++ {
 				b := pat.rowCol[s]
 				var yz float64
-				if ws.hmark[b] == ws.stamp {
-					yz = d[b] * d[b] * ws.hval[b]
+				if acc.hmark[b] == acc.stamp {
+					yz = d[b] * d[b] * acc.hval[b]
 				}
 				ws.yz[s] = yz
 			}
 		} else {
-			p.zColumn(ws, ws.z, a, ws.gv)
-			ws.zNorm[a] = sumSquares(ws.z)
+			p.zColumn(acc, acc.z, a, ws.gv)
+			ws.zNorm[a] = sumSquares(acc.z)
 			for s := s0; s < s1; s++ {
-				ws.yz[s] = p.y.colDotVec(pat.rowCol[s], ws.z)
+				ws.yz[s] = p.y.colDotVec(pat.rowCol[s], acc.z)
 			}
 		}
 		for s := s0; s < s1; s++ {

@@ -76,37 +76,39 @@ func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
 	for a := 0; a < p.n; a++ {
 		maxP = max(maxP, pat.rowPtr[a+1]-pat.rowPtr[a])
 	}
-	rowSums := make([]float64, maxP)
-	for a := 0; a < p.n; a++ {
-		dst[a] = 0
-		lo, hi := p.l.ptr[a], p.l.ptr[a+1]
-		var laa float64
-		for t := lo; t < hi; t++ {
-			if p.l.ind[t] == a {
-				laa = p.l.val[t]
-				break
-			}
-		}
-		if laa == 0 {
-			continue
-		}
-		cols := pat.rowCol[pat.rowPtr[a]:pat.rowPtr[a+1]]
-		sums := rowSums[:len(cols)]
-		for i := range sums {
-			sums[i] = 0
-		}
-		for i, b := range cols {
-			for j := i; j < len(cols); j++ {
-				b2 := cols[j]
-				v := math.Abs(dot(row(ytf, c, b), row(p.b, c, b2)) + dot(row(ytf, c, b2), row(p.b, c, b)))
-				sums[i] += v
-				if j != i {
-					sums[j] += v
+	work := float64(c) * float64(maxP) * float64(pat.NNZ())
+	parallelRows(p.n, p.maxThreads(), work, func(_, lo, hi int) {
+		rowSums := make([]float64, maxP)
+		for a := lo; a < hi; a++ {
+			dst[a] = 0
+			var laa float64
+			for t := p.l.ptr[a]; t < p.l.ptr[a+1]; t++ {
+				if p.l.ind[t] == a {
+					laa = p.l.val[t]
+					break
 				}
 			}
+			if laa == 0 {
+				continue
+			}
+			cols := pat.rowCol[pat.rowPtr[a]:pat.rowPtr[a+1]]
+			sums := rowSums[:len(cols)]
+			for i := range sums {
+				sums[i] = 0
+			}
+			for i, b := range cols {
+				for j := i; j < len(cols); j++ {
+					b2 := cols[j]
+					v := math.Abs(dot(row(ytf, c, b), row(p.b, c, b2)) + dot(row(ytf, c, b2), row(p.b, c, b)))
+					sums[i] += v
+					if j != i {
+						sums[j] += v
+					}
+				}
+			}
+			for _, s := range sums {
+				dst[a] = math.Max(dst[a], math.Abs(laa)*s)
+			}
 		}
-		for _, s := range sums {
-			dst[a] = math.Max(dst[a], math.Abs(laa)*s)
-		}
-	}
+	})
 }

@@ -53,7 +53,7 @@ func (p *Problem) Jacobian(dst *mat.Dense, g []float64) {
 		if pat.rowPtr[a] == pat.rowPtr[a+1] {
 			continue
 		}
-		p.zColumn(ws, z, a, ws.gv)
+		p.zColumn(&ws.acc, z, a, ws.gv)
 		alpha := row(ws.a, c, a)
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b, k := pat.rowCol[s], pat.rowK[s]
@@ -70,36 +70,46 @@ func (p *Problem) Jacobian(dst *mat.Dense, g []float64) {
 	}
 }
 
-// rowLG gathers row a of LᵀG, for G's row-layout values gv, into ws's sparse
-// accumulator: the nonzero columns are ws.hlist and their values ws.hval.
-func (p *Problem) rowLG(ws *workspace, a int, gv []float64) {
-	if ws.hval == nil {
-		ws.hval = make([]float64, p.m)
-		ws.hmark = make([]int, p.m)
-		ws.hlist = make([]int, 0, 64)
+// rowAccumulator is the scratch space for rows of LᵀG (a sparse accumulator
+// over the m columns) and columns z_a of YGᵀL (length r). Each goroutine
+// needs its own.
+type rowAccumulator struct {
+	hval         []float64 // m, values
+	hmark, hlist []int     // m stamps, and the nonzero columns
+	stamp        int
+	z            []float64 // r
+}
+
+// rowLG gathers row a of LᵀG, for G's row-layout values gv, into acc: the
+// nonzero columns are acc.hlist and their values acc.hval.
+func (p *Problem) rowLG(acc *rowAccumulator, a int, gv []float64) {
+	if acc.hval == nil {
+		acc.hval = make([]float64, p.m)
+		acc.hmark = make([]int, p.m)
+		acc.hlist = make([]int, 0, 64)
 	}
-	ws.stamp++
-	ws.hlist = ws.hlist[:0]
+	acc.stamp++
+	acc.hlist = acc.hlist[:0]
 	pat := p.pat
 	for t := p.lt.ptr[a]; t < p.lt.ptr[a+1]; t++ {
 		a2, lv := p.lt.ind[t], p.lt.val[t]
 		for s := pat.rowPtr[a2]; s < pat.rowPtr[a2+1]; s++ {
 			b := pat.rowCol[s]
-			if ws.hmark[b] != ws.stamp {
-				ws.hmark[b] = ws.stamp
-				ws.hval[b] = 0
-				ws.hlist = append(ws.hlist, b)
+			if acc.hmark[b] != acc.stamp {
+				acc.hmark[b] = acc.stamp
+				acc.hval[b] = 0
+				acc.hlist = append(acc.hlist, b)
 			}
-			ws.hval[b] += lv * gv[s]
+			acc.hval[b] += lv * gv[s]
 		}
 	}
 }
 
 // zColumn stores z = (YGᵀL)[:,a] = Y·(LᵀG)[a,:]ᵀ into the length-r vector z.
-func (p *Problem) zColumn(ws *workspace, z []float64, a int, gv []float64) {
-	p.rowLG(ws, a, gv)
+func (p *Problem) zColumn(acc *rowAccumulator, z []float64, a int, gv []float64) {
+	p.rowLG(acc, a, gv)
 	zero(z)
-	for _, b := range ws.hlist {
-		p.y.addCol(z, b, ws.hval[b])
+	for _, b := range acc.hlist {
+		p.y.addCol(z, b, acc.hval[b])
 	}
 }

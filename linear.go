@@ -15,19 +15,20 @@ import (
 // JᵀJ, e a nonnegative diagonal shift (Tikhonov weight and damping) and Z_a
 // the row's null-space basis.
 type blockPrecond struct {
-	cs   *Constraints
-	kind Preconditioner
-	off  []int     // row a's factor at fac[off[a]:off[a+1]], q_a×q_a lower
-	fac  []float64 // Cholesky factors, row-major
-	tmp  []float64 // scratch, length max p_a²
-	orig []float64 // scratch, length max p_a²
-	tz   []float64 // scratch, length max p_a²
-	y    []float64 // scratch, length max q_a
+	cs      *Constraints
+	kind    Preconditioner
+	threads int       // goroutines for update and apply
+	off     []int     // row a's factor at fac[off[a]:off[a+1]], q_a×q_a lower
+	fac     []float64 // Cholesky factors, row-major
+	tmp     []float64 // scratch, length max p_a²
+	orig    []float64 // scratch, length max p_a²
+	tz      []float64 // scratch, length max p_a²
+	y       []float64 // scratch, length max q_a
 }
 
-func newBlockPrecond(cs *Constraints, kind Preconditioner) *blockPrecond {
+func newBlockPrecond(cs *Constraints, kind Preconditioner, threads int) *blockPrecond {
 	n := len(cs.rank)
-	bp := &blockPrecond{cs: cs, kind: kind, off: make([]int, n+1)}
+	bp := &blockPrecond{cs: cs, kind: kind, threads: threads, off: make([]int, n+1)}
 	maxP := 0
 	for a := 0; a < n; a++ {
 		q := cs.nullOff[a+1] - cs.nullOff[a]
@@ -50,49 +51,57 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 		return
 	}
 	cs := bp.cs
-	for a := 0; a < len(cs.rank); a++ {
-		idx := cs.pat.RowIndices(a)
-		pa := len(idx)
-		u, ld, c0, q := cs.nullBasis(a)
-		if q == 0 {
-			continue
+	n := len(cs.rank)
+	sz := len(bp.tmp) // max p_a²
+	parallelRows(n, bp.threads, float64(len(bp.fac))*float64(sz), func(part, lo, hi int) {
+		tmp, orig, tzs := bp.tmp, bp.orig, bp.tz
+		if part > 0 {
+			tmp, orig, tzs = make([]float64, sz), make([]float64, sz), make([]float64, sz)
 		}
-		blk := blocks.Block(a)
-		// t = B_a + diag(shift) (Jacobi: only its diagonal).
-		t := bp.tmp[:pa*pa]
-		for i := 0; i < pa; i++ {
-			for j := 0; j < pa; j++ {
-				v := blk[i*pa+j]
-				if bp.kind == Jacobi && i != j {
-					v = 0
-				}
-				t[i*pa+j] = v
+		for a := lo; a < hi; a++ {
+			idx := cs.pat.RowIndices(a)
+			pa := len(idx)
+			u, ld, c0, q := cs.nullBasis(a)
+			if q == 0 {
+				continue
 			}
-			t[i*pa+i] += shift[idx[i]]
-		}
-		// tz = t Z (p×q), then f = Zᵀ tz (q×q).
-		tz := bp.tz[:pa*q]
-		for i := 0; i < pa; i++ {
-			for y := 0; y < q; y++ {
-				var s float64
+			blk := blocks.Block(a)
+			// t = B_a + diag(shift) (Jacobi: only its diagonal).
+			t := tmp[:pa*pa]
+			for i := 0; i < pa; i++ {
 				for j := 0; j < pa; j++ {
-					s += t[i*pa+j] * u[j*ld+c0+y]
+					v := blk[i*pa+j]
+					if bp.kind == Jacobi && i != j {
+						v = 0
+					}
+					t[i*pa+j] = v
 				}
-				tz[i*q+y] = s
+				t[i*pa+i] += shift[idx[i]]
 			}
-		}
-		f := bp.fac[bp.off[a]:bp.off[a+1]]
-		for x := 0; x < q; x++ {
-			for y := 0; y <= x; y++ {
-				var s float64
-				for i := 0; i < pa; i++ {
-					s += u[i*ld+c0+x] * tz[i*q+y]
+			// tz = t Z (p×q), then f = Zᵀ tz (q×q).
+			tz := tzs[:pa*q]
+			for i := 0; i < pa; i++ {
+				for y := 0; y < q; y++ {
+					var s float64
+					for j := 0; j < pa; j++ {
+						s += t[i*pa+j] * u[j*ld+c0+y]
+					}
+					tz[i*q+y] = s
 				}
-				f[x*q+y], f[y*q+x] = s, s
 			}
+			f := bp.fac[bp.off[a]:bp.off[a+1]]
+			for x := 0; x < q; x++ {
+				for y := 0; y <= x; y++ {
+					var s float64
+					for i := 0; i < pa; i++ {
+						s += u[i*ld+c0+x] * tz[i*q+y]
+					}
+					f[x*q+y], f[y*q+x] = s, s
+				}
+			}
+			choleskyShifted(f, q, orig)
 		}
-		choleskyShifted(f, q, bp.orig)
-	}
+	})
 }
 
 // choleskyShifted overwrites the symmetric q×q matrix f with its lower
@@ -161,31 +170,33 @@ func (bp *blockPrecond) apply(dst, r []float64) {
 		return
 	}
 	cs := bp.cs
-	for a := 0; a < len(cs.rank); a++ {
-		o0, o1 := cs.nullOff[a], cs.nullOff[a+1]
-		q := o1 - o0
-		if q == 0 {
-			continue
-		}
-		f := bp.fac[bp.off[a]:bp.off[a+1]]
-		x := dst[o0:o1]
-		copy(x, r[o0:o1])
-		// Solve L y = r, then Lᵀ x = y.
-		for i := 0; i < q; i++ {
-			s := x[i]
-			for k := 0; k < i; k++ {
-				s -= f[i*q+k] * x[k]
+	parallelRows(len(cs.rank), bp.threads, 2*float64(len(bp.fac)), func(_, lo, hi int) {
+		for a := lo; a < hi; a++ {
+			o0, o1 := cs.nullOff[a], cs.nullOff[a+1]
+			q := o1 - o0
+			if q == 0 {
+				continue
 			}
-			x[i] = s / f[i*q+i]
-		}
-		for i := q - 1; i >= 0; i-- {
-			s := x[i]
-			for k := i + 1; k < q; k++ {
-				s -= f[k*q+i] * x[k]
+			f := bp.fac[bp.off[a]:bp.off[a+1]]
+			x := dst[o0:o1]
+			copy(x, r[o0:o1])
+			// Solve L y = r, then Lᵀ x = y.
+			for i := 0; i < q; i++ {
+				s := x[i]
+				for k := 0; k < i; k++ {
+					s -= f[i*q+k] * x[k]
+				}
+				x[i] = s / f[i*q+i]
 			}
-			x[i] = s / f[i*q+i]
+			for i := q - 1; i >= 0; i-- {
+				s := x[i]
+				for k := i + 1; k < q; k++ {
+					s -= f[k*q+i] * x[k]
+				}
+				x[i] = s / f[i*q+i]
+			}
 		}
-	}
+	})
 }
 
 // normM returns sqrt(xᵀMx) = ‖Lᵀx‖ for the preconditioner matrix M = LLᵀ.

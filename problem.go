@@ -51,16 +51,13 @@ type shared struct {
 
 // workspace is the scratch space of one evaluation.
 type workspace struct {
-	gv, gtv       []float64 // G's values in row and column layout
-	gb, a, t, v   []float64 // n×c
-	gta, ytf      []float64 // m×c
-	f             []float64 // r×c
-	hval          []float64 // m, sparse accumulator values
-	hmark, hlist  []int     // m, sparse accumulator stamps and list
-	z             []float64 // r
-	stamp         int
-	alphaN, zNorm []float64 // n: ‖(LGB)[a,:]‖², ‖(YGᵀL)[:,a]‖²
-	yz, ab        []float64 // nnz: Y[:,b]·(YGᵀL)[:,a], (LGB)[a,:]·B[b,:]
+	gv, gtv       []float64      // G's values in row and column layout
+	gb, a, t, v   []float64      // n×c
+	gta, ytf      []float64      // m×c
+	f             []float64      // r×c
+	acc           rowAccumulator // rows of LᵀG and columns of YGᵀL
+	alphaN, zNorm []float64      // n: ‖(LGB)[a,:]‖², ‖(YGᵀL)[:,a]‖²
+	yz, ab        []float64      // nnz: Y[:,b]·(YGᵀL)[:,a], (LGB)[a,:]·B[b,:]
 
 	partial []float64 // per-block partial sums of a reduction
 

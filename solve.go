@@ -287,7 +287,7 @@ func (sv *solver) secondOrder() (*Result, error) {
 	cgw := newCGWork(dim)
 	cgw.stop = func() bool { _, stop := sv.interrupted(); return stop }
 	var blocks *BlockDiag
-	bp := newBlockPrecond(cs, set.Preconditioner)
+	bp := newBlockPrecond(cs, set.Preconditioner, p.maxThreads())
 	var gnMat, hsMat, hr, dr mat.SymDense
 	var hz mat.Dense
 	var eig mat.EigenSym
@@ -306,22 +306,23 @@ func (sv *solver) secondOrder() (*Result, error) {
 	var eta float64
 
 	// applyGN stores the reduced (JᵀJ + diag(shift))·x.
+	threads := p.maxThreads()
 	applyGN := func(dst, x []float64) {
-		cs.ToFull(xf, x)
+		cs.toFull(xf, x, threads)
 		op.GaussNewtonMulVecTo(yf, xf)
 		for k := range yf {
 			yf[k] += shift[k] * xf[k]
 		}
-		cs.ToReduced(dst, yf)
+		cs.toReduced(dst, yf, threads)
 	}
 	// applyHess stores the reduced (½∇²E + τ)·x.
 	applyHess := func(dst, x []float64) {
-		cs.ToFull(xf, x)
+		cs.toFull(xf, x, threads)
 		op.HessianMulVecTo(yf, xf)
 		for k := range yf {
 			yf[k] = 0.5*yf[k] + tau*xf[k]
 		}
-		cs.ToReduced(dst, yf)
+		cs.toReduced(dst, yf, threads)
 	}
 
 	for iter := 1; ; iter++ {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/testprob"
 )
 
 // solveProblem is a small random problem for the solver tests: a random
@@ -417,6 +419,48 @@ func TestSolveAutoMethod(t *testing.T) {
 		}
 		if res.Method != tc.want {
 			t.Errorf("r·c = %d: Auto ran %v, want %v", tc.r*tc.c, res.Method, tc.want)
+		}
+	}
+}
+
+// TestSolveThreadsIdentical checks that the solvers' parallel loops (row
+// Gram quantities, preconditioner blocks, null-space maps) give
+// bit-identical iterates for any number of goroutines.
+func TestSolveThreadsIdentical(t *testing.T) {
+	in := testprob.Coarsening(3000, 250, 64, false, 3)
+	pat, err := NewPattern(3000, 250, in.I, in.J)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewProblem(in.X, in.Y, in.L, in.B, pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := RowSumConstraints(pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []Method{LevenbergMarquardt, NewtonTrustRegion} {
+		var ref *Result
+		for _, k := range []int{1, 2, 3} {
+			res, err := Solve(context.Background(), p.WithThreads(k), in.G, &Settings{
+				Method: m, Linear: LinearCG, Constraints: cs, MaxIterations: 4, FunctionTol: -1, GradientTol: -1, StepTol: -1,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = res
+				continue
+			}
+			for i := range res.G {
+				if res.G[i] != ref.G[i] {
+					t.Fatalf("%v with %d goroutines: g[%d] = %v, with 1: %v", m, k, i, res.G[i], ref.G[i])
+				}
+			}
+			if res.Energy != ref.Energy || res.LinearIterations != ref.LinearIterations {
+				t.Fatalf("%v with %d goroutines: energy %v (%d CG), with 1: %v (%d CG)", m, k, res.Energy, res.LinearIterations, ref.Energy, ref.LinearIterations)
+			}
 		}
 	}
 }
