@@ -164,7 +164,9 @@ type Settings struct {
 
 	// InitialRadius is the first trust-region radius μ of LevenbergMarquardt
 	// (damping 1/μ, default 1e4) and of NewtonTrustRegion (default: the
-	// norm of the first full step).
+	// length of the Cauchy step along the preconditioned gradient with
+	// LinearCG, of the Newton step — or a gradient-scaled guess when the
+	// Hessian is indefinite — with LinearDense).
 	InitialRadius float64
 
 	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
