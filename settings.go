@@ -130,12 +130,13 @@ type Settings struct {
 	Ref    []float64
 
 	// Termination. The run stops when the relative energy decrease over the
-	// last 5 accepted steps (100 iterations for NAdam) is at most FunctionTol (default 1e-10;
-	// negative disables). The run stops when the infinity norm of the
-	// gradient projected onto the constraints is at most GradientTol times
-	// that at the start (default 1e-10; negative disables), or when an accepted
+	// last 5 accepted steps (100 iterations for NAdam) is at most
+	// FunctionTol (default 1e-10; negative disables); when the infinity norm
+	// of the gradient projected onto the constraints is at most GradientTol
+	// times that at the start (default 1e-10; negative disables); or when a
 	// step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12; negative
-	// disables). MaxIterations bounds the outer iterations (default 100 for
+	// disables) and the step was accepted or its model decrease is at
+	// rounding level. MaxIterations bounds the outer iterations (default 100 for
 	// the second-order methods, 5000 for NAdam and LBFGS). TimeLimit > 0 bounds
 	// the wall time; Solve also stops when its context is done.
 	FunctionTol   float64
