@@ -47,17 +47,11 @@ func (p *Problem) EnergyGradient(dst, g []float64) (float64, []float64) {
 	return e, dst
 }
 
-// sampleDots stores, for each nonzero k = (a, b) of the pattern,
+// sampleDotsD stores, for each nonzero k = (a, b) of the pattern,
 //
 //	dst[k] = alpha·(P[a,:]·Q[b,:] + R[a,:]·S[b,:])
 //
-// for the n×c blocks P and R and the m×c blocks Q and S.
-func (p *Problem) sampleDots(dst []float64, alpha float64, P, Q, R, S []float64) {
-	d := p.getDispatch()
-	p.sampleDotsD(d, dst, alpha, P, Q, R, S)
-	p.putDispatch(d)
-}
-
+// for the n×c blocks P and R and the m×c blocks Q and S, on the dispatch d.
 func (p *Problem) sampleDotsD(d *dispatch, dst []float64, alpha float64, P, Q, R, S []float64) {
 	pat := p.pat
 	work := 2 * float64(pat.NNZ()) * float64(p.c)

@@ -153,8 +153,8 @@ func grow(buf []float64, n int) []float64 {
 // Task structs of the kernels above, run in parallel by Problem.runRange.
 
 // gatherTask runs gatherMul over rows. If g is not nil it first loads
-// val[s] = g[pos[s]] for the slots of its rows, fusing Problem.loadValues
-// into the product.
+// val[s] = g[pos[s]] for the slots of its rows, fusing the loading of G's
+// values into the product.
 type gatherTask struct {
 	dst      []float64
 	ptr, ind []int

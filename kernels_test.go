@@ -175,7 +175,7 @@ func TestGatherKernels(t *testing.T) {
 	}
 	x := []float64{1, 2, 3, 4, 5}
 	y := []float64{2, -1, 0.5, 3, -2, 99}
-	if got := dot(x, y); got != 2-2+1.5+12-10 {
+	if got := dot(x, y); got != 3.5 { // 2 − 2 + 1.5 + 12 − 10
 		t.Errorf("dot = %v, want 3.5", got)
 	}
 	if got := gatherDot([]int{4, 0, 2, 1, 3}, []float64{1, 2, 3, 4, 5}, []float64{10, 20, 30, 40, 50}); got != 50+20+90+80+200 {

@@ -281,32 +281,9 @@ func (p *Problem) checkG(g []float64) {
 	}
 }
 
-// loadValues scatters g into the row and column layouts of the pattern.
-func (p *Problem) loadValues(gv, gtv, g []float64) {
-	for s, k := range p.pat.rowK {
-		gv[s] = g[k]
-	}
-	for s, k := range p.pat.colK {
-		gtv[s] = g[k]
-	}
-}
-
-// gMul stores dst = G·x (n×c) for the m×c block x, with G's row-layout values gv.
-func (p *Problem) gMul(dst, gv, x []float64) {
-	d := p.getDispatch()
-	p.gMulD(d, dst, gv, x, nil)
-	p.putDispatch(d)
-}
-
-// gTMul stores dst = Gᵀ·x (m×c) for the n×c block x, with G's column-layout values gtv.
-func (p *Problem) gTMul(dst, gtv, x []float64) {
-	d := p.getDispatch()
-	p.gTMulD(d, dst, gtv, x, nil)
-	p.putDispatch(d)
-}
-
-// gMulD is gMul on the dispatch d. If g is not nil, gv is first loaded from
-// g as loadValues does.
+// gMulD stores dst = G·x (n×c) for the m×c block x, with G's row-layout
+// values gv, on the dispatch d. If g is not nil, gv is first loaded from g
+// (gv[s] = g[rowK[s]]).
 func (p *Problem) gMulD(d *dispatch, dst, gv, x, g []float64) {
 	pat := p.pat
 	d.gather = gatherTask{dst: dst, ptr: pat.rowPtr, ind: pat.rowCol, val: gv, x: x, c: p.c, g: g, pos: pat.rowK}
@@ -314,8 +291,9 @@ func (p *Problem) gMulD(d *dispatch, dst, gv, x, g []float64) {
 	d.gather = gatherTask{}
 }
 
-// gTMulD is gTMul on the dispatch d. If g is not nil, gtv is first loaded
-// from g as loadValues does.
+// gTMulD stores dst = Gᵀ·x (m×c) for the n×c block x, with G's
+// column-layout values gtv, on the dispatch d. If g is not nil, gtv is first
+// loaded from g (gtv[s] = g[colK[s]]).
 func (p *Problem) gTMulD(d *dispatch, dst, gtv, x, g []float64) {
 	pat := p.pat
 	d.gather = gatherTask{dst: dst, ptr: pat.colPtr, ind: pat.colRow, val: gtv, x: x, c: p.c, g: g, pos: pat.colK}

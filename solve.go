@@ -565,7 +565,9 @@ func (sv *solver) secondOrder() (*Result, error) {
 				eTrial = math.Inf(1)
 			}
 			rho := (eOld - eTrial) / pred
-			stepNorm := rec.StepNorm
+			// The radius is measured in the norm of the subproblem: the
+			// preconditioner's with LinearCG, Euclidean (in ξ) when dense.
+			var stepNorm float64
 			if linear == LinearCG {
 				stepNorm = bp.normM(xi)
 			} else {

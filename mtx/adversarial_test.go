@@ -444,7 +444,7 @@ func TestAdvWriteFileAtomic(t *testing.T) {
 		}
 	}
 	// Extreme finite values survive a round trip bit for bit.
-	vals := []float64{math.MaxFloat64, -math.SmallestNonzeroFloat64, 1e-308, 0x1p-1074, -0.0, 1.0000000000000002}
+	vals := []float64{math.MaxFloat64, -math.SmallestNonzeroFloat64, 1e-308, 0x1p-1074, math.Copysign(0, -1), 1.0000000000000002}
 	var buf bytes.Buffer
 	if err := mtx.WriteDense(&buf, mat.NewDense(2, 3, vals), ""); err != nil {
 		t.Fatal(err)
