@@ -288,7 +288,8 @@ func (sv *solver) secondOrder() (*Result, error) {
 	cgw.stop = func() bool { _, stop := sv.interrupted(); return stop }
 	var blocks *BlockDiag
 	bp := newBlockPrecond(cs, set.Preconditioner, p.maxThreads())
-	var gnMat, hsMat, hr, dr mat.SymDense
+	var gnMat, hsMat, hr, dr, lmMat mat.SymDense
+	eigC := make([]float64, dim)
 	var hz mat.Dense
 	var eig mat.EigenSym
 	var eigQ mat.Dense
@@ -420,14 +421,14 @@ func (sv *solver) secondOrder() (*Result, error) {
 				rec.CGIterations = pcg(applyGN, bp.apply, b, xi, eta, set.MaxCGIterations, cgw)
 				xAx = dot(xi, b) - dot(xi, cgw.r)
 			} else {
-				cs.reduceDiag(&dr, shift)
-				var a mat.SymDense
-				a.AddSym(&hr, &dr)
-				for i := 0; i < dim; i++ {
-					a.SetSym(i, i, a.At(i, i)-tau) // hr already holds τ
+				// hr already holds τ: add the reduced damping damp·D only.
+				for k := range xf {
+					xf[k] = damp * scale[k]
 				}
+				cs.reduceDiag(&dr, xf)
+				lmMat.AddSym(&hr, &dr)
 				rec.CGIterations = 1
-				if !chol.Factorize(&a) {
+				if !chol.Factorize(&lmMat) {
 					zero(xi)
 				} else {
 					// A mat.ConditionError only warns of ill-conditioning: the
@@ -477,9 +478,8 @@ func (sv *solver) secondOrder() (*Result, error) {
 				}
 				pred = -(dot(sv.rgrad, xi) + xAx)
 			} else {
-				c := make([]float64, dim)
-				cv := mat.NewVecDense(dim, c)
-				cv.MulVec(eigQ.T(), mat.NewVecDense(dim, b))
+				c := eigC[:dim]
+				mat.NewVecDense(dim, c).MulVec(eigQ.T(), mat.NewVecDense(dim, b))
 				if delta <= 0 {
 					// First radius: the Newton step's length if H is positive
 					// definite, else a gradient-scaled guess.
@@ -497,14 +497,8 @@ func (sv *solver) secondOrder() (*Result, error) {
 					}
 				}
 				boundary = trustRegionEigen(xi, eigW, &eigQ, c, delta)
-				var xAx float64
-				for i, w := range eigW {
-					var ci float64
-					for j := 0; j < dim; j++ {
-						ci += eigQ.At(j, i) * xi[j]
-					}
-					xAx += w * ci * ci
-				}
+				xv := mat.NewVecDense(dim, xi)
+				xAx := mat.Inner(xv, &hr, xv)
 				rec.CGIterations = 1
 				pred = -(dot(sv.rgrad, xi) + xAx)
 			}

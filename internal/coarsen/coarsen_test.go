@@ -33,35 +33,6 @@ func strip() *mesh.Mesh {
 	return m
 }
 
-// grid returns a jittered triangulated (nx+1)×(ny+1) grid lifted by a bump,
-// with obtuse triangles and positive off-diagonal cotangent weights.
-func grid(nx, ny int, seed uint64) *mesh.Mesh {
-	rng := rand.New(rand.NewPCG(seed, 11))
-	m := &mesh.Mesh{}
-	for j := 0; j <= ny; j++ {
-		for i := 0; i <= nx; i++ {
-			x, y := float64(i), float64(j)
-			if i > 0 && i < nx && j > 0 && j < ny {
-				x += 0.8 * (rng.Float64() - 0.5)
-				y += 0.8 * (rng.Float64() - 0.5)
-			}
-			m.V = append(m.V, [3]float64{x, y, 0.4 * math.Sin(x) * math.Cos(y)})
-		}
-	}
-	id := func(i, j int) int { return j*(nx+1) + i }
-	for j := range ny {
-		for i := range nx {
-			a, b, c, d := id(i, j), id(i+1, j), id(i+1, j+1), id(i, j+1)
-			if (i+j)%2 == 0 {
-				m.F = append(m.F, [3]int{a, b, c}, [3]int{a, c, d})
-			} else {
-				m.F = append(m.F, [3]int{a, b, d}, [3]int{b, c, d})
-			}
-		}
-	}
-	return m
-}
-
 func toDense(L *sparse.CSR) *mat.Dense {
 	r, c := L.Dims()
 	d := mat.NewDense(r, c, nil)
@@ -222,10 +193,10 @@ func TestCluster(t *testing.T) {
 		{"strip m=2", strip(), 2, 1},
 		{"strip m=3", strip(), 3, 5},
 		{"strip m=n", strip(), 8, 2},
-		{"grid m=7", grid(8, 6, 1), 7, 3},
-		{"grid m=20", grid(8, 6, 1), 20, 4},
-		{"grid m=20 other seed", grid(8, 6, 1), 20, 99},
-		{"large grid m=60", grid(30, 20, 2), 60, 7},
+		{"grid m=7", mesh.JitteredGrid(8, 6, 0.4, 1), 7, 3},
+		{"grid m=20", mesh.JitteredGrid(8, 6, 0.4, 1), 20, 4},
+		{"grid m=20 other seed", mesh.JitteredGrid(8, 6, 0.4, 1), 20, 99},
+		{"large grid m=60", mesh.JitteredGrid(30, 20, 0.4, 2), 60, 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			L := tc.m.Cotangent()
@@ -457,7 +428,7 @@ func TestSetupAgainstDense(t *testing.T) {
 		seed uint64
 	}{
 		{"strip", strip(), 3, 2, 1},
-		{"grid", grid(7, 6, 3), 5, 9, 2},
+		{"grid", mesh.JitteredGrid(7, 6, 0.4, 3), 5, 9, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			L, M := tc.m.Cotangent(), tc.m.Mass(mesh.Voronoi)
@@ -551,7 +522,7 @@ func energyByLoops(L *sparse.CSR, mass []float64, U *mat.Dense, cl *Clustering) 
 }
 
 func TestEnergyAtKT(t *testing.T) {
-	g := grid(9, 7, 4)
+	g := mesh.JitteredGrid(9, 7, 0.4, 4)
 	L, M := g.Cotangent(), g.Mass(mesh.Voronoi)
 	n := len(M)
 	cl, err := Cluster(L, M, 10, 3)
@@ -622,7 +593,7 @@ func TestCoarseOperator(t *testing.T) {
 
 	// Random values on a pattern, given in shuffled order with a repeated
 	// subscript, into a reused dirty dst, against dense Gᵀ L G.
-	g := grid(6, 5, 8)
+	g := mesh.JitteredGrid(6, 5, 0.4, 8)
 	L = g.Cotangent()
 	M := g.Mass(mesh.Barycentric)
 	n := len(M)

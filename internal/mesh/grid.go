@@ -36,3 +36,39 @@ func WavyGrid(nx, ny int, seed uint64) *Mesh {
 	}
 	return m
 }
+
+// JitteredGrid returns a triangulated (nx+1)×(ny+1) grid, vertex (i, j)
+// stored at index j·(nx+1) + i, lifted by z = bump·sin(x)·cos(y), with every
+// interior vertex moved randomly (from seed) by up to 0.4 of the spacing, so
+// that many triangles are obtuse and many cotangent weights positive: a
+// small hard case for operators and clustering. It panics if nx or ny is
+// below 1.
+func JitteredGrid(nx, ny int, bump float64, seed uint64) *Mesh {
+	if nx < 1 || ny < 1 {
+		panic("mesh: JitteredGrid needs at least one square")
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	m := &Mesh{V: make([][3]float64, 0, (nx+1)*(ny+1)), F: make([][3]int, 0, 2*nx*ny)}
+	for j := 0; j <= ny; j++ {
+		for i := 0; i <= nx; i++ {
+			x, y := float64(i), float64(j)
+			if i > 0 && i < nx && j > 0 && j < ny {
+				x += 0.8 * (rng.Float64() - 0.5)
+				y += 0.8 * (rng.Float64() - 0.5)
+			}
+			m.V = append(m.V, [3]float64{x, y, bump * math.Sin(x) * math.Cos(y)})
+		}
+	}
+	id := func(i, j int) int { return j*(nx+1) + i }
+	for j := range ny {
+		for i := range nx {
+			a, b, c, d := id(i, j), id(i+1, j), id(i+1, j+1), id(i, j+1)
+			if (i+j)%2 == 0 {
+				m.F = append(m.F, [3]int{a, b, c}, [3]int{a, c, d})
+			} else {
+				m.F = append(m.F, [3]int{a, b, d}, [3]int{b, c, d})
+			}
+		}
+	}
+	return m
+}

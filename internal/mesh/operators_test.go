@@ -219,37 +219,6 @@ func denseSym(d *mat.Dense) *mat.SymDense {
 	return s
 }
 
-// jitteredGrid returns a triangulated (nx+1)×(ny+1) grid in the plane z = 0
-// lifted by a bump, with every interior vertex moved randomly by up to 0.4 of
-// the spacing, so that many triangles are obtuse and many cotangent weights
-// are positive.
-func jitteredGrid(nx, ny int, seed uint64) *Mesh {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	m := &Mesh{}
-	for j := 0; j <= ny; j++ {
-		for i := 0; i <= nx; i++ {
-			x, y := float64(i), float64(j)
-			if i > 0 && i < nx && j > 0 && j < ny {
-				x += 0.8 * (rng.Float64() - 0.5)
-				y += 0.8 * (rng.Float64() - 0.5)
-			}
-			m.V = append(m.V, [3]float64{x, y, 0.3 * math.Sin(x) * math.Cos(y)})
-		}
-	}
-	id := func(i, j int) int { return j*(nx+1) + i }
-	for j := range ny {
-		for i := range nx {
-			a, b, c, d := id(i, j), id(i+1, j), id(i+1, j+1), id(i, j+1)
-			if (i+j)%2 == 0 {
-				m.F = append(m.F, [3]int{a, b, c}, [3]int{a, c, d})
-			} else {
-				m.F = append(m.F, [3]int{a, b, d}, [3]int{b, c, d})
-			}
-		}
-	}
-	return m
-}
-
 // dirichlet returns Σ_f A_f |∇x|² computed from the Gram matrix of each
 // triangle's edge vectors, independently of cotangents: with e1 = p1-p0,
 // e2 = p2-p0 and d = (x1-x0, x2-x0), |∇x|² = dᵀ G⁻¹ d for G = [e_a·e_b].
@@ -273,8 +242,8 @@ func TestCotangentProperties(t *testing.T) {
 		m    *Mesh
 	}{
 		{"tetrahedron", tetra},
-		{"jittered grid 6x5", jitteredGrid(6, 5, 1)},
-		{"jittered grid 9x7", jitteredGrid(9, 7, 2)},
+		{"jittered grid 6x5", JitteredGrid(6, 5, 0.3, 1)},
+		{"jittered grid 9x7", JitteredGrid(9, 7, 0.3, 2)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := len(tc.m.V)
@@ -445,7 +414,7 @@ func TestEdges(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
-	m := jitteredGrid(5, 4, 9)
+	m := JitteredGrid(5, 4, 0.3, 9)
 	for i := range m.V {
 		m.V[i][0] = 3*m.V[i][0] + 10
 		m.V[i][2] -= 4
