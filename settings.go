@@ -39,9 +39,17 @@ const (
 	// LBFGS runs gonum's optimize.LBFGS through Problem.Optimize, in the
 	// null-space coordinates of the constraints, for comparison.
 	LBFGS
+	// QuasiNewton is limited-memory BFGS whose initial inverse Hessian is
+	// the block-Jacobi inverse of the Gauss-Newton row blocks plus a bound
+	// on the second-order term's row blocks (NewtonTrustRegion's
+	// preconditioner), with an exact minimization of E along each
+	// direction: f is quadratic in g, so E along a line is a quartic
+	// polynomial whose global minimizer costs about one residual
+	// evaluation. It solves no linear systems.
+	QuasiNewton
 )
 
-var methodNames = [...]string{"auto", "lm", "gn", "newton", "nadam", "lbfgs"}
+var methodNames = [...]string{"auto", "lm", "gn", "newton", "nadam", "lbfgs", "qn"}
 
 func (m Method) String() string {
 	if m >= 0 && int(m) < len(methodNames) {
@@ -50,14 +58,15 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
-// ParseMethod returns the method named auto, lm, gn, newton, nadam or lbfgs.
+// ParseMethod returns the method named auto, lm, gn, newton, nadam, lbfgs
+// or qn.
 func ParseMethod(s string) (Method, error) {
 	for i, n := range methodNames {
 		if s == n {
 			return Method(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sparsels: unknown method %q (want auto, lm, gn, newton, nadam or lbfgs)", s)
+	return 0, fmt.Errorf("sparsels: unknown method %q (want auto, lm, gn, newton, nadam, lbfgs or qn)", s)
 }
 
 // LinearSolver chooses how the second-order methods solve their linear

@@ -1,0 +1,181 @@
+package sparsels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// The driver: the state every method of Solve shares, the bookkeeping of the
+// history and the termination tests. Each method lives in its own file
+// (lm.go, gaussnewton.go, newton.go, quasinewton.go, nadam.go, lbfgs.go);
+// the second-order methods share their linearization loop (secondorder.go).
+
+// autoMethod is the method Auto runs.
+const autoMethod = NewtonTrustRegion
+
+// solver is the state shared by the methods of Solve.
+type solver struct {
+	ctx      context.Context
+	p        *Problem
+	set      Settings
+	cs       *Constraints
+	start    time.Time
+	deadline time.Time
+	res      *Result
+	nnz, dim int
+
+	g      []float64 // current (best) iterate, feasible
+	e      float64   // total energy at g
+	grad   []float64 // gradient of the total energy at g
+	rgrad  []float64 // Zᵀ grad
+	gnorm  float64   // ‖Z Zᵀ grad‖_∞
+	gnorm0 float64   // gnorm at the start
+	gscale float64   // the problem's intrinsic gradient scale (gradientScale)
+	xnorm  float64   // ‖X‖_F
+	pgBuf  []float64
+}
+
+// tikhonov returns Lambda·‖g − Ref‖² and, if grad is not nil, adds its
+// gradient to grad.
+func (sv *solver) tikhonov(g, grad []float64) float64 {
+	lam := sv.set.Lambda
+	if lam == 0 {
+		return 0
+	}
+	var s float64
+	for k, v := range g {
+		d := v
+		if sv.set.Ref != nil {
+			d -= sv.set.Ref[k]
+		}
+		s += d * d
+		if grad != nil {
+			grad[k] += 2 * lam * d
+		}
+	}
+	return lam * s
+}
+
+// setGradient stores the projected gradient quantities for sv.grad.
+func (sv *solver) setGradient() {
+	if sv.rgrad == nil {
+		sv.rgrad = make([]float64, sv.dim)
+		sv.pgBuf = make([]float64, sv.nnz)
+	}
+	sv.cs.ToReduced(sv.rgrad, sv.grad)
+	sv.cs.ToFull(sv.pgBuf, sv.rgrad)
+	sv.gnorm = 0
+	for _, v := range sv.pgBuf {
+		sv.gnorm = math.Max(sv.gnorm, math.Abs(v))
+	}
+	if math.IsNaN(sv.gnorm) {
+		sv.gnorm = math.NaN()
+	}
+}
+
+// interrupted reports whether the context or the time limit ends the run.
+func (sv *solver) interrupted() (Status, bool) {
+	if sv.ctx.Err() != nil {
+		return Canceled, true
+	}
+	if !sv.deadline.IsZero() && !time.Now().Before(sv.deadline) {
+		return TimeLimit, true
+	}
+	return NotTerminated, false
+}
+
+// remaining returns the time left before the time limit, or +Inf.
+func (sv *solver) remaining() time.Duration {
+	if sv.deadline.IsZero() {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Until(sv.deadline)
+}
+
+// record appends rec to the history and runs the callback.
+func (sv *solver) record(rec IterationRecord) error {
+	rec.Elapsed = time.Since(sv.start)
+	sv.res.History = append(sv.res.History, rec)
+	if sv.set.Callback != nil {
+		return sv.set.Callback(rec)
+	}
+	return nil
+}
+
+// finish fills the result with the current iterate and the status.
+func (sv *solver) finish(st Status, reason string, err error) (*Result, error) {
+	r := sv.res
+	r.G = sv.g
+	r.Energy = sv.e
+	r.GradientNorm = sv.gnorm
+	r.Status = st
+	r.Reason = st.String()
+	if reason != "" {
+		r.Reason += ": " + reason
+	}
+	r.Iterations = len(r.History)
+	r.LinearIterations = 0
+	for _, h := range r.History {
+		r.LinearIterations += h.CGIterations
+	}
+	if sv.set.Constraints != nil {
+		r.Violation = sv.set.Constraints.Violation(sv.g)
+	}
+	r.Times.Total = time.Since(sv.start)
+	if st == Canceled && err == nil {
+		err = sv.ctx.Err()
+	}
+	return r, err
+}
+
+// limitReached ends the run at the time or iteration limit, naming the
+// setting to raise.
+func (sv *solver) limitReached(iter int) (*Result, error, bool) {
+	if st, ok := sv.interrupted(); ok {
+		reason := ""
+		if st == TimeLimit {
+			reason = fmt.Sprintf("Settings.TimeLimit = %v elapsed; raise it to continue", sv.set.TimeLimit)
+		}
+		r, err := sv.finish(st, reason, nil)
+		return r, err, true
+	}
+	if iter > sv.set.MaxIterations {
+		r, err := sv.finish(IterationLimit, fmt.Sprintf("Settings.MaxIterations = %d; raise it to continue", sv.set.MaxIterations), nil)
+		return r, err, true
+	}
+	return nil, nil, false
+}
+
+// callbackStop turns a callback error into the end of the run.
+func (sv *solver) callbackStop(err error) (*Result, error) {
+	if errors.Is(err, ErrStop) {
+		return sv.finish(UserStop, "", nil)
+	}
+	return sv.finish(UserStop, err.Error(), err)
+}
+
+// startCheck evaluates the start and reports a start that ends the run at
+// once: non-finite energy, or a vanishing gradient.
+func (sv *solver) startCheck() (done bool, r *Result, err error) {
+	sv.res.InitialEnergy = sv.e
+	sv.gnorm0 = sv.gnorm
+	if !finite(sv.e) || !finite(sv.gnorm) {
+		r, err = sv.finish(NumericalFailure, "at the start", fmt.Errorf("%w at the start (energy %v)", ErrNotFinite, sv.e))
+		return true, r, err
+	}
+	if sv.gnorm == 0 {
+		diag := sv.p.GaussNewtonDiag(nil, sv.g)
+		for _, d := range diag {
+			if d != 0 {
+				r, err = sv.finish(GradientConvergence, "the projected gradient is zero at the start", nil)
+				return true, r, err
+			}
+		}
+		r, err = sv.finish(StationaryStart, "the gradient and the Jacobian vanish at the start; start from a nonzero G", nil)
+		return true, r, err
+	}
+	return false, nil, nil
+}

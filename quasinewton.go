@@ -1,0 +1,175 @@
+package sparsels
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// quasiNewton is QuasiNewton: limited-memory BFGS in the constraints'
+// null-space coordinates whose initial inverse Hessian is the block-Jacobi
+// inverse of the Gauss-Newton row blocks plus a bound on the second-order
+// term's row blocks (the preconditioner of NewtonTrustRegion), refreshed
+// every qnRefresh iterations and scaled by sᵀy/yᵀM⁻¹y, with an exact
+// minimization of E along every direction: f is quadratic in g, so E along
+// a line is a quartic whose global minimizer over t > 0 costs a J·x product
+// and one residual evaluation (quartic.go).
+type quasiNewton struct {
+	sv       *solver
+	so       *secondOrder // operator, preconditioner and scaling
+	s, y     [][]float64  // curvature pairs, oldest first
+	rho      []float64
+	alpha    []float64
+	gamma    float64
+	d, dxi   []float64
+	q, rgOld []float64
+}
+
+const (
+	qnMemory  = 10 // curvature pairs kept
+	qnRefresh = 10 // iterations between preconditioner updates
+)
+
+// quasiNewton runs QuasiNewton.
+func (sv *solver) quasiNewton() (*Result, error) {
+	sv.set.Linear = LinearCG
+	so, err := sv.newSecondOrder(&newton{})
+	if err != nil {
+		return nil, err
+	}
+	so.hessian = true
+	if done, r, err := sv.startCheck(); done {
+		return r, err
+	}
+	qn := &quasiNewton{
+		sv: sv, so: so, gamma: 1, alpha: make([]float64, qnMemory),
+		d: make([]float64, sv.nnz), dxi: make([]float64, sv.dim),
+		q: make([]float64, sv.dim), rgOld: make([]float64, sv.dim),
+	}
+	nt := &newton{}
+	for iter := 1; ; iter++ {
+		if r, err, done := sv.limitReached(iter); done {
+			return r, err
+		}
+		if (iter-1)%qnRefresh == 0 {
+			if r, err, done := so.linearize(nt); done {
+				return r, err
+			}
+		}
+		rec := IterationRecord{Iteration: iter}
+		out := qn.iterate(&rec)
+		eOld := sv.e
+		if out.accepted {
+			copy(qn.rgOld, sv.rgrad)
+			so.accept(out.energy)
+			qn.update(rec.Damping)
+			rec.RelDecrease = (eOld - sv.e) / eOld
+		}
+		rec.Accepted = out.accepted
+		rec.Energy = sv.e
+		rec.GradientNorm = sv.gnorm
+		if err := sv.record(rec); err != nil {
+			return sv.callbackStop(err)
+		}
+		if out.accepted && !finite(sv.gnorm) {
+			return sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
+		}
+		tiny := rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
+		if st, reason, ok := sv.convergence(out, tiny); ok {
+			return sv.finish(st, reason, nil)
+		}
+		if !out.accepted {
+			if len(qn.s) == 0 {
+				return sv.finish(NumericalFailure, "no decrease along the preconditioned gradient", nil)
+			}
+			qn.reset()
+		}
+	}
+}
+
+// iterate computes the quasi-Newton direction, minimizes E along it and
+// evaluates the trial point.
+func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
+	sv, so := qn.sv, qn.so
+	t0 := time.Now()
+	qn.direction()
+	sv.cs.ToFull(so.step, qn.dxi)
+	sv.res.Times.LinearSolve += time.Since(t0)
+	t1 := time.Now()
+	q, w2 := so.lineQuartic()
+	sv.res.Times.Evaluate += time.Since(t1)
+	t, eq := q.argmin()
+	rec.Damping = t
+	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
+	if !(t > 0) || math.IsInf(t, 0) {
+		return out
+	}
+	rec.StepNorm = t * norm2(so.step)
+	e := so.tryPoint(t)
+	if finite(e) && e < sv.e {
+		out.accepted, out.energy = true, e
+	}
+	return out
+}
+
+// direction stores −H·∇ (reduced) into dxi by the two-loop recursion, or
+// the preconditioned steepest descent direction if that is not a descent
+// direction.
+func (qn *quasiNewton) direction() {
+	sv, bp := qn.sv, qn.so.bp
+	copy(qn.q, sv.rgrad)
+	for i := len(qn.s) - 1; i >= 0; i-- {
+		qn.alpha[i] = qn.rho[i] * dot(qn.s[i], qn.q)
+		axpy(qn.q, -qn.alpha[i], qn.y[i])
+	}
+	bp.apply(qn.dxi, qn.q)
+	for i := range qn.dxi {
+		qn.dxi[i] *= qn.gamma
+	}
+	for i := range qn.s {
+		beta := qn.rho[i] * dot(qn.y[i], qn.dxi)
+		axpy(qn.dxi, qn.alpha[i]-beta, qn.s[i])
+	}
+	for i := range qn.dxi {
+		qn.dxi[i] = -qn.dxi[i]
+	}
+	if !(dot(sv.rgrad, qn.dxi) < 0) {
+		qn.reset()
+		bp.apply(qn.dxi, sv.rgrad)
+		for i := range qn.dxi {
+			qn.dxi[i] = -qn.dxi[i]
+		}
+	}
+}
+
+// update stores the curvature pair of the step t·dxi just taken, if its
+// curvature sᵀy is positive.
+func (qn *quasiNewton) update(t float64) {
+	sv := qn.sv
+	var s, y []float64
+	if len(qn.s) == qnMemory {
+		s, y = qn.s[0], qn.y[0]
+		qn.s, qn.y, qn.rho = qn.s[1:], qn.y[1:], qn.rho[1:]
+	} else {
+		s, y = make([]float64, sv.dim), make([]float64, sv.dim)
+	}
+	for i := range s {
+		s[i] = t * qn.dxi[i]
+		y[i] = sv.rgrad[i] - qn.rgOld[i]
+	}
+	sy := dot(s, y)
+	if !(sy > 1e-12*norm2(s)*norm2(y)) {
+		return
+	}
+	qn.s, qn.y, qn.rho = append(qn.s, s), append(qn.y, y), append(qn.rho, 1/sy)
+	qn.so.bp.apply(qn.q, y)
+	if yMy := dot(y, qn.q); yMy > 0 {
+		qn.gamma = sy / yMy
+	}
+}
+
+// reset forgets the curvature pairs.
+func (qn *quasiNewton) reset() {
+	qn.s, qn.y, qn.rho = qn.s[:0], qn.y[:0], qn.rho[:0]
+	qn.gamma = 1
+}
