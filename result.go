@@ -95,7 +95,7 @@ type Result struct {
 	Reason        string // Status with details
 
 	Method           Method
-	Linear           LinearSolver // the linear solver used (after LinearAuto)
+	Linear           LinearSolver // the linear solver LM, Gauss-Newton or Newton used (after LinearAuto); LinearAuto for the methods that solve no linear system
 	Iterations       int
 	FuncEvals        int     // energy evaluations
 	GradEvals        int     // gradient evaluations (linearizations)
@@ -109,10 +109,10 @@ type Result struct {
 func (r *Result) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s", r.Method)
-	if r.Method != NAdam && r.Method != LBFGS {
+	if r.Method.solvesLinearSystems() {
 		fmt.Fprintf(&b, " (%s)", r.Linear)
 	}
-	fmt.Fprintf(&b, ": %s after %d iterations in %v. Energy %.6g -> %.6g", r.Reason, r.Iterations, r.Times.Total.Round(time.Microsecond), r.InitialEnergy, r.Energy)
+	fmt.Fprintf(&b, ": %s. %d iterations in %v. Energy %.6g -> %.6g", r.Reason, r.Iterations, r.Times.Total.Round(time.Microsecond), r.InitialEnergy, r.Energy)
 	if r.InitialEnergy > 0 {
 		fmt.Fprintf(&b, " (ratio %.3g)", r.Energy/r.InitialEnergy)
 	}
@@ -120,4 +120,10 @@ func (r *Result) String() string {
 		r.GradientNorm, r.Violation, r.FuncEvals, r.GradEvals, r.LinearIterations,
 		r.Times.Evaluate.Round(time.Microsecond), r.Times.Precondition.Round(time.Microsecond), r.Times.LinearSolve.Round(time.Microsecond))
 	return b.String()
+}
+
+// solvesLinearSystems reports whether m solves linear systems, so that
+// Result.Linear says which solver it used.
+func (m Method) solvesLinearSystems() bool {
+	return m == Auto || m == LevenbergMarquardt || m == GaussNewtonLineSearch || m == NewtonTrustRegion
 }
