@@ -73,14 +73,13 @@ type triplet struct {
 }
 
 // readMatrix reads a into triplets, summing duplicates and dropping exact
-// zeros, sorted by row then column. Sparse matrices are read through
-// DoNonZero; dense ones through their raw storage or At. name is used in
-// errors about non-finite entries.
+// zeros, sorted by row then column. Matrices are read through visitEntries.
+// name is used in errors about non-finite entries.
 func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 	r, c := a.Dims()
 	var ts []triplet
 	var bad error
-	add := func(i, j int, v float64) {
+	visitEntries(a, func(i, j int, v float64) {
 		if bad != nil {
 			return
 		}
@@ -95,28 +94,7 @@ func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 		if v != 0 {
 			ts = append(ts, triplet{i, j, v})
 		}
-	}
-	switch a := a.(type) {
-	case *mat.Dense:
-		raw := a.RawMatrix()
-		for i := 0; i < r; i++ {
-			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
-				add(i, j, v)
-			}
-		}
-	case *mat.DiagDense:
-		for i := 0; i < r; i++ {
-			add(i, i, a.At(i, i))
-		}
-	case doNonZeroer:
-		a.DoNonZero(add)
-	default:
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				add(i, j, a.At(i, j))
-			}
-		}
-	}
+	})
 	if bad != nil {
 		return nil, bad
 	}
@@ -141,6 +119,48 @@ func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 		}
 	}
 	return out, nil
+}
+
+// visitEntries calls fn for the entries of a that may be nonzero, each
+// possibly more than once (duplicates are to be summed), in no particular
+// order: *mat.Dense and *mat.VecDense through their raw storage,
+// *mat.DiagDense through its diagonal, sparse matrices (james-bowman/sparse,
+// and gonum's band, triangular and tridiagonal types) through DoNonZero, and
+// transposes of any of these (mat.Transpose, mat.TransposeVec,
+// mat.TransposeTri, mat.TransposeBand, mat.TransposeTriBand, or anything
+// else implementing mat.Untransposer) through the matrix they wrap, with the
+// subscripts swapped. Any other matrix is read through At, element by
+// element.
+func visitEntries(a mat.Matrix, fn func(i, j int, v float64)) {
+	r, c := a.Dims()
+	switch a := a.(type) {
+	case *mat.Dense:
+		raw := a.RawMatrix()
+		for i := 0; i < r; i++ {
+			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+				fn(i, j, v)
+			}
+		}
+	case *mat.VecDense:
+		raw := a.RawVector()
+		for i := 0; i < r; i++ {
+			fn(i, 0, raw.Data[i*raw.Inc])
+		}
+	case *mat.DiagDense:
+		for i := 0; i < min(r, c); i++ {
+			fn(i, i, a.At(i, i))
+		}
+	case doNonZeroer:
+		a.DoNonZero(fn)
+	case mat.Untransposer:
+		visitEntries(a.Untranspose(), func(i, j int, v float64) { fn(j, i, v) })
+	default:
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				fn(i, j, a.At(i, j))
+			}
+		}
+	}
 }
 
 // newCSR builds a csr from sorted, duplicate-free triplets.

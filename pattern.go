@@ -193,8 +193,8 @@ func (p *Pattern) CSR(g []float64) *sparse.CSR {
 
 // Values gathers the entries of G at the pattern into dst in the pattern's
 // order and returns dst. If dst is nil a new slice is allocated. G may be any
-// mat.Matrix; sparse matrices with a DoNonZero method are read without
-// scanning their zeros. It panics if G's dimensions differ from the
+// mat.Matrix; sparse matrices with a DoNonZero method, and transposes of them
+// such as mat.Transpose{Matrix: csr}, are read without scanning their zeros. It panics if G's dimensions differ from the
 // pattern's or if dst has the wrong length.
 func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
 	r, c := G.Dims()
@@ -205,11 +205,11 @@ func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
 		dst = make([]float64, p.NNZ())
 	}
 	p.checkValues(dst)
-	if nz, ok := G.(doNonZeroer); ok {
+	if isSparse(G) {
 		for k := range dst {
 			dst[k] = 0
 		}
-		nz.DoNonZero(func(i, j int, v float64) {
+		visitEntries(G, func(i, j int, v float64) {
 			if k, ok := p.Index(i, j); ok {
 				dst[k] += v
 			}
@@ -230,4 +230,19 @@ func (p *Pattern) checkValues(g []float64) {
 
 type doNonZeroer interface {
 	DoNonZero(fn func(i, j int, v float64))
+}
+
+// isSparse reports whether a has a DoNonZero method, directly or under
+// transposes.
+func isSparse(a mat.Matrix) bool {
+	for {
+		switch t := a.(type) {
+		case doNonZeroer:
+			return true
+		case mat.Untransposer:
+			a = t.Untranspose()
+		default:
+			return false
+		}
+	}
 }
