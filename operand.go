@@ -98,13 +98,24 @@ func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 	if bad != nil {
 		return nil, bad
 	}
+	out := sortSum(ts)
+	for _, t := range out {
+		if math.IsInf(t.v, 0) {
+			return nil, fmt.Errorf("sparsels: %s[%d, %d] overflows when its duplicate entries are summed", name, t.i, t.j)
+		}
+	}
+	return out, nil
+}
+
+// sortSum sorts ts by row then column and sums duplicate entries (COO and
+// DOK inputs may repeat an entry), in place.
+func sortSum(ts []triplet) []triplet {
 	sort.Slice(ts, func(x, y int) bool {
 		if ts[x].i != ts[y].i {
 			return ts[x].i < ts[y].i
 		}
 		return ts[x].j < ts[y].j
 	})
-	// Sum duplicates (COO and DOK inputs may repeat an entry).
 	out := ts[:0]
 	for _, t := range ts {
 		if n := len(out); n > 0 && out[n-1].i == t.i && out[n-1].j == t.j {
@@ -113,12 +124,7 @@ func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 		}
 		out = append(out, t)
 	}
-	for _, t := range out {
-		if math.IsInf(t.v, 0) {
-			return nil, fmt.Errorf("sparsels: %s[%d, %d] overflows when its duplicate entries are summed", name, t.i, t.j)
-		}
-	}
-	return out, nil
+	return out
 }
 
 // visitEntries calls fn for the entries of a that may be nonzero, each
