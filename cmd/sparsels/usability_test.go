@@ -106,8 +106,8 @@ func TestSolveSpellings(t *testing.T) {
 	for _, extra := range [][]string{
 		nil,
 		{"-method", "auto"},
-		{"-method", "Newton", "-time-limit", "5"},
-		{"-method", "NEWTON", "-linear", "Dense", "-time-limit", "0.5"},
+		{"-method", "Newton", "-time-limit", "600"},
+		{"-method", "NEWTON", "-linear", "Dense", "-time-limit", "900.5"},
 	} {
 		out := tp.path("G.mtx")
 		args := tp.args("solve", tp.G0, append([]string{"-rowsum", "-o", out}, extra...)...)
