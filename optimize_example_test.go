@@ -25,10 +25,10 @@ func ExampleProblem_Optimize() {
 	// E below 1e-12: true
 }
 
-// ExampleNewNullSpace minimizes E with gonum's LBFGS while every row of G
+// ExampleNullSpace minimizes E with gonum's LBFGS while every row of G
 // sums to 1, by optimizing over the null-space coordinates ξ of the
 // constraints: g(ξ) = g0 + Zξ is feasible for every ξ.
-func ExampleNewNullSpace() {
+func ExampleNullSpace() {
 	p, g := exampleProblem()
 	cs, err := sparsels.RowSumConstraints(p.Pattern())
 	if err != nil {
