@@ -10,13 +10,60 @@
 // Laplacian that keeps the low spectrum of L), energy-minimizing prolongation
 // in algebraic multigrid, and graph coarsening.
 //
+// # A first problem, step by step
+//
+// The package-level Example and examples/quickstart run these steps on a
+// path graph.
+//
+// 1. Describe where G may be nonzero. NewPattern takes the subscripts of the
+// nonzeros; their order is the order of the value vector g everywhere in
+// this package:
+//
+//	pat, err := sparsels.NewPattern(n, m, rows, cols) // G[rows[k], cols[k]] is g[k]
+//
+// Pattern.Index and Pattern.Subscripts convert between subscripts and
+// positions, Pattern.CSR builds G from g and Pattern.Values gathers g from
+// a matrix.
+//
+// 2. Bind the data to the pattern. NewProblem copies X, Y, L and B; each may
+// be a *mat.Dense, a *mat.DiagDense, a james-bowman/sparse matrix, a
+// transpose of one of these, or any mat.Matrix:
+//
+//	p, err := sparsels.NewProblem(X, Y, L, B, pat)
+//
+// To make a target from a known G, Problem.Model evaluates Y Gᵀ L G B, and
+// CoarseOperator forms GᵀLG as a sparse matrix, also before a Problem exists:
+//
+//	X := sparsels.CoarseOperator(L, pat, gKnown) // the target GᵀLG of a known G
+//
+// 3. Evaluate. Energy, Residual, Gradient and EnergyGradient cost
+// O(nnz(G)·c + nnz(L)·c) and allocate nothing:
+//
+//	e, grad := p.EnergyGradient(nil, g)
+//
+// 4. Add constraints if G must satisfy G·C = D row by row, such as rows that
+// sum to 1:
+//
+//	cons, err := sparsels.RowSumConstraints(pat) // or NewConstraints(pat, C, D)
+//
+// 5. Minimize. Solve starts from g0 (projected onto the constraints) and
+// returns the best point with a report; nil Settings mean the defaults:
+//
+//	res, err := sparsels.Solve(ctx, p, g0, &sparsels.Settings{Constraints: cons})
+//	if err != nil { ... }                    // bad input or a non-finite energy
+//	if !res.Status.Converged() { ... }       // a limit, an interruption or no decrease
+//	S := p.CoarseOperator(res.G)             // the coarse operator of the result
+//
+// Result holds the status and its reason, energies, the constraint
+// violation, evaluation counts, the time per phase and the per-iteration
+// history; printing it gives a one-paragraph report.
+//
 // # Derivatives on the pattern
 //
-// A Pattern holds the subscripts of G's nonzeros in the caller's order; that
-// order is the order of g and of every G-shaped result. A Problem binds X, Y,
-// L and B to a Pattern and evaluates
+// Beyond the energy and gradient, a Problem evaluates
 //
-//   - the residual f and the energy E = ‖f‖²_F (Residual, Energy);
+//   - the residual f and the energy E = ‖f‖²_F (Residual, Energy), and the
+//     model Y GᵀLG B itself (Model);
 //   - the gradient ∂E/∂g = 2Jᵀvec(f), the dense gradient
 //     −2(LGB fᵀY + LᵀG Yᵀf Bᵀ) sampled at the pattern (Gradient);
 //   - the Jacobian J = ∂vec(f)/∂g, of size (r·c)×nnz, whose column k for the
@@ -50,15 +97,16 @@
 // matrix-free path needs memory O(nnz(G) + nnz(L) + (r + n)·c).
 //
 // Constraints adds row-wise linear equality constraints G·C = D, such as
-// the partition of unity G·1 = 1 (RowSumConstraints): the start is projected
+// the partition of unity G·1 = 1 (RowSumConstraints) or the near-null-space
+// condition of algebraic multigrid (NewConstraints): the start is projected
 // onto them, every step stays in their null space, and Result.Violation
-// reports how well the result satisfies them. Settings also offer a Tikhonov
-// term, tolerances, iteration and time limits, cancellation through the
-// context, and a per-iteration callback; Result holds the per-iteration
-// history and a time split by phase.
+// reports how well the result satisfies them. Constraints built on one
+// Pattern work with any Problem whose pattern is Equal to it. Settings also
+// offer a Tikhonov term, tolerances, iteration and time limits,
+// cancellation through the context, and a per-iteration callback.
 //
 // Problem.Optimize and NullSpace.Optimize adapt a problem to gonum's
-// optimize package.
+// optimize package, without and with constraints.
 //
 // # Concurrency
 //

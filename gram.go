@@ -281,14 +281,14 @@ func (p *Problem) rowPairGrams() *rowPairs {
 //
 // The g-independent products y_b·y_b' and β_b·β_b' are computed once per
 // Problem, at the first call; afterwards a call costs about as much as
-// GaussNewtonDiag plus O(Σ_a p_a²). It panics if dst was made for another
-// pattern or if len(g) is not the pattern's NNZ.
+// GaussNewtonDiag plus O(Σ_a p_a²). It panics if dst was made for a
+// pattern that is not Equal to p's or if len(g) is not the pattern's NNZ.
 func (p *Problem) GaussNewtonBlocks(dst *BlockDiag, g []float64) *BlockDiag {
 	p.checkG(g)
 	if dst == nil {
 		dst = NewBlockDiag(p.pat)
 	}
-	if dst.pat != p.pat {
+	if !dst.pat.Equal(p.pat) {
 		panic("sparsels: GaussNewtonBlocks: dst belongs to another pattern")
 	}
 	pairs := p.rowPairGrams()

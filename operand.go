@@ -73,14 +73,13 @@ type triplet struct {
 }
 
 // readMatrix reads a into triplets, summing duplicates and dropping exact
-// zeros, sorted by row then column. Sparse matrices are read through
-// DoNonZero; dense ones through their raw storage or At. name is used in
-// errors about non-finite entries.
+// zeros, sorted by row then column. Matrices are read through visitEntries.
+// name is used in errors about non-finite entries.
 func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 	r, c := a.Dims()
 	var ts []triplet
 	var bad error
-	add := func(i, j int, v float64) {
+	visitEntries(a, func(i, j int, v float64) {
 		if bad != nil {
 			return
 		}
@@ -95,38 +94,28 @@ func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 		if v != 0 {
 			ts = append(ts, triplet{i, j, v})
 		}
-	}
-	switch a := a.(type) {
-	case *mat.Dense:
-		raw := a.RawMatrix()
-		for i := 0; i < r; i++ {
-			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
-				add(i, j, v)
-			}
-		}
-	case *mat.DiagDense:
-		for i := 0; i < r; i++ {
-			add(i, i, a.At(i, i))
-		}
-	case doNonZeroer:
-		a.DoNonZero(add)
-	default:
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				add(i, j, a.At(i, j))
-			}
-		}
-	}
+	})
 	if bad != nil {
 		return nil, bad
 	}
+	out := sortSum(ts)
+	for _, t := range out {
+		if math.IsInf(t.v, 0) {
+			return nil, fmt.Errorf("sparsels: %s[%d, %d] overflows when its duplicate entries are summed", name, t.i, t.j)
+		}
+	}
+	return out, nil
+}
+
+// sortSum sorts ts by row then column and sums duplicate entries (COO and
+// DOK inputs may repeat an entry), in place.
+func sortSum(ts []triplet) []triplet {
 	sort.Slice(ts, func(x, y int) bool {
 		if ts[x].i != ts[y].i {
 			return ts[x].i < ts[y].i
 		}
 		return ts[x].j < ts[y].j
 	})
-	// Sum duplicates (COO and DOK inputs may repeat an entry).
 	out := ts[:0]
 	for _, t := range ts {
 		if n := len(out); n > 0 && out[n-1].i == t.i && out[n-1].j == t.j {
@@ -135,12 +124,49 @@ func readMatrix(a mat.Matrix, name string) ([]triplet, error) {
 		}
 		out = append(out, t)
 	}
-	for _, t := range out {
-		if math.IsInf(t.v, 0) {
-			return nil, fmt.Errorf("sparsels: %s[%d, %d] overflows when its duplicate entries are summed", name, t.i, t.j)
+	return out
+}
+
+// visitEntries calls fn for the entries of a that may be nonzero, each
+// possibly more than once (duplicates are to be summed), in no particular
+// order: *mat.Dense and *mat.VecDense through their raw storage,
+// *mat.DiagDense through its diagonal, sparse matrices (james-bowman/sparse,
+// and gonum's band, triangular and tridiagonal types) through DoNonZero, and
+// transposes of any of these (mat.Transpose, mat.TransposeVec,
+// mat.TransposeTri, mat.TransposeBand, mat.TransposeTriBand, or anything
+// else implementing mat.Untransposer) through the matrix they wrap, with the
+// subscripts swapped. Any other matrix is read through At, element by
+// element.
+func visitEntries(a mat.Matrix, fn func(i, j int, v float64)) {
+	r, c := a.Dims()
+	switch a := a.(type) {
+	case *mat.Dense:
+		raw := a.RawMatrix()
+		for i := 0; i < r; i++ {
+			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+				fn(i, j, v)
+			}
+		}
+	case *mat.VecDense:
+		raw := a.RawVector()
+		for i := 0; i < r; i++ {
+			fn(i, 0, raw.Data[i*raw.Inc])
+		}
+	case *mat.DiagDense:
+		for i := 0; i < min(r, c); i++ {
+			fn(i, i, a.At(i, i))
+		}
+	case doNonZeroer:
+		a.DoNonZero(fn)
+	case mat.Untransposer:
+		visitEntries(a.Untranspose(), func(i, j int, v float64) { fn(j, i, v) })
+	default:
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				fn(i, j, a.At(i, j))
+			}
 		}
 	}
-	return out, nil
 }
 
 // newCSR builds a csr from sorted, duplicate-free triplets.

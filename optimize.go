@@ -45,9 +45,10 @@ func (ns *NullSpace) G(dst, xi []float64) []float64 {
 
 // Optimize returns E(g(ξ)) as a gonum optimize.Problem over ξ, with
 // gradient Zᵀ∇E and Hessian Zᵀ∇²E Z, for gonum's methods on constrained
-// problems. Start them at ξ = 0, which is the projected g0.
+// problems. Start them at ξ = 0, which is the projected g0. It panics if
+// p's pattern is not Equal to the constraints' pattern.
 func (ns *NullSpace) Optimize(p *Problem) optimize.Problem {
-	if p.pat != ns.cs.pat {
+	if !p.pat.Equal(ns.cs.pat) {
 		panic("sparsels: NullSpace.Optimize: problem and constraints have different patterns")
 	}
 	return optimize.Problem{

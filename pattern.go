@@ -2,6 +2,7 @@ package sparsels
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/james-bowman/sparse"
@@ -33,6 +34,10 @@ const maxPatternDim = 1<<31 - 1
 type Pattern struct {
 	rows, cols int
 	i, j       []int
+
+	// fingerprint is a hash of rows, cols and the subscripts in order, so
+	// that patterns built separately can be told apart in O(1) (see Equal).
+	fingerprint uint64
 
 	// Row-major layout: the nonzeros of row a occupy slots
 	// rowPtr[a]:rowPtr[a+1], with columns rowCol[s] ascending and
@@ -90,7 +95,42 @@ func NewPattern(rows, cols int, i, j []int) (*Pattern, error) {
 		}
 	}
 	p.colPtr, p.colRow, p.colK = compress(cols, p.j, p.i)
+	p.fingerprint = fingerprint(rows, cols, p.i, p.j)
 	return p, nil
+}
+
+// fingerprint returns a 64-bit FNV-1a-style hash of the dimensions and the
+// subscripts in order, one multiply per word.
+func fingerprint(rows, cols int, i, j []int) uint64 {
+	const prime = 0x100000001b3
+	h := uint64(0xcbf29ce484222325)
+	mix := func(v int) { h = (h ^ uint64(v)) * prime }
+	mix(rows)
+	mix(cols)
+	mix(len(i))
+	for k := range i {
+		mix(i[k])
+		mix(j[k])
+	}
+	return h
+}
+
+// Equal reports whether p and q describe the same pattern: the same
+// dimensions and the same subscripts in the same order, whether or not they
+// are the same object. Objects built from the same subscripts are
+// interchangeable everywhere in this package: constraints, block-diagonal
+// matrices and null spaces built for one may be used with problems built on
+// the other. Patterns that differ are told apart in O(1) by a fingerprint
+// computed by NewPattern; equal ones are confirmed in O(nnz). Two nil
+// patterns are equal.
+func (p *Pattern) Equal(q *Pattern) bool {
+	if p == q {
+		return true
+	}
+	if p == nil || q == nil || p.fingerprint != q.fingerprint || p.rows != q.rows || p.cols != q.cols {
+		return false
+	}
+	return slices.Equal(p.i, q.i) && slices.Equal(p.j, q.j)
 }
 
 // compress returns the compressed layout of the pairs (major[k], minor[k])
@@ -193,8 +233,8 @@ func (p *Pattern) CSR(g []float64) *sparse.CSR {
 
 // Values gathers the entries of G at the pattern into dst in the pattern's
 // order and returns dst. If dst is nil a new slice is allocated. G may be any
-// mat.Matrix; sparse matrices with a DoNonZero method are read without
-// scanning their zeros. It panics if G's dimensions differ from the
+// mat.Matrix; sparse matrices with a DoNonZero method, and transposes of them
+// such as mat.Transpose{Matrix: csr}, are read without scanning their zeros. It panics if G's dimensions differ from the
 // pattern's or if dst has the wrong length.
 func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
 	r, c := G.Dims()
@@ -205,11 +245,11 @@ func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
 		dst = make([]float64, p.NNZ())
 	}
 	p.checkValues(dst)
-	if nz, ok := G.(doNonZeroer); ok {
+	if isSparse(G) {
 		for k := range dst {
 			dst[k] = 0
 		}
-		nz.DoNonZero(func(i, j int, v float64) {
+		visitEntries(G, func(i, j int, v float64) {
 			if k, ok := p.Index(i, j); ok {
 				dst[k] += v
 			}
@@ -230,4 +270,19 @@ func (p *Pattern) checkValues(g []float64) {
 
 type doNonZeroer interface {
 	DoNonZero(fn func(i, j int, v float64))
+}
+
+// isSparse reports whether a has a DoNonZero method, directly or under
+// transposes.
+func isSparse(a mat.Matrix) bool {
+	for {
+		switch t := a.(type) {
+		case doNonZeroer:
+			return true
+		case mat.Untransposer:
+			a = t.Untranspose()
+		default:
+			return false
+		}
+	}
 }

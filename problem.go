@@ -69,7 +69,9 @@ type workspace struct {
 // The arguments follow the formula: X is r×c, Y r×m, L n×n and B m×c, where
 // p is n×m. Each may be a *mat.Dense, a *mat.DiagDense, a sparse matrix from
 // github.com/james-bowman/sparse (read once through DoNonZero; duplicate
-// entries of COO input are summed) or any other mat.Matrix (read through At).
+// entries of COO input are summed), a transpose of any of these
+// (mat.Transpose and gonum's other transpose types, read through the matrix
+// they wrap) or any other mat.Matrix (read through At, element by element).
 // L is stored sparse. Y is stored diagonal, sparse or dense, whichever its
 // entries make cheapest, so a diagonal Y costs O(r·c) per product. X and B are
 // stored dense. The inputs are copied: later changes to them do not affect

@@ -31,14 +31,7 @@ func ExampleSolve() {
 	B := mat.NewDense(2, 2, []float64{1, 0, 0, 1})
 	// The target coarse operator is GᵀLG for a known G*, so the minimum is 0.
 	gStar := []float64{1, 0, 0.7, 0.3, 0.3, 0.7, 0, 1}
-	p0, err := sparsels.NewProblem(mat.NewDense(2, 2, nil), Y, L, B, pat)
-	if err != nil {
-		log.Fatal(err)
-	}
-	var f mat.Dense
-	p0.Residual(&f, gStar) // f = 0 − GᵀLG
-	X := mat.NewDense(2, 2, nil)
-	X.Scale(-1, &f)
+	X := sparsels.CoarseOperator(L, pat, gStar)
 	p, err := sparsels.NewProblem(X, Y, L, B, pat)
 	if err != nil {
 		log.Fatal(err)

@@ -299,7 +299,7 @@ func TestAdvBadNumbers(t *testing.T) {
 		{ihead + "1 1 1.5\n", 3, "invalid integer value"},
 		{ihead + "1 1 1e3\n", 3, "invalid integer value"},
 		{ihead + "1 1 999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999\n", 3, "overflows"},
-		{"%%MatrixMarket matrix coordinate real symmetric\n3 3 1\n1 2 5\n", 3, "above the diagonal"},
+		{"%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 2 5\n2 1 5\n", 4, "one triangle, not both"},
 		{"%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 1\n2 2 5\n", 3, "on the diagonal"},
 		{"%%MatrixMarket matrix coordinate complex general\n3 3 1\n1 1 1 0\n", 1, "complex"},
 		{"%%MatrixMarket vector coordinate real general\n3 1\n", 1, ""},

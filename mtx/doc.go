@@ -21,9 +21,13 @@
 // UTF-8 byte order mark are accepted, and gzip-compressed input is detected
 // from its magic bytes whatever the file is called.
 //
-// Symmetric files store only the lower triangle (row >= column) and
-// skew-symmetric files only the strictly lower triangle; an entry in the
-// upper triangle is reported as an error rather than silently mirrored.
+// Symmetric files store one triangle, skew-symmetric files one strict
+// triangle. The standard asks for the lower one (row >= column), which is
+// what this package writes, but several writers store the upper one, so a
+// file whose off-diagonal entries all lie above the diagonal is read too,
+// mirrored into the lower triangle. A file with entries on both sides of the
+// diagonal is ambiguous (is the matrix symmetric? which value wins?) and is
+// reported as an error naming both lines rather than silently summed.
 // Values must be finite: NaN, Inf and overflowing numbers are bad data for a
 // least-squares solver and are rejected with an error naming the line.
 //

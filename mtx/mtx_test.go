@@ -191,6 +191,24 @@ var readTests = []readTest{
 		i:     []int{2, 3}, j: []int{1, 2}, v: []float64{1.5, -2}, line: []int{3, 4},
 	},
 	{
+		// The upper triangle, as some writers store it: mirrored into the
+		// lower one as it is read; diagonal entries may come anywhere.
+		name: "symmetric coordinate upper triangle",
+		file: "%%MatrixMarket matrix coordinate real symmetric\n" +
+			"3 3 4\n1 1 2\n1 2 -1\n2 3 -1\n3 3 2\n",
+		h:     Header{Coordinate, Real, Symmetric, 3, 3, 4},
+		dense: []float64{2, -1, 0, -1, 0, -1, 0, -1, 2},
+		i:     []int{1, 2, 3, 3}, j: []int{1, 1, 2, 3}, v: []float64{2, -1, -1, 2}, line: []int{3, 4, 5, 6},
+	},
+	{
+		name: "skew-symmetric coordinate upper triangle",
+		file: "%%MatrixMarket matrix coordinate real skew-symmetric\n" +
+			"3 3 2\n1 2 -1.5\n2 3 2\n",
+		h:     Header{Coordinate, Real, SkewSymmetric, 3, 3, 2},
+		dense: []float64{0, -1.5, 0, 1.5, 0, 2, 0, -2, 0},
+		i:     []int{2, 3}, j: []int{1, 2}, v: []float64{1.5, -2}, line: []int{3, 4},
+	},
+	{
 		name: "symmetric coordinate with duplicates summed",
 		file: "%%MatrixMarket matrix coordinate real symmetric\n" +
 			"2 2 3\n2 1 1\n1 1 3\n2 1 0.5\n",
@@ -500,9 +518,10 @@ func TestReadErrors(t *testing.T) {
 		{name: "truncated", file: coord + "3 3 5\n1 1 1\n2 2 1\n3 3 1\n", want: "t.mtx:5: unexpected end of file: size line declares 5 entries, found 3"},
 		{name: "truncated mid-line", file: coord + "3 3 2\n1 1 1\n2 2", want: `t.mtx:4: want 3 tokens (row, column, value), found 2 tokens in "2 2"`},
 		{name: "too many entries", file: coord + "3 3 1\n1 1 1\n% c\n\n2 2 1\n", want: `t.mtx:6: too many entries: size line declares 1, unexpected "2 2 1"`},
-		{name: "symmetric upper", file: sym + "3 3 1\n1 2 1\n", want: "t.mtx:3: entry (1,2) is above the diagonal: a symmetric file stores only the lower triangle"},
-		{name: "skew diagonal", file: skew + "3 3 1\n2 2 1\n", want: "t.mtx:3: entry (2,2) is on the diagonal: a skew-symmetric file stores only the strictly lower triangle"},
-		{name: "skew upper", file: skew + "3 3 1\n2 3 1\n", want: "t.mtx:3: entry (2,3) is above the diagonal: a skew-symmetric file stores only the strictly lower triangle"},
+		{name: "symmetric both triangles", file: sym + "3 3 3\n1 2 1\n2 2 1\n2 1 1\n", want: "t.mtx:5: entry (2,1) is below the diagonal but line 3 stores (1,2) above it: a symmetric file stores one triangle, not both"},
+		{name: "symmetric lower then upper", file: sym + "3 3 2\n3 1 1\n% c\n2 3 1\n", want: "t.mtx:5: entry (2,3) is above the diagonal but line 3 stores (3,1) below it: a symmetric file stores one triangle, not both"},
+		{name: "skew diagonal", file: skew + "3 3 1\n2 2 1\n", want: "t.mtx:3: entry (2,2) is on the diagonal: a skew-symmetric file stores only one strict triangle"},
+		{name: "skew both triangles", file: skew + "3 3 2\n2 3 1\n3 2 1\n", want: "t.mtx:4: entry (3,2) is below the diagonal but line 3 stores (2,3) above it: a skew-symmetric file stores one triangle, not both"},
 		{name: "array truncated", file: array + "2 2\n1\n2\n3\n", want: "t.mtx:5: unexpected end of file: size line implies 4 values, found 3"},
 		{name: "array row per line", file: array + "2 2\n1 2\n3 4\n", want: `t.mtx:3: want 1 value per line in array format, found 2 tokens in "1 2"`},
 		{name: "array too many", file: array + "1 1\n1\n2\n", want: `t.mtx:4: too many entries: size line declares 1, unexpected "2"`},

@@ -79,8 +79,11 @@ type Header struct {
 // Matrix is a matrix as stored in a Matrix Market file.
 //
 // For coordinate files, I, J and V hold the entries in file order with
-// 0-based indices, symmetry not expanded (so I[k] >= J[k] for symmetric
-// and I[k] > J[k] for skew-symmetric files) and duplicates not summed;
+// 0-based indices, symmetry not expanded and duplicates not summed. The
+// entries of symmetric and skew-symmetric files are those of the lower
+// triangle, I[k] >= J[k] (I[k] > J[k] for skew-symmetric): a file that
+// stores the upper triangle has its entries mirrored as they are read, (i, j, v)
+// becoming (j, i, v), or (j, i, −v) for skew-symmetric files;
 // V is all ones for pattern files, and Line[k] is the 1-based line number of
 // entry k in the source. Data is nil.
 //
@@ -506,6 +509,7 @@ func (p *parser) coordinate(m *Matrix) error {
 	if m.Field == Pattern {
 		want, what = 2, "2 tokens (row, column)"
 	}
+	var tri triangleSide
 	for k := 0; k < nnz; k++ {
 		b, err := p.next()
 		if err == io.EOF {
@@ -525,19 +529,22 @@ func (p *parser) coordinate(m *Matrix) error {
 		if err != nil {
 			return err
 		}
-		switch {
-		case m.Symmetry == Symmetric && i < j:
-			return p.errorf(p.line, "entry (%d,%d) is above the diagonal: a symmetric file stores only the lower triangle", i+1, j+1)
-		case m.Symmetry == SkewSymmetric && i <= j:
-			if i == j {
-				return p.errorf(p.line, "entry (%d,%d) is on the diagonal: a skew-symmetric file stores only the strictly lower triangle", i+1, j+1)
-			}
-			return p.errorf(p.line, "entry (%d,%d) is above the diagonal: a skew-symmetric file stores only the strictly lower triangle", i+1, j+1)
+		upper, err := p.triangle(m, &tri, i, j)
+		if err != nil {
+			return err
 		}
 		v := 1.0
 		if m.Field != Pattern {
 			if v, err = p.value(p.tok[2], m.Field); err != nil {
 				return err
+			}
+		}
+		if upper {
+			// Mirror into the lower triangle: A[j,i] = A[i,j] for
+			// symmetric, −A[i,j] for skew-symmetric files.
+			i, j = j, i
+			if m.Symmetry == SkewSymmetric {
+				v = -v
 			}
 		}
 		if len(m.I) == cap(m.I) {
@@ -552,6 +559,46 @@ func (p *parser) coordinate(m *Matrix) error {
 		m.Line = append(m.Line, p.line)
 	}
 	return nil
+}
+
+// triangleSide records which triangle the off-diagonal entries of a
+// symmetric or skew-symmetric coordinate file are in: the first such entry
+// decides, and line and (i, j) name it in errors.
+type triangleSide struct {
+	seen, upper bool
+	line, i, j  int
+}
+
+// triangle checks the entry (i, j) (0-based) of a symmetric or
+// skew-symmetric file m against the triangle of the earlier entries and
+// reports whether it is in the upper triangle. A file may store either
+// triangle, but only one: an entry on the other side of the diagonal from
+// the first off-diagonal entry is an error naming both lines, as is a
+// diagonal entry of a skew-symmetric file.
+func (p *parser) triangle(m *Matrix, t *triangleSide, i, j int) (upper bool, err error) {
+	if m.Symmetry != Symmetric && m.Symmetry != SkewSymmetric {
+		return false, nil
+	}
+	if i == j {
+		if m.Symmetry == SkewSymmetric {
+			return false, p.errorf(p.line, "entry (%d,%d) is on the diagonal: a skew-symmetric file stores only one strict triangle", i+1, j+1)
+		}
+		return false, nil
+	}
+	upper = i < j
+	if !t.seen {
+		*t = triangleSide{seen: true, upper: upper, line: p.line, i: i, j: j}
+		return upper, nil
+	}
+	if upper != t.upper {
+		side, other := "above", "below"
+		if !upper {
+			side, other = other, side
+		}
+		return false, p.errorf(p.line, "entry (%d,%d) is %s the diagonal but line %d stores (%d,%d) %s it: a %s file stores one triangle, not both",
+			i+1, j+1, side, t.line, t.i+1, t.j+1, other, m.Symmetry)
+	}
+	return upper, nil
 }
 
 // grow returns s with its capacity doubled, but not beyond limit, which

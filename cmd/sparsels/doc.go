@@ -11,17 +11,23 @@
 //	sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -o G.mtx [flags]
 //	sparsels eval  -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
 //	sparsels check -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
+//	sparsels version
 //	sparsels help [command]
 //
 // Solve runs one of the methods of package sparsels (-method auto, the
-// default, which runs newton; lm, gn, newton, nadam or lbfgs; -linear auto,
-// dense or cg) from the values of G0.mtx,
+// default, which runs newton; lm, gn, newton, nadam or lbfgs, in any case
+// and also by their full names such as levenberg-marquardt; -linear auto,
+// dense or cg) from the values of G0.mtx, for at most -time-limit (such as
+// 30s or 5m; a bare number is seconds),
 // optionally with row-wise constraints (-rowsum for G·1 = 1, or -C C.mtx
 // -D D.mtx for G·C = D) and a Tikhonov term (-lambda λ, -ref Gref.mtx), and
 // writes the best G. It prints one progress line per iteration on stderr and
 // a report with the full-precision energy on stdout; -trace writes the
 // iteration history as CSV (iteration, energy, rel_decrease, grad_norm,
 // step_norm, damping, cg_iterations, accepted, elapsed_seconds).
+//
+// Version prints the module version, the VCS revision and time the binary
+// was built from, and its Go version (runtime/debug.ReadBuildInfo).
 //
 // Eval prints the energy, the gradient norm and the constraint violation at
 // G, and writes the residual (-residual), the gradient (-grad), the Jacobian
@@ -40,7 +46,8 @@
 // give the pattern of G and the order of g, and every G-shaped output (the
 // solution, the gradient) keeps that order; a pattern-field file gives the
 // values 1. L's repeated entries are summed. X, Y and B may be array (dense)
-// or coordinate (sparse) files of any symmetry; coordinate files are passed
+// or coordinate (sparse) files of any symmetry (a symmetric coordinate file
+// may store either triangle, not both); coordinate files are passed
 // to the library as sparse matrices (a diagonal Y is detected). Outputs are
 // written at full precision (a write followed by a read is bit-exact),
 // atomically: a failed write leaves an existing file untouched. A name

@@ -6,6 +6,10 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sparsels/sparsels"
 )
 
 // defaultMaxDense is the default of -max-dense-bytes: 2 GiB.
@@ -147,4 +151,84 @@ func (c *constraintFiles) check() error {
 		return usagef("-D needs -C (the constraints are G·C = D)")
 	}
 	return nil
+}
+
+// seconds is a flag.Value for a wall-clock duration: a Go duration such as
+// 30s, 5m or 1h30m, or a bare number of seconds such as 5 or 0.5.
+type seconds time.Duration
+
+func (d *seconds) String() string { return time.Duration(*d).String() }
+
+func (d *seconds) Set(s string) error {
+	t := strings.TrimSpace(s)
+	if v, err := time.ParseDuration(t); err == nil {
+		*d = seconds(v)
+		return nil
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxInt64/float64(time.Second) {
+		return fmt.Errorf("want a duration such as 30s, 5m or 1h30m, or a number of seconds")
+	}
+	*d = seconds(time.Duration(math.Round(v * float64(time.Second))))
+	return nil
+}
+
+// canonicalName returns s in lower case without '-', '_', ' ' and '.', so
+// that "Levenberg-Marquardt", "levenberg_marquardt" and "LevenbergMarquardt"
+// compare equal.
+func canonicalName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', ' ', '.':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, strings.TrimSpace(s))
+}
+
+// methodAliases maps canonical spellings (see canonicalName) to the names
+// sparsels.ParseMethod accepts: the short names, the full names of the
+// methods and the Go constant names.
+var methodAliases = map[string]string{
+	"auto":                  "auto",
+	"lm":                    "lm",
+	"levenbergmarquardt":    "lm",
+	"gn":                    "gn",
+	"gaussnewton":           "gn",
+	"gaussnewtonlinesearch": "gn",
+	"newton":                "newton",
+	"newtontr":              "newton",
+	"newtontrustregion":     "newton",
+	"nadam":                 "nadam",
+	"lbfgs":                 "lbfgs",
+}
+
+// parseMethod returns the method named s, in any case and with or without
+// hyphens: lm, Levenberg-Marquardt, gn, Gauss-Newton, newton,
+// newton-trust-region, nadam, lbfgs, L-BFGS or auto.
+func parseMethod(s string) (sparsels.Method, error) {
+	if name, ok := methodAliases[canonicalName(s)]; ok {
+		return sparsels.ParseMethod(name)
+	}
+	return 0, fmt.Errorf("unknown method %q (want auto, lm, gn, newton, nadam or lbfgs; case and hyphens do not matter, and full names such as levenberg-marquardt are accepted)", s)
+}
+
+// linearAliases maps canonical spellings to sparsels.ParseLinearSolver's names.
+var linearAliases = map[string]string{
+	"auto":               "auto",
+	"dense":              "dense",
+	"cg":                 "cg",
+	"conjugategradient":  "cg",
+	"conjugategradients": "cg",
+	"pcg":                "cg",
+	"preconditionedcg":   "cg",
+	"matrixfree":         "cg",
+}
+
+// parseLinear returns the linear solver named s, in any case.
+func parseLinear(s string) (sparsels.LinearSolver, error) {
+	if name, ok := linearAliases[canonicalName(s)]; ok {
+		return sparsels.ParseLinearSolver(name)
+	}
+	return 0, fmt.Errorf("unknown linear solver %q (want auto, dense or cg, in any case)", s)
 }

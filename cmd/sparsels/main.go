@@ -56,9 +56,10 @@ type command struct {
 }
 
 var commands = map[string]*command{
-	"solve": solveCommand,
-	"eval":  evalCommand,
-	"check": checkCommand,
+	"solve":   solveCommand,
+	"eval":    evalCommand,
+	"check":   checkCommand,
+	"version": versionCommand,
 }
 
 // runContext is run with a context whose cancellation interrupts a solve.
@@ -84,6 +85,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		printUsage(stdout, cmd)
 		return exitOK
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -55,21 +55,21 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		lambda, ftol, gtol  finiteFloat
 		xtol                finiteFloat
 		maxIter             int
-		timeLimit           time.Duration
+		timeLimit           seconds
 		quiet               bool
 	)
 	files.register(fs, "Matrix Market `file` of the start G0: its entries give the pattern of G and the order of g (required)")
 	cons.register(fs)
 	fs.StringVar(&out, "o", "", "output Matrix Market `file` for the best G (required)")
-	fs.StringVar(&method, "method", "auto", "minimization `method`: auto (newton), lm, gn, newton, nadam or lbfgs")
-	fs.StringVar(&linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg")
+	fs.StringVar(&method, "method", "auto", "minimization `method`: auto (newton), lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
+	fs.StringVar(&linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg, in any case")
 	fs.Var(&lambda, "lambda", "Tikhonov weight `λ` ≥ 0: add λ‖g − g_ref‖² to E")
 	fs.StringVar(&ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (default g_ref = 0)")
 	fs.IntVar(&maxIter, "max-iter", 0, "maximum number of iterations (0: 100, or 5000 for nadam and lbfgs)")
 	fs.Var(&ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
 	fs.Var(&gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")
 	fs.Var(&xtol, "xtol", "stop when an accepted step is at most `x`·‖g‖ (0: 1e-12, negative: never)")
-	fs.DurationVar(&timeLimit, "time-limit", 0, "stop after this wall `time`, such as 30s or 5m (0: no limit)")
+	fs.Var(&timeLimit, "time-limit", "stop after this wall `time`, such as 30s, 5m or 1h30m; a bare number is seconds (0: no limit)")
 	fs.StringVar(&trace, "trace", "", "write the per-iteration history as CSV to this `file`")
 	fs.BoolVar(&quiet, "q", false, "quiet: print only errors")
 
@@ -85,10 +85,10 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		}
 		var set sparsels.Settings
 		var err error
-		if set.Method, err = sparsels.ParseMethod(method); err != nil {
+		if set.Method, err = parseMethod(method); err != nil {
 			return usageFail(stderr, cmd, fmt.Errorf("-method: %v", err))
 		}
-		if set.Linear, err = sparsels.ParseLinearSolver(linear); err != nil {
+		if set.Linear, err = parseLinear(linear); err != nil {
 			return usageFail(stderr, cmd, fmt.Errorf("-linear: %v", err))
 		}
 		switch {
@@ -99,12 +99,12 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		case maxIter < 0:
 			return usageFail(stderr, cmd, fmt.Errorf("-max-iter %d: want N ≥ 0", maxIter))
 		case timeLimit < 0:
-			return usageFail(stderr, cmd, fmt.Errorf("-time-limit %v: want a duration ≥ 0", timeLimit))
+			return usageFail(stderr, cmd, fmt.Errorf("-time-limit %v: want a duration ≥ 0", time.Duration(timeLimit)))
 		}
 		set.Lambda = float64(lambda)
 		set.MaxIterations = maxIter
 		set.FunctionTol, set.GradientTol, set.StepTol = float64(ftol), float64(gtol), float64(xtol)
-		set.TimeLimit = timeLimit
+		set.TimeLimit = time.Duration(timeLimit)
 		set.MemoryLimit = int64(files.maxDense)
 
 		ld, err := loadProblem(files)
@@ -197,8 +197,13 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// dampingLabel names the IterationRecord.Damping column for m.
+// dampingLabel names the IterationRecord.Damping column for m. Auto is
+// labelled as the method it runs (NewtonTrustRegion, see sparsels.Auto), so
+// the header does not depend on whether auto was spelled out.
 func dampingLabel(m sparsels.Method) string {
+	if m == sparsels.Auto {
+		m = sparsels.NewtonTrustRegion
+	}
 	switch m {
 	case sparsels.LevenbergMarquardt:
 		return "1/mu"

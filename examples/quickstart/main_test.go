@@ -1,0 +1,84 @@
+package main
+
+import (
+	"io"
+	"log"
+	"os"
+	"strings"
+	"testing"
+)
+
+// Example runs the program; its standard output must not change.
+func Example() {
+	log.SetOutput(io.Discard) // the report on stderr holds timings
+	defer log.SetOutput(os.Stderr)
+	main()
+	// Output:
+	// converged: true
+	// E(g0) = 0.7578, E(G) below 1e-20: true
+	// rows sum to 1 within 1e-12: true
+	// GᵀLG =
+	// ⎡ 0.3800  -0.2900  -0.0900⎤
+	// ⎢-0.2900   0.5800  -0.2900⎥
+	// ⎣-0.0900  -0.2900   0.3800⎦
+}
+
+// TestREADME checks that the README's library section shows this program,
+// byte for byte, so that the README's code is the tested program.
+func TestREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fence = "```go\n"
+	text := string(readme)
+	start := strings.Index(text, fence)
+	if start < 0 {
+		t.Fatal("README.md has no ```go block")
+	}
+	body := text[start+len(fence):]
+	end := strings.Index(body, "```\n")
+	if end < 0 {
+		t.Fatal("README.md: the ```go block is not closed")
+	}
+	if got := body[:end]; got != string(prog) {
+		t.Errorf("the first ```go block of README.md differs from examples/quickstart/main.go;\ncopy main.go into it.\nREADME block:\n%s", got)
+	}
+
+	// The console block that follows shows the program's standard output.
+	const run = "$ go run ./examples/quickstart 2>/dev/null\n"
+	i := strings.Index(body, run)
+	if i < 0 {
+		t.Fatalf("README.md does not show the output of %q", strings.TrimSpace(run))
+	}
+	shown := body[i+len(run):]
+	shown = shown[:strings.Index(shown, "```")]
+	if got := captureMain(t); got != shown {
+		t.Errorf("README.md shows the output\n%s\nthe program prints\n%s", shown, got)
+	}
+}
+
+// captureMain runs main and returns its standard output.
+func captureMain(t *testing.T) string {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	log.SetOutput(io.Discard)
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	main()
+	os.Stdout = stdout
+	log.SetOutput(os.Stderr)
+	w.Close()
+	return string(<-done)
+}
