@@ -940,6 +940,25 @@ func sparseOf(a *mat.Dense) *sparse.CSR {
 	return sparse.NewCSR(r, c, ptr, ind, val)
 }
 
+// TestSolveEqualPattern checks that constraints built on a second Pattern
+// with the same subscripts serve a Problem built on the first.
+func TestSolveEqualPattern(t *testing.T) {
+	ap := advRandom(5, 6, 4, 3, 3, 2)
+	p := ap.problem(t, ap.pattern(t))
+	twin, err := sparsels.NewPattern(6, 4, ap.I, ap.J)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := sparsels.RowSumConstraints(twin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sparsels.Solve(context.Background(), p, ap.g0, &sparsels.Settings{Constraints: cs, MaxIterations: 3})
+	if err != nil || res == nil || res.Iterations == 0 {
+		t.Fatalf("Solve with constraints on an equal pattern: %v, %v", res, err)
+	}
+}
+
 // TestAdvSolveArgs checks that Solve rejects every invalid argument with an
 // error that names it, before doing any work.
 func TestAdvSolveArgs(t *testing.T) {
@@ -947,7 +966,9 @@ func TestAdvSolveArgs(t *testing.T) {
 	pat := ap.pattern(t)
 	p := ap.problem(t, pat)
 	nnz := pat.NNZ()
-	other, _ := sparsels.NewPattern(6, 4, ap.I, ap.J)
+	// A pattern with other contents (one entry fewer); one with the same
+	// contents is accepted (TestSolveEqualPattern).
+	other, _ := sparsels.NewPattern(6, 4, ap.I[:len(ap.I)-1], ap.J[:len(ap.J)-1])
 	csOther, err := sparsels.RowSumConstraints(other)
 	if err != nil {
 		t.Fatal(err)

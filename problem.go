@@ -46,7 +46,7 @@ type shared struct {
 	pairs    *rowPairs // Gram entries for pairs in one pattern row (lazy)
 
 	gramOnce sync.Once
-	gram     *gramData // small-m Gram form (smallm.go)
+	gram     *gramData // small-m Gram form (gramform.go)
 }
 
 // workspace is the scratch space of one evaluation.
@@ -61,7 +61,7 @@ type workspace struct {
 
 	partial []float64 // per-block partial sums of a reduction
 
-	gram gramWork // small-m Gram form (smallm.go), allocated on first use
+	gram gramWork // small-m Gram form (gramform.go), allocated on first use
 }
 
 // NewProblem returns the problem ‖X − Y Gᵀ L G B‖²_F on the pattern p of G.

@@ -74,12 +74,16 @@ func ParseMethod(s string) (Method, error) {
 type LinearSolver int
 
 const (
-	// LinearAuto uses LinearDense when nnz is at most Settings.DenseMaxNNZ
-	// (a quarter of it for NewtonTrustRegion, whose eigendecomposition costs
-	// far more than a Cholesky factorization) and the nnz×nnz matrices fit in
-	// Settings.MemoryLimit, and LinearCG otherwise. The dense factorizations
-	// cannot be interrupted: cancellation and time limits take effect after
-	// them.
+	// LinearAuto uses LinearDense when nnz is at most Settings.DenseMaxNNZ,
+	// the nnz×nnz matrices fit in Settings.MemoryLimit and a dense
+	// iteration's predicted floating-point operations (assembly, reduction
+	// to the null space and a Cholesky factorization, or an
+	// eigendecomposition for NewtonTrustRegion) are at most 20 times those of
+	// a matrix-free iteration with MaxCGIterations products; LinearCG
+	// otherwise. In practice that is a few dozen nonzeros: matrix-free CG was
+	// faster on every problem measured from nnz 80 up (see cost.go). The dense
+	// factorizations cannot be interrupted; Solve does not start one whose
+	// predicted time exceeds what is left of TimeLimit.
 	LinearAuto LinearSolver = iota
 	// LinearDense assembles the reduced normal matrix (or Hessian) from the
 	// Gram form and factorizes it. Memory O(nnz²).

@@ -41,7 +41,7 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 	cs := set.Constraints
 	if cs == nil {
 		cs = unconstrained(p.pat)
-	} else if cs.pat != p.pat {
+	} else if !cs.pat.Equal(p.pat) {
 		return nil, errors.New("sparsels: Solve: constraints were built for another pattern")
 	}
 	switch set.Method {

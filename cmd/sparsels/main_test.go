@@ -428,7 +428,7 @@ func TestTrace(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatal(r)
 	}
-	iters, err := strconv.Atoi(regexp.MustCompile(`after (\d+) iterations`).FindStringSubmatch(r.stdout)[1])
+	iters, err := strconv.Atoi(regexp.MustCompile(`\. (\d+) iterations in`).FindStringSubmatch(r.stdout)[1])
 	if err != nil {
 		t.Fatal(err)
 	}
