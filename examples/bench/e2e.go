@@ -78,6 +78,12 @@ func buildCoarsening(nv, k int, seed uint64) (*coarsening, error) {
 	nx := int(math.Round(math.Sqrt(float64(nv))))
 	ny := (nv + nx - 1) / nx
 	msh := mesh.WavyGrid(nx, ny, seed)
+	return buildMeshCoarsening(msh, len(msh.V)/12, k, seed)
+}
+
+// buildMeshCoarsening builds the published problem on msh with m coarse
+// vertices and k eigenvectors.
+func buildMeshCoarsening(msh *mesh.Mesh, m, k int, seed uint64) (*coarsening, error) {
 	if err := msh.Normalize(); err != nil {
 		return nil, err
 	}
@@ -85,11 +91,10 @@ func buildCoarsening(nv, k int, seed uint64) (*coarsening, error) {
 	L := msh.Cotangent()
 	mass := msh.Mass(mesh.Voronoi)
 	n := len(msh.V)
-	m := n / 12
-	if k >= n {
-		return nil, fmt.Errorf("%d eigenvectors for %d vertices", k, n)
+	if k >= n || m >= n {
+		return nil, fmt.Errorf("%d eigenvectors and %d coarse vertices for %d vertices", k, m, n)
 	}
-	_, U, err := eigs.Smallest(L, mass, k, nil)
+	_, U, err := eigs.Smallest(L, mass, k, &eigs.Settings{Seed: 1})
 	if err != nil {
 		return nil, err
 	}
