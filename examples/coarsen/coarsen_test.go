@@ -12,8 +12,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/mesh"
 	"github.com/sparsels/sparsels/mtx"
 )
 

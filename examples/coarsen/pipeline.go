@@ -11,9 +11,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/internal/coarsen"
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 // instance is one coarsening problem built from a mesh.

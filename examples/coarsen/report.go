@@ -17,7 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/internal/coarsen"
+	"github.com/sparsels/sparsels/coarsen"
 	"github.com/sparsels/sparsels/mtx"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sparsels/sparsels/internal/coarsen"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 func Example() {
