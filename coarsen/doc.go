@@ -1,6 +1,26 @@
-// Package coarsen sets up the spectral coarsening problem of Liu, Jacobson and
+// Package coarsen implements the spectral coarsening of Liu, Jacobson and
 // Ovsjanikov, "Spectral Coarsening of Geometric Operators" (ACM TOG 38(4),
-// 2019), as a sparse-pattern least-squares problem.
+// 2019), as a sparse-pattern least-squares problem solved by sparsels.
+//
+// # One call
+//
+// Spectral is the counterpart of the published MATLAB entry point
+// [Lc, Mc, G, P, roots] = algebraicCoarsening(L, M, m, 'numEig', k, …):
+// from an n×n symmetric positive semi-definite L (a cotangent Laplacian from
+// package mesh, a graph Laplacian, …) and positive diagonal masses M it
+// returns the n×m prolongation G, the coarse operator Lc = Gᵀ L G, the coarse
+// masses Mc, the roots (the injection P) and clusters, the problem it solved
+// and the solver's result. Options set k (default round(m/3), as published),
+// landmark vertices that must be roots, the clustering seed, the sparsels
+// Settings and a progress callback.
+//
+// Quality measures as published: Measure computes the k smallest eigenpairs of
+// (Lc, Mc), the relative eigenvalue errors against (L, M) (EigenvalueErrors)
+// and the functional map C = Φcᵀ Mc P Φ (FunctionalMap) with its off-diagonal
+// energy ‖C − diag(C)‖²_F/‖C‖²_F (OffDiagonalEnergy), which does not depend
+// on the signs of the eigenvectors.
+//
+// # The pieces
 //
 // Given an n×n positive semi-definite operator L (typically the cotangent
 // Laplacian of a mesh), a diagonal mass M, and the k lowest generalized
@@ -18,8 +38,9 @@
 // strength-of-connection lengths sqrt(M_i+M_j)/(−L_ij). Pattern returns the
 // allowed nonzeros of G, H = (Kᵀ ((K (L≠0) Kᵀ) ≠ 0)) ≠ 0, Setup assembles
 // X, Y, B, the pattern and the initial guess G = Kᵀ, and CoarseOperator
-// evaluates Gᵀ L G sparsely. The eigenvectors are computed elsewhere and passed
-// in.
+// evaluates Gᵀ L G into a dense m×m matrix; Prolongation and Galerkin build
+// G and Gᵀ L G as sparse matrices. The eigenvectors are computed elsewhere
+// (package eigs) and passed in.
 //
 // All sparse inputs are *sparse.CSR values from github.com/james-bowman/sparse;
 // only their raw arrays are read.
