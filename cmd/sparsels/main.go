@@ -24,7 +24,7 @@ const (
 func main() {
 	ctx := context.Background()
 	stop := func() {}
-	if len(os.Args) > 1 && os.Args[1] == "solve" {
+	if len(os.Args) > 1 && (os.Args[1] == "solve" || os.Args[1] == "coarsen") {
 		// An interrupt cancels the solve, which then writes the best G so
 		// far. Other commands keep the default handling and simply die.
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -56,9 +56,10 @@ type command struct {
 }
 
 var commands = map[string]*command{
-	"solve": solveCommand,
-	"eval":  evalCommand,
-	"check": checkCommand,
+	"solve":   solveCommand,
+	"eval":    evalCommand,
+	"check":   checkCommand,
+	"coarsen": coarsenCommand,
 }
 
 // runContext is run with a context whose cancellation interrupts a solve.
