@@ -96,7 +96,8 @@ type Result struct {
 	// Solve is the minimization's result; Solve.G holds G's values in the
 	// pattern's order (Problem.Rows, Problem.Cols).
 	Solve *sparsels.Result
-	// Quality compares (Lc, Mc) with (L, M); nil with Options.SkipQuality.
+	// Quality compares the first min(k, m−1) eigenpairs of (Lc, Mc) with
+	// those of (L, M); nil with Options.SkipQuality.
 	Quality *Quality
 	Times   StageTimes
 }
