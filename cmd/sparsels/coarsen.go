@@ -62,8 +62,9 @@ stderr, one line per stage and per iteration; -q prints only errors.
 
 Exit status as sparsels solve: 0 when the minimization converged; 3 when it
 stopped otherwise (iteration or time limit), everything being written all
-the same; 1 on bad data, a failed write or an interrupt (Ctrl-C or
-SIGTERM), with nothing written; 2 on a bad command line.
+the same; 1 on bad data or an interrupt (Ctrl-C or SIGTERM), with nothing
+written, or on a failed write (the files written before it are complete);
+2 on a bad command line.
 `,
 	flags: coarsenFlags,
 }
