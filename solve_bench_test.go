@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/internal/coarsen"
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 // coarseningBench is the published spectral-coarsening problem on a wavy,

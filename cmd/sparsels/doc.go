@@ -11,6 +11,8 @@
 //	sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -o G.mtx [flags]
 //	sparsels eval  -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
 //	sparsels check -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G.mtx [flags]
+//	sparsels coarsen -mesh mesh.obj -m M -o dir [flags]
+//	sparsels coarsen -L L.mtx -M M.mtx -m M -o dir [flags]
 //	sparsels version
 //	sparsels help [command]
 //
@@ -32,6 +34,14 @@
 // Eval prints the energy, the gradient norm and the constraint violation at
 // G, and writes the residual (-residual), the gradient (-grad), the Jacobian
 // (-jac), the Gauss-Newton matrix JᵀJ (-gn) and the Hessian (-hess).
+//
+// Coarsen runs the spectral coarsening of package coarsen on a mesh (OBJ,
+// OFF or PLY: cotangent Laplacian and lumped mass) or on any operator L with
+// masses M, and writes every piece into a directory: the problem files of
+// solve (X, Y, B, L, G0, the pattern), G, Lc = GᵀLG, M, Mc, the functional
+// map C, the roots and clusters, a summary.json with the published quality
+// measures and, with -png, pictures of the roots, of an eigenfunction before
+// and after and of |C|. Solve on its problem files reproduces its G.
 //
 // Check compares every derivative the library computes — gradient,
 // Jacobian, J·x, Jᵀ·w, JᵀJ, its diagonal, JᵀJ·x, Hessian and Hessian·x —

@@ -24,7 +24,7 @@ const (
 func main() {
 	ctx := context.Background()
 	stop := func() {}
-	if len(os.Args) > 1 && os.Args[1] == "solve" {
+	if len(os.Args) > 1 && (os.Args[1] == "solve" || os.Args[1] == "coarsen") {
 		// An interrupt cancels the solve, which then writes the best G so
 		// far. Other commands keep the default handling and simply die.
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -60,6 +60,7 @@ var commands = map[string]*command{
 	"eval":    evalCommand,
 	"check":   checkCommand,
 	"version": versionCommand,
+	"coarsen": coarsenCommand,
 }
 
 // runContext is run with a context whose cancellation interrupts a solve.

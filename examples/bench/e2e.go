@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/internal/coarsen"
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/testprob"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 // runPublished measures EnergyGradient and one preconditioned CG step at the

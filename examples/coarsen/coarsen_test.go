@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,8 +13,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/mesh"
 	"github.com/sparsels/sparsels/mtx"
 )
 
@@ -117,7 +118,7 @@ func TestShortRun(t *testing.T) {
 		compare: !testing.Short(), nadamIters: 200, maxIter: 40, ftol: 1e-6, quiet: true, writeOutput: true,
 	}
 	var out, progress bytes.Buffer
-	sum, err := run(context.Background(), o, &out, &progress)
+	sum, err := run(context.Background(), o, &out, &progressWriter{w: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +185,67 @@ func TestBadOptions(t *testing.T) {
 		{mesh: "../../testdata/spot.obj", m: 10, k: 5, method: "bogus"},
 		{mesh: "no/such/mesh.obj", m: 10, k: 5, method: "lm"},
 	} {
-		if _, err := run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		if _, err := run(context.Background(), o, &bytes.Buffer{}, &progressWriter{w: io.Discard}); err == nil {
 			t.Errorf("%+v: no error", o)
 		}
+	}
+}
+
+// TestRoughEdges checks the command-line behaviour: -h exits 0 and prints
+// the usage on stdout; without -mesh the embedded Spot is used from any
+// directory; progress to a non-terminal has no carriage returns and says
+// "newton" for auto, as the table does; the table marks a run stopped by
+// its iteration limit; -compare=false leaves the NAdam fields out of
+// summary.json.
+func TestRoughEdges(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"-h"}, &stdout, &stderr, false); code != 0 || !strings.Contains(stdout.String(), "-compare") {
+		t.Errorf("-h: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if code := cli(context.Background(), []string{"-bogus"}, &stdout, &stderr, false); code != 2 {
+		t.Errorf("-bogus: exit %d, want 2", code)
+	}
+
+	t.Chdir(t.TempDir()) // the embedded Spot needs no file
+	stdout.Reset()
+	stderr.Reset()
+	args := []string{"-m", "40", "-k", "8", "-max-iter", "3", "-compare=false", "-out", "out"}
+	if code := cli(context.Background(), args, &stdout, &stderr, false); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "\r") {
+		t.Errorf("progress to a non-terminal contains carriage returns: %q", stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "spot.obj (embedded)") {
+		t.Errorf("output does not name the embedded mesh:\n%s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "| newton (") || !strings.Contains(stdout.String(), "| 3 | iteration limit |") {
+		t.Errorf("table does not show newton stopped by its iteration limit:\n%s", stdout.String())
+	}
+	if strings.Contains(stderr.String(), "auto ") {
+		t.Errorf("progress names the method auto:\n%s", stderr.String())
+	}
+	js, err := os.ReadFile(filepath.Join("out", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"nadam_best_energy", "time_to_nadam_best_ns"} {
+		if strings.Contains(string(js), key) {
+			t.Errorf("summary.json has %s without a NAdam run", key)
+		}
+	}
+}
+
+// TestUnreferencedVertex: a vertex in no triangle is reported with its
+// index and the file, not as a zero mass.
+func TestUnreferencedVertex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stray.obj")
+	obj := "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 9 9 9\nv 1 1 0\nf 1 2 3\nf 2 5 3\n"
+	if err := os.WriteFile(path, []byte(obj), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(context.Background(), options{mesh: path, m: 2, k: 1, method: "auto"}, io.Discard, &progressWriter{w: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), path+": vertex 3 (the 4-th vertex record) is in no triangle") {
+		t.Errorf("error %v, want one naming vertex 3 and %s", err, path)
 	}
 }

@@ -1,25 +1,31 @@
 // Command coarsen runs spectral coarsening (Liu, Jacobson and Ovsjanikov,
 // "Spectral Coarsening of Geometric Operators", ACM TOG 38(4), 2019) of a
-// triangle mesh end to end with sparsels, and compares sparsels' solvers with
-// the published optimizer (NAdam) and gonum's LBFGS in the same process.
+// triangle mesh end to end with package coarsen, and compares sparsels'
+// solvers with the published optimizer (NAdam) and gonum's LBFGS on the
+// same problem in the same process.
 //
 // Usage:
 //
-//	go run ./examples/coarsen [-mesh testdata/spot.obj] [-m 500] [-k 100] [-method auto]
+//	go run ./examples/coarsen [-mesh file.obj|.off|.ply] [-m 500] [-k 100] [-method auto]
 //	                          [-seed 1] [-out coarsen-out] [-compare=true]
 //
-// The pipeline: read the mesh and scale it to unit area; build the cotangent
-// Laplacian L and the Voronoi mass M; compute the k smallest eigenpairs of
-// (L, M) with a sparse shift-invert Krylov-Schur solver; cluster the vertices
-// into m clusters (graph k-medoids); build the pattern of G, X, Y (diagonal)
-// and B as published; minimize ‖X − Y GᵀLG B‖²_F with every row of G
-// summing to 1, starting from G = Kᵀ; compare the coarse spectrum of
-// (GᵀLG, Mc) with the fine one before and after. It writes G.mtx, Lc.mtx,
-// convergence.png, eigenvalues.png and summary.json into -out.
+// Without -mesh it coarsens Spot, embedded in the program. The pipeline is
+// one call to coarsen.Spectral: read the mesh and scale it to unit area;
+// build the cotangent Laplacian L and the Voronoi mass M; the k smallest
+// eigenpairs of (L, M); m clusters by graph k-medoids; the published
+// problem; minimize ‖X − Y GᵀLG B‖²_F with every row of G summing to 1 from
+// G = Kᵀ; and the quality of the coarse pencil (GᵀLG, Mc): eigenvalue errors
+// and the off-diagonal energy of the functional map, before and after. With
+// -compare it then runs the other methods on the same problem. It writes
+// G.mtx, Lc.mtx, convergence.png, eigenvalues.png and summary.json into -out.
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,10 +36,16 @@ import (
 	"time"
 
 	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/mesh"
 )
 
+// spotOBJ is testdata/spot.obj (Keenan Crane's Spot, CC0), gzipped.
+//
+//go:embed spot.obj.gz
+var spotOBJ []byte
+
 type options struct {
-	mesh        string
+	mesh        string // "" for the embedded Spot
 	m, k        int
 	method      string
 	seed        uint64
@@ -48,54 +60,117 @@ type options struct {
 	writeOutput bool
 }
 
-func main() {
-	var o options
-	fs := flag.NewFlagSet("coarsen", flag.ContinueOnError)
-	fs.StringVar(&o.mesh, "mesh", defaultMesh(), "triangle mesh (OBJ or OFF)")
+// flags registers the options on fs.
+func (o *options) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.mesh, "mesh", "", "triangle mesh `file` (OBJ, OFF or PLY); default: Spot, embedded")
 	fs.IntVar(&o.m, "m", 500, "number of coarse vertices")
 	fs.IntVar(&o.k, "k", 100, "number of eigenvectors")
-	fs.StringVar(&o.method, "method", "auto", "sparsels method: auto (lm when r·c ≥ free values, else newton), lm, gn, newton, nadam or lbfgs")
+	fs.StringVar(&o.method, "method", "auto", "sparsels `method`: auto (the library's default, newton), lm, gn, newton, nadam or lbfgs")
 	fs.Uint64Var(&o.seed, "seed", 1, "clustering seed")
-	fs.StringVar(&o.out, "out", "coarsen-out", "output directory")
-	fs.BoolVar(&o.compare, "compare", true, "also run Newton, NAdam (as published) and gonum LBFGS for comparison")
+	fs.StringVar(&o.out, "out", "coarsen-out", "output `directory`")
+	fs.BoolVar(&o.compare, "compare", true, "also run, on the same problem, lm and newton (whichever -method did not run), NAdam as published and gonum's LBFGS")
 	fs.IntVar(&o.nadamIters, "nadam-iters", 5000, "iteration limit of NAdam and LBFGS (published: 5000)")
 	fs.IntVar(&o.maxIter, "max-iter", 100, "iteration limit of the second-order methods")
 	fs.Float64Var(&o.ftol, "ftol", 1e-6, "relative function tolerance of the second-order methods")
 	fs.DurationVar(&o.timeLimit, "time-limit", 0, "time limit of the main solve (0: none)")
 	fs.DurationVar(&o.compareTime, "compare-time", 8*time.Second, "time limit of each comparison run except NAdam's (0: none)")
-	fs.BoolVar(&o.quiet, "q", false, "no progress line")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
-	}
-	o.writeOutput = true
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if _, err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "coarsen:", err)
-		os.Exit(1)
-	}
+	fs.BoolVar(&o.quiet, "q", false, "no progress output")
 }
 
-// defaultMesh finds testdata/spot.obj from the repository root or from this
-// directory.
-func defaultMesh() string {
-	for _, p := range []string{"testdata/spot.obj", "../../testdata/spot.obj"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
+	stop()
+	os.Exit(code)
+}
+
+// cli parses args, runs the pipeline and returns the exit status: 0 on
+// success and for -h, 1 on an error, 2 on a bad command line.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer, live bool) int {
+	var o options
+	fs := flag.NewFlagSet("coarsen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.flags(fs)
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: go run ./examples/coarsen [flags]\n\nSpectral coarsening of a mesh (default: Spot) with sparsels, against NAdam and LBFGS.\n\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
-	return "testdata/spot.obj"
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return 0
+		}
+		fmt.Fprintf(stderr, "coarsen: %v\n", err)
+		usage(stderr)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "coarsen: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	o.writeOutput = true
+	var progress io.Writer = stderr
+	if o.quiet {
+		progress = io.Discard
+	}
+	if _, err := run(ctx, o, stdout, &progressWriter{w: progress, live: live}); err != nil {
+		fmt.Fprintln(stderr, "coarsen:", err)
+		return 1
+	}
+	return 0
+}
+
+// isTerminal reports whether f is a character device (a terminal), where
+// progress may be rewritten in place with carriage returns.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// readMesh reads the mesh of -mesh, or the embedded Spot, and scales it to
+// unit area. A vertex in no triangle is an error naming it and the file.
+func readMesh(path string) (*mesh.Mesh, string, error) {
+	var msh *mesh.Mesh
+	var err error
+	name := path
+	if path == "" {
+		name = "spot.obj (embedded)"
+		zr, zerr := gzip.NewReader(bytes.NewReader(spotOBJ))
+		if zerr != nil {
+			return nil, "", fmt.Errorf("%s: %w", name, zerr)
+		}
+		msh, err = mesh.ReadOBJ(zr, name)
+	} else {
+		msh, err = mesh.ReadFile(path)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if u := msh.Unreferenced(); len(u) > 0 {
+		return nil, "", fmt.Errorf("%s: vertex %d (the %d-th vertex record) is in no triangle of positive area, so it has no mass; %d such vertices in all: remove them",
+			name, u[0], u[0]+1, len(u))
+	}
+	if err := msh.Normalize(); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	return msh, name, nil
 }
 
 // run executes the pipeline and writes its report to w and its progress to
 // progress.
-func run(ctx context.Context, o options, w, progress io.Writer) (*summary, error) {
+func run(ctx context.Context, o options, w io.Writer, progress *progressWriter) (*summary, error) {
 	method, err := sparsels.ParseMethod(o.method)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(w, "sparsels spectral coarsening: %s, m = %d, k = %d, GOMAXPROCS = %d\n", filepath.Base(o.mesh), o.m, o.k, runtime.GOMAXPROCS(0))
-	inst, err := setup(o)
+	msh, name, err := readMesh(o.mesh)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "sparsels spectral coarsening: %s, m = %d, k = %d, GOMAXPROCS = %d\n", filepath.Base(name), o.m, o.k, runtime.GOMAXPROCS(0))
+	inst, err := coarsenMesh(ctx, msh, name, method, o, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -105,22 +180,13 @@ func run(ctx context.Context, o options, w, progress io.Writer) (*summary, error
 	fmt.Fprintf(w, "problem: G %d×%d with %d nonzeros (%.2f per row), X %d×%d, E(Kᵀ) = %.6g\n\n",
 		sum.N, sum.M, sum.NNZ, float64(sum.NNZ)/float64(sum.N), sum.M, sum.K, sum.InitialEnergy)
 
-	first, err := inst.solve(ctx, method, o, progress, !o.quiet)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", method, err)
-	}
-	results := []*sparsels.Result{first}
+	results := []*sparsels.Result{inst.res.Solve}
 	if o.compare {
 		for _, m := range []sparsels.Method{sparsels.LevenbergMarquardt, sparsels.NewtonTrustRegion, sparsels.NAdam, sparsels.LBFGS} {
-			if m == first.Method {
+			if m == inst.res.Solve.Method {
 				continue
 			}
-			oc := o
-			oc.timeLimit = o.compareTime
-			if m == sparsels.NAdam {
-				oc.timeLimit = 0 // the published baseline runs its full course
-			}
-			res, err := inst.solve(ctx, m, oc, progress, false)
+			res, err := inst.solve(ctx, m, o, progress)
 			if err != nil {
 				return nil, fmt.Errorf("%v: %w", m, err)
 			}
@@ -129,13 +195,12 @@ func run(ctx context.Context, o options, w, progress io.Writer) (*summary, error
 	}
 	sum.addRuns(results)
 	printTable(w, sum)
-
-	if err := inst.spectrum(results[0].G); err != nil {
+	if err := inst.spectrum(); err != nil {
 		return nil, err
 	}
 	printSpectrum(w, sum)
 	if o.writeOutput {
-		if err := inst.write(o.out, results); err != nil {
+		if err := inst.write(o.out); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(w, "\nwrote %s\n", filepath.Join(o.out, "{G.mtx, Lc.mtx, convergence.png, eigenvalues.png, summary.json}"))

@@ -4,69 +4,52 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"time"
 
 	"github.com/james-bowman/sparse"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/internal/coarsen"
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/mesh"
 )
 
-// instance is one coarsening problem built from a mesh.
+// instance is one coarsening of a mesh and the problem it solved, for the
+// comparison runs.
 type instance struct {
 	L       *sparse.CSR
-	mass    []float64
-	values  []float64 // fine eigenvalues
-	data    *coarsen.Data
+	res     *coarsen.Result
 	problem *sparsels.Problem
 	cons    *sparsels.Constraints
 	summary *summary
 }
 
-// setup reads the mesh and builds the published problem.
-func setup(o options) (*instance, error) {
-	msh, err := mesh.ReadFile(o.mesh)
-	if err != nil {
-		return nil, err
-	}
-	if err := msh.Normalize(); err != nil {
-		return nil, fmt.Errorf("%s: %w", o.mesh, err)
-	}
+// eigsSettings are the eigensolver settings of every run.
+var eigsSettings = &eigs.Settings{Seed: 1}
+
+// coarsenMesh runs coarsen.Spectral on the mesh with the main method.
+func coarsenMesh(ctx context.Context, msh *mesh.Mesh, name string, method sparsels.Method, o options, progress *progressWriter) (*instance, error) {
 	n := len(msh.V)
 	if o.m < 2 || o.m >= n {
 		return nil, fmt.Errorf("-m = %d: want 2 ≤ m < %d (the number of vertices)", o.m, n)
 	}
-	if o.k < 2 || o.k >= n {
-		return nil, fmt.Errorf("-k = %d: want 2 ≤ k < %d", o.k, n)
+	if o.k < 2 || o.k >= o.m {
+		return nil, fmt.Errorf("-k = %d: want 2 ≤ k < m = %d", o.k, o.m)
 	}
 	L := msh.Cotangent()
-	mass := msh.Mass(mesh.Voronoi)
-
-	t0 := time.Now()
-	values, U, err := eigs.Smallest(L, mass, o.k, &eigs.Settings{Seed: 1})
-	if err != nil {
-		return nil, fmt.Errorf("eigenpairs: %w", err)
-	}
-	eigTime := time.Since(t0)
-
-	t0 = time.Now()
-	cl, err := coarsen.Cluster(L, mass, o.m, o.seed)
-	if err != nil {
-		return nil, fmt.Errorf("clustering: %w", err)
-	}
-	data, err := coarsen.Setup(L, mass, U, cl)
-	if err != nil {
-		return nil, fmt.Errorf("set-up: %w", err)
-	}
-	pat, err := sparsels.NewPattern(n, o.m, data.Rows, data.Cols)
+	set := settings(method, o)
+	opts := &coarsen.Options{K: o.k, Seed: o.seed, Settings: set, Eigs: eigsSettings, Progress: progress.stage(method)}
+	res, err := coarsen.Spectral(ctx, L, msh.Mass(mesh.Voronoi), o.m, opts)
+	progress.done()
 	if err != nil {
 		return nil, err
 	}
-	p, err := sparsels.NewProblem(data.X, data.Y, L, data.B, pat)
+	d := res.Problem
+	pat, err := sparsels.NewPattern(n, o.m, d.Rows, d.Cols)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sparsels.NewProblem(d.X, d.Y, L, d.B, pat)
 	if err != nil {
 		return nil, err
 	}
@@ -74,22 +57,20 @@ func setup(o options) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	setupTime := time.Since(t0)
-	inst := &instance{L: L, mass: mass, values: values, data: data, problem: p, cons: cons}
+	inst := &instance{L: L, res: res, problem: p, cons: cons}
 	inst.summary = &summary{
-		Mesh: o.mesh, N: n, Faces: len(msh.F), M: o.m, K: o.k, NNZ: pat.NNZ(),
-		EigTime: eigTime, SetupTime: setupTime,
-		InitialEnergy:   p.Energy(data.G0),
-		FineEigenvalues: values,
+		Mesh: name, N: n, Faces: len(msh.F), M: o.m, K: o.k, NNZ: pat.NNZ(),
+		EigTime: res.Times.Eigenpairs, SetupTime: res.Times.Clustering + res.Times.Setup,
+		InitialEnergy:   res.Solve.InitialEnergy,
+		FineEigenvalues: res.Values,
 	}
 	return inst, nil
 }
 
-// solve runs one method from G = Kᵀ with the row-sum constraints.
-func (inst *instance) solve(ctx context.Context, m sparsels.Method, o options, progress io.Writer, live bool) (*sparsels.Result, error) {
+// settings are the solver settings of method m.
+func settings(m sparsels.Method, o options) *sparsels.Settings {
 	set := &sparsels.Settings{
 		Method:        m,
-		Constraints:   inst.cons,
 		MaxIterations: o.maxIter,
 		FunctionTol:   o.ftol,
 		GradientTol:   1e-10,
@@ -99,76 +80,104 @@ func (inst *instance) solve(ctx context.Context, m sparsels.Method, o options, p
 		set.MaxIterations = o.nadamIters
 		set.FunctionTol = 1e-9
 	}
-	last := time.Now()
-	if live {
-		set.Callback = func(r sparsels.IterationRecord) error {
-			if time.Since(last) < 250*time.Millisecond {
-				return nil
-			}
-			last = time.Now()
-			fmt.Fprintf(progress, "\r%-6v iter %4d  E = %-12.6g  rel. decrease %-9.2g  |∇E|∞ = %-9.3g  step %-9.3g  damping %-9.3g  CG %3d  %6.2fs ",
-				m, r.Iteration, r.Energy, r.RelDecrease, r.GradientNorm, r.StepNorm, r.Damping, r.CGIterations, r.Elapsed.Seconds())
-			return nil
-		}
+	return set
+}
+
+// solve runs a comparison method from G = Kᵀ with the row-sum constraints.
+func (inst *instance) solve(ctx context.Context, m sparsels.Method, o options, progress *progressWriter) (*sparsels.Result, error) {
+	oc := o
+	oc.timeLimit = o.compareTime
+	if m == sparsels.NAdam {
+		oc.timeLimit = 0 // the published baseline runs its full course
 	}
-	res, err := sparsels.Solve(ctx, inst.problem, inst.data.G0, set)
-	if live {
-		fmt.Fprintln(progress)
-	}
+	set := settings(m, oc)
+	set.Constraints = inst.cons
+	set.Callback = progress.iteration(m)
+	res, err := sparsels.Solve(ctx, inst.problem, inst.res.Problem.G0, set)
+	progress.done()
 	return res, err
 }
 
-// spectrum evaluates the coarse spectra before (G = Kᵀ) and after (g).
-func (inst *instance) spectrum(g []float64) error {
-	s := inst.summary
-	before, err := inst.coarseEigenvalues(inst.data.G0)
+// spectrum records the quality of the coarse pencil before (G = Kᵀ) and
+// after the main run.
+func (inst *instance) spectrum() error {
+	r, s := inst.res, inst.summary
+	d := r.Problem
+	n, m := len(r.Clustering.Assign), len(d.Mc)
+	lc0 := coarsen.Galerkin(inst.L, coarsen.Prolongation(n, m, d.Rows, d.Cols, d.G0))
+	before, err := coarsen.Measure(r.Values, r.Vectors, lc0, d.Mc, r.Clustering.Roots, eigsSettings)
 	if err != nil {
-		return err
+		return fmt.Errorf("spectrum at G = Kᵀ: %w", err)
 	}
-	after, err := inst.coarseEigenvalues(g)
-	if err != nil {
-		return err
-	}
-	s.CoarseBefore, s.CoarseAfter = before, after
-	s.RelErrBefore, s.MaxRelErrBefore = relErrors(inst.values, before)
-	s.RelErrAfter, s.MaxRelErrAfter = relErrors(inst.values, after)
+	after := r.Quality
+	s.CoarseBefore, s.CoarseAfter = before.CoarseValues, after.CoarseValues
+	s.RelErrBefore, s.MaxRelErrBefore = before.MeanEigenvalueError, before.MaxEigenvalueError
+	s.RelErrAfter, s.MaxRelErrAfter = after.MeanEigenvalueError, after.MaxEigenvalueError
+	s.OffDiagBefore, s.OffDiagAfter = before.OffDiagonalEnergy, after.OffDiagonalEnergy
 	return nil
 }
 
-// coarseEigenvalues returns the k smallest eigenvalues of the coarse pencil
-// (GᵀLG, Mc), Mc diagonal, through Mc^{-1/2} GᵀLG Mc^{-1/2}.
-func (inst *instance) coarseEigenvalues(g []float64) ([]float64, error) {
-	d := inst.data
-	m := len(d.Mc)
-	lc := coarsen.CoarseOperator(nil, inst.L, m, d.Rows, d.Cols, g)
-	a := mat.NewSymDense(m, nil)
-	for i := 0; i < m; i++ {
-		for j := i; j < m; j++ {
-			v := 0.5 * (lc.At(i, j) + lc.At(j, i))
-			a.SetSym(i, j, v/math.Sqrt(d.Mc[i]*d.Mc[j]))
-		}
-	}
-	var es mat.EigenSym
-	if !es.Factorize(a, false) {
-		return nil, fmt.Errorf("coarse eigenvalues: factorization failed")
-	}
-	vals := es.Values(nil)
-	k := min(len(inst.values), m)
-	return vals[:k], nil
+// progressWriter prints the progress: stage lines, and solver iterations
+// rewritten in place on a terminal (live) or one line every two seconds
+// otherwise, so that a log gets no carriage returns.
+type progressWriter struct {
+	w      io.Writer
+	live   bool
+	last   time.Time
+	inLine bool
 }
 
-// relErrors returns the mean and the largest |coarse − fine|/fine over the
-// nonzero fine eigenvalues (the first, zero, one is skipped).
-func relErrors(fine, coarse []float64) (mean, worst float64) {
-	var cnt int
-	for j := 1; j < len(fine) && j < len(coarse); j++ {
-		e := math.Abs(coarse[j]-fine[j]) / fine[j]
-		mean += e
-		worst = math.Max(worst, e)
-		cnt++
+// displayName is the method as the results table names it: Auto runs
+// NewtonTrustRegion (sparsels.Settings.Method).
+func displayName(m sparsels.Method) string {
+	if m == sparsels.Auto {
+		m = sparsels.NewtonTrustRegion
 	}
-	if cnt > 0 {
-		mean /= float64(cnt)
+	return m.String()
+}
+
+// stage returns the progress callback of coarsen.Spectral.
+func (p *progressWriter) stage(m sparsels.Method) func(coarsen.Progress) {
+	iter := p.iteration(m)
+	return func(pr coarsen.Progress) {
+		if pr.Iteration != nil {
+			iter(*pr.Iteration)
+			return
+		}
+		p.done()
+		fmt.Fprintf(p.w, "%7.2fs  %s\n", pr.Elapsed.Seconds(), pr.Stage)
 	}
-	return mean, worst
+}
+
+// iteration returns a sparsels callback printing the iterations of m.
+func (p *progressWriter) iteration(m sparsels.Method) func(sparsels.IterationRecord) error {
+	name := displayName(m)
+	p.last = time.Time{}
+	return func(r sparsels.IterationRecord) error {
+		every := 250 * time.Millisecond
+		if !p.live {
+			every = 2 * time.Second
+		}
+		if time.Since(p.last) < every {
+			return nil
+		}
+		p.last = time.Now()
+		line := fmt.Sprintf("%-6s iter %4d  E = %-12.6g  rel. decrease %-9.2g  |∇E|∞ = %-9.3g  step %-9.3g  damping %-9.3g  CG %3d  %6.2fs",
+			name, r.Iteration, r.Energy, r.RelDecrease, r.GradientNorm, r.StepNorm, r.Damping, r.CGIterations, r.Elapsed.Seconds())
+		if p.live {
+			fmt.Fprintf(p.w, "\r%s ", line)
+			p.inLine = true
+		} else {
+			fmt.Fprintln(p.w, line)
+		}
+		return nil
+	}
+}
+
+// done ends a line being rewritten in place.
+func (p *progressWriter) done() {
+	if p.inLine {
+		fmt.Fprintln(p.w)
+		p.inLine = false
+	}
 }

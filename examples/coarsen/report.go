@@ -17,7 +17,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/internal/coarsen"
 	"github.com/sparsels/sparsels/mtx"
 )
 
@@ -34,8 +33,9 @@ type summary struct {
 	InitialEnergy float64       `json:"initial_energy"`
 	Runs          []runResult   `json:"runs"`
 
-	// NAdamBest is the best energy NAdam reached (0 if it did not run).
-	NAdamBest float64 `json:"nadam_best_energy"`
+	// NAdamBest is the best energy NAdam reached; nil (and left out of
+	// summary.json) if NAdam did not run.
+	NAdamBest *float64 `json:"nadam_best_energy,omitempty"`
 
 	FineEigenvalues []float64 `json:"fine_eigenvalues"`
 	CoarseBefore    []float64 `json:"coarse_eigenvalues_before"`
@@ -44,6 +44,9 @@ type summary struct {
 	RelErrAfter     float64   `json:"mean_rel_error_after"`
 	MaxRelErrBefore float64   `json:"max_rel_error_before"`
 	MaxRelErrAfter  float64   `json:"max_rel_error_after"`
+	// Off-diagonal energy ‖C − diag(C)‖²/‖C‖² of the functional map.
+	OffDiagBefore float64 `json:"fmap_off_diagonal_before"`
+	OffDiagAfter  float64 `json:"fmap_off_diagonal_after"`
 }
 
 // runResult is one solver's outcome.
@@ -51,13 +54,16 @@ type runResult struct {
 	Method     string        `json:"method"`
 	Linear     string        `json:"linear_solver,omitempty"`
 	Status     string        `json:"status"`
+	Converged  bool          `json:"converged"`
 	Iterations int           `json:"iterations"`
 	Time       time.Duration `json:"time_ns"`
 	Energy     float64       `json:"energy"`
 	Violation  float64       `json:"constraint_violation"`
 	// ToNAdamBest is the time this method took to reach NAdam's best
-	// energy (-1 if it never did).
-	ToNAdamBest time.Duration `json:"time_to_nadam_best_ns"`
+	// energy; nil (and left out of summary.json) if it never did or NAdam
+	// did not run.
+	ToNAdamBest *time.Duration `json:"time_to_nadam_best_ns,omitempty"`
+	status      sparsels.Status
 	history     []sparsels.IterationRecord
 }
 
@@ -65,22 +71,23 @@ type runResult struct {
 func (s *summary) addRuns(results []*sparsels.Result) {
 	for _, r := range results {
 		if r.Method == sparsels.NAdam {
-			s.NAdamBest = r.Energy
+			s.NAdamBest = &r.Energy
 		}
 	}
 	for _, r := range results {
 		ru := runResult{
-			Method: r.Method.String(), Status: r.Reason, Iterations: r.Iterations,
-			Time: r.Times.Total, Energy: r.Energy, Violation: r.Violation, ToNAdamBest: -1,
-			history: r.History,
+			Method: r.Method.String(), Status: r.Reason, Converged: r.Status.Converged(), Iterations: r.Iterations,
+			Time: r.Times.Total, Energy: r.Energy, Violation: r.Violation,
+			status: r.Status, history: r.History,
 		}
 		if r.Method != sparsels.NAdam && r.Method != sparsels.LBFGS {
 			ru.Linear = r.Linear.String()
 		}
-		if s.NAdamBest > 0 {
+		if s.NAdamBest != nil {
 			for _, h := range r.History {
-				if h.Energy <= s.NAdamBest {
-					ru.ToNAdamBest = h.Elapsed
+				if h.Energy <= *s.NAdamBest {
+					t := h.Elapsed
+					ru.ToNAdamBest = &t
 					break
 				}
 			}
@@ -89,13 +96,23 @@ func (s *summary) addRuns(results []*sparsels.Result) {
 	}
 }
 
+// printTable prints the runs as a Markdown table. The stop column says why
+// each run ended; the NAdam columns appear only when NAdam ran.
 func printTable(w io.Writer, s *summary) {
-	fmt.Fprintf(w, "| method | iterations | time | final energy | E/E(Kᵀ) | row-sum violation | time to NAdam's best | speed-up |\n")
-	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	nadam := s.NAdamBest != nil
+	fmt.Fprintf(w, "| method | iterations | stopped by | time | final energy | E/E(Kᵀ) | row-sum violation |")
+	if nadam {
+		fmt.Fprintf(w, " time to NAdam's best | speed-up |")
+	}
+	fmt.Fprintf(w, "\n|---|---:|---|---:|---:|---:|---:|")
+	if nadam {
+		fmt.Fprintf(w, "---:|---:|")
+	}
+	fmt.Fprintln(w)
 	var nadamTime time.Duration
 	for _, r := range s.Runs {
-		if r.Method == "nadam" {
-			nadamTime = r.ToNAdamBest
+		if r.Method == "nadam" && r.ToNAdamBest != nil {
+			nadamTime = *r.ToNAdamBest
 		}
 	}
 	for _, r := range s.Runs {
@@ -103,19 +120,28 @@ func printTable(w io.Writer, s *summary) {
 		if r.Linear != "" {
 			name += " (" + r.Linear + ")"
 		}
-		to, speed := "never", "–"
-		if r.ToNAdamBest >= 0 {
-			to = fmtDur(r.ToNAdamBest)
-			if nadamTime > 0 && r.ToNAdamBest > 0 {
-				speed = fmt.Sprintf("%.1f×", nadamTime.Seconds()/r.ToNAdamBest.Seconds())
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %.6g | %.4g | %.1e |",
+			name, r.Iterations, stopName(r.status), fmtDur(r.Time), r.Energy, r.Energy/s.InitialEnergy, r.Violation)
+		if nadam {
+			to, speed := "never", "–"
+			if r.ToNAdamBest != nil {
+				to = fmtDur(*r.ToNAdamBest)
+				if nadamTime > 0 && *r.ToNAdamBest > 0 {
+					speed = fmt.Sprintf("%.1f×", nadamTime.Seconds()/r.ToNAdamBest.Seconds())
+				}
 			}
+			fmt.Fprintf(w, " %s | %s |", to, speed)
 		}
-		if s.NAdamBest == 0 {
-			to = "–"
-		}
-		fmt.Fprintf(w, "| %s | %d | %s | %.6g | %.4g | %.1e | %s | %s |\n",
-			name, r.Iterations, fmtDur(r.Time), r.Energy, r.Energy/s.InitialEnergy, r.Violation, to, speed)
+		fmt.Fprintln(w)
 	}
+}
+
+// stopName is the table's word for why a run stopped.
+func stopName(st sparsels.Status) string {
+	if st.Converged() {
+		return "tolerance"
+	}
+	return st.String()
 }
 
 func fmtDur(d time.Duration) string {
@@ -131,25 +157,25 @@ func fmtDur(d time.Duration) string {
 
 func printSpectrum(w io.Writer, s *summary) {
 	fmt.Fprintf(w, "\ncoarse spectrum of (GᵀLG, Mc) against the fine one, eigenvalues 2..%d:\n", len(s.CoarseAfter))
-	fmt.Fprintf(w, "  G = Kᵀ (before):  mean relative error %.4f, max %.4f\n", s.RelErrBefore, s.MaxRelErrBefore)
-	fmt.Fprintf(w, "  optimized (%s):   mean relative error %.4f, max %.4f\n", s.Runs[0].Method, s.RelErrAfter, s.MaxRelErrAfter)
+	fmt.Fprintf(w, "  G = Kᵀ (before):  mean relative error %.4f, max %.4f; functional map off-diagonal energy %.4f\n", s.RelErrBefore, s.MaxRelErrBefore, s.OffDiagBefore)
+	fmt.Fprintf(w, "  optimized (%s):   mean relative error %.4f, max %.4f; functional map off-diagonal energy %.4f\n", s.Runs[0].Method, s.RelErrAfter, s.MaxRelErrAfter, s.OffDiagAfter)
 }
 
 // write stores G.mtx, Lc.mtx, the plots and summary.json in dir.
-func (inst *instance) write(dir string, results []*sparsels.Result) error {
+func (inst *instance) write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	d := inst.data
+	d := inst.res.Problem
 	n, m := inst.summary.N, inst.summary.M
-	g := results[0].G
+	sr := inst.res.Solve
 	err := mtx.WriteFile(filepath.Join(dir, "G.mtx"), func(w io.Writer) error {
-		return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, g, "prolongation G from sparsels ("+results[0].Method.String()+"), rows sum to 1")
+		return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, sr.G, "prolongation G from sparsels ("+sr.Method.String()+"), rows sum to 1")
 	})
 	if err != nil {
 		return err
 	}
-	lc := coarsen.CoarseOperator(nil, inst.L, m, d.Rows, d.Cols, g)
+	lc := inst.res.Lc
 	err = mtx.WriteFile(filepath.Join(dir, "Lc.mtx"), func(w io.Writer) error {
 		return mtx.WriteSparse(w, lc, "coarse operator Gᵀ L G")
 	})

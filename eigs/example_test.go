@@ -7,7 +7,7 @@ import (
 
 	"github.com/james-bowman/sparse"
 
-	"github.com/sparsels/sparsels/internal/eigs"
+	"github.com/sparsels/sparsels/eigs"
 )
 
 // pathLaplacian returns the Laplacian of the path graph on n vertices as a

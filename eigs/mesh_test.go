@@ -88,7 +88,7 @@ func TestSmallestSpot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-mesh check skipped with -short")
 	}
-	pos, tris := readOBJ(t, "../../testdata/spot.obj")
+	pos, tris := readOBJ(t, "../testdata/spot.obj")
 	l, mass := cotanLaplacian(pos, tris)
 	n := len(mass)
 	start := time.Now()

@@ -5,7 +5,7 @@ import (
 	"log"
 	"strings"
 
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 func ExampleReadOBJ() {

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 type advReader func(r *bytes.Reader, name string) (*mesh.Mesh, error)

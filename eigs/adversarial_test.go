@@ -15,7 +15,7 @@ import (
 
 	"github.com/james-bowman/sparse"
 
-	"github.com/sparsels/sparsels/internal/eigs"
+	"github.com/sparsels/sparsels/eigs"
 )
 
 // advPath returns the Laplacian of a path with n vertices and unit weights,

@@ -3,9 +3,11 @@
 // Laplacian and the lumped (diagonal) mass matrix.
 //
 // A Mesh holds vertex positions V (n points in R³) and triangles F (0-based
-// vertex indices). ReadOBJ, ReadOFF and ReadFile parse Wavefront OBJ and
-// Object File Format files; polygons are fan-triangulated and every malformed
-// input is reported as a *ParseError naming the file and line.
+// vertex indices). ReadOBJ, ReadOFF, ReadPLY and ReadFile parse Wavefront
+// OBJ, Object File Format and Stanford PLY (ascii and binary) files; polygons
+// are fan-triangulated and every malformed input is reported as a
+// *ParseError naming the file and line. WriteOBJ writes a mesh back, and
+// Unreferenced lists the vertices in no face of positive area (mass 0).
 //
 // Cotangent returns the n×n sparse matrix
 //

@@ -475,7 +475,7 @@ func heronArea(m *Mesh) float64 {
 }
 
 func TestSpot(t *testing.T) {
-	const path = "../../testdata/spot.obj"
+	const path = "../testdata/spot.obj"
 	m, err := ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -521,7 +521,7 @@ func TestSpot(t *testing.T) {
 }
 
 func BenchmarkCotangentSpot(b *testing.B) {
-	f, err := os.Open("../../testdata/spot.obj")
+	f, err := os.Open("../testdata/spot.obj")
 	if err != nil {
 		b.Fatal(err)
 	}

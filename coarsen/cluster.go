@@ -258,6 +258,18 @@ func (g *graph) multiSource(h *minHeap, sources []int, dist []float64, owner []i
 // It panics if L is not n×n with n = len(mass), if its CSR arrays are
 // malformed, or if m < 1.
 func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, error) {
+	return ClusterLandmarks(L, mass, m, nil, seed)
+}
+
+// ClusterLandmarks is Cluster with the vertices landmarks forced to be
+// roots: they are the first roots of the farthest-point sampling (no random
+// vertex is drawn when there are landmarks), and the medoid update never
+// moves the root of a cluster whose root is a landmark. Landmarks must be
+// distinct vertices, at most m of them.
+//
+// ClusterLandmarks returns the errors of Cluster and an error naming the
+// landmark if one is out of range or repeated, or if there are more than m.
+func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, seed uint64) (*Clustering, error) {
 	n := len(mass)
 	indptr, ind, data := rawCSR(L, n)
 	if m < 1 {
@@ -267,6 +279,10 @@ func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, er
 		return nil, fmt.Errorf("coarsen: cannot make %d clusters of %d vertices", m, n)
 	}
 	if err := checkData(indptr, ind, data, mass); err != nil {
+		return nil, err
+	}
+	fixed, err := checkLandmarks(landmarks, n, m)
+	if err != nil {
 		return nil, err
 	}
 	g := newGraph(indptr, ind, data, mass)
@@ -285,11 +301,21 @@ func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, er
 	roots := make([]int, 0, m)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed5eed5eed5eed))
 	next := rng.IntN(n)
+	h = h[:0]
+	for _, v := range landmarks[:max(len(landmarks)-1, 0)] {
+		roots = append(roots, v)
+		isRoot[v] = true
+		dist[v] = 0
+		h.push(item{0, v})
+	}
+	if len(landmarks) > 0 {
+		next = landmarks[len(landmarks)-1]
+	}
 	for {
 		roots = append(roots, next)
 		isRoot[next] = true
 		dist[next] = 0
-		h = append(h[:0], item{0, next})
+		h.push(item{0, next})
 		hops.relax(&h, dist, nil)
 		if len(roots) == m {
 			break
@@ -328,7 +354,7 @@ func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, er
 		copy(newRoots, roots)
 		for v := range n {
 			c := owner[v]
-			if bdist[v] > bdist[newRoots[c]] {
+			if bdist[v] > bdist[newRoots[c]] && !fixed[roots[c]] {
 				newRoots[c] = v
 			}
 		}
@@ -359,6 +385,25 @@ func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, er
 		cl.Assign[i] = label[o]
 	}
 	return cl, nil
+}
+
+// checkLandmarks returns the landmarks as a set over the n vertices, or an
+// error naming a landmark out of range or repeated, or too many landmarks.
+func checkLandmarks(landmarks []int, n, m int) ([]bool, error) {
+	if len(landmarks) > m {
+		return nil, fmt.Errorf("coarsen: %d landmarks for %d clusters", len(landmarks), m)
+	}
+	fixed := make([]bool, n)
+	for i, v := range landmarks {
+		if v < 0 || v >= n {
+			return nil, fmt.Errorf("coarsen: landmark %d is vertex %d, have %d vertices", i, v, n)
+		}
+		if fixed[v] {
+			return nil, fmt.Errorf("coarsen: landmark %d repeats vertex %d", i, v)
+		}
+		fixed[v] = true
+	}
+	return fixed, nil
 }
 
 // checkClustering panics unless cl is a valid clustering of n vertices.

@@ -12,7 +12,7 @@ import (
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 // strip is a strip of 6 equilateral triangles: bottom vertices 0..3 at
@@ -634,7 +634,7 @@ func TestCoarseOperator(t *testing.T) {
 }
 
 func loadSpot(t testing.TB) (*sparse.CSR, []float64) {
-	m, err := mesh.ReadFile("../../testdata/spot.obj")
+	m, err := mesh.ReadFile("../testdata/spot.obj")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -348,7 +348,7 @@ func ReadOFF(r io.Reader, name string) (*Mesh, error) {
 }
 
 // ReadFile reads the mesh in the file at path, choosing the format by the
-// extension (.obj or .off, case insensitive). Errors name the path.
+// extension (.obj, .off or .ply, case insensitive). Errors name the path.
 func ReadFile(path string) (*Mesh, error) {
 	var read func(io.Reader, string) (*Mesh, error)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -356,8 +356,10 @@ func ReadFile(path string) (*Mesh, error) {
 		read = ReadOBJ
 	case ".off":
 		read = ReadOFF
+	case ".ply":
+		read = ReadPLY
 	default:
-		return nil, fmt.Errorf("mesh: %s: unknown mesh format %q (want .obj or .off)", path, ext)
+		return nil, fmt.Errorf("mesh: %s: unknown mesh format %q (want .obj, .off or .ply)", path, ext)
 	}
 	f, err := os.Open(path)
 	if err != nil {

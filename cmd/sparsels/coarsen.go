@@ -1,0 +1,494 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/internal/render"
+	"github.com/sparsels/sparsels/mesh"
+	"github.com/sparsels/sparsels/mtx"
+)
+
+var coarsenCommand = &command{
+	name:     "coarsen",
+	synopsis: "spectral coarsening of a mesh or of (L, M): write the problem, G, Lc and Mc",
+	usage: `sparsels coarsen -mesh mesh.obj|.off|.ply -m M -o dir [-k K] [-landmarks i,j,…] [-seed s]
+                 [-mass voronoi|barycentric] [-normalize=true] [-png] [-view azimuth,elevation]
+                 [-method auto|lm|gn|newton|nadam|lbfgs] [-max-iter N] [-ftol f] [-gtol g] [-time-limit d] [-q]
+sparsels coarsen -L L.mtx -M M.mtx -m M -o dir [same flags]`,
+	help: `
+Coarsen runs the spectral coarsening of Liu, Jacobson and Ovsjanikov (2019),
+as the published algebraicCoarsening: the k smallest eigenpairs of
+L u = λ M u, m roots and clusters by graph k-medoids, the published problem
+minimize ‖X − Y Gᵀ L G B‖²_F with every row of G summing to 1 from
+G0 = Kᵀ, and the coarse pencil (Lc, Mc) = (Gᵀ L G, K M Kᵀ).
+
+The operator is the cotangent Laplacian and lumped mass of -mesh (scaled
+to unit area unless -normalize=false), or any symmetric positive
+semi-definite -L with positive diagonal masses -M (a graph Laplacian, …):
+M.mtx is an n×n diagonal coordinate file or an n×1 array.
+
+It writes into -o, every file atomically and only after the whole run
+succeeded: L.mtx, M.mtx (diagonal), X.mtx, Y.mtx (diagonal), B.mtx,
+G0.mtx (the start, whose entry order is the pattern order), pattern.mtx (a
+pattern file of the same entries), G.mtx (same order), Lc.mtx, Mc.mtx
+(diagonal), C.mtx (the k×k functional map), roots.txt and clusters.txt
+(0-based vertex and cluster indices, one per line), and summary.json (sizes,
+solver status, energies, fine and coarse eigenvalues, eigenvalue errors,
+off-diagonal energy of C). With -png and a mesh it also draws roots.png,
+eigenfunction.png (fine eigenvector -png-eig beside the coarse one) and
+fmap.png (|C|).
+
+The problem files are those of sparsels solve: running
+  sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -rowsum -o G.mtx
+with the same solver flags reproduces G.mtx and its energy.
+
+Landmarks are 0-based vertex indices that must be roots. Progress goes to
+stderr, one line per stage and per iteration; -q prints only errors.
+
+Exit status as sparsels solve: 0 when the minimization converged; 3 when it
+stopped otherwise (iteration or time limit), everything being written all
+the same; 1 on bad data or an interrupt (Ctrl-C or SIGTERM), with nothing
+written, or on a failed write (the files written before it are complete);
+2 on a bad command line.
+`,
+	flags: coarsenFlags,
+}
+
+// coarsenArgs are the flags of sparsels coarsen.
+type coarsenArgs struct {
+	meshFile, L, M, out   string
+	m, k, maxIter, pngEig int
+	landmarks, massKind   string
+	view, method          string
+	seed                  uint64
+	normalize, png, quiet bool
+	ftol, gtol            finiteFloat
+	timeLimit             time.Duration
+}
+
+func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int {
+	var a coarsenArgs
+	fs.StringVar(&a.meshFile, "mesh", "", "triangle mesh `file` (.obj, .off or .ply)")
+	fs.StringVar(&a.L, "L", "", "Matrix Market `file` of the n×n operator L (instead of -mesh)")
+	fs.StringVar(&a.M, "M", "", "Matrix Market `file` of the n masses: diagonal n×n or n×1 (with -L)")
+	fs.IntVar(&a.m, "m", 0, "number of coarse vertices (required)")
+	fs.IntVar(&a.k, "k", 0, "number of eigenvectors (0: round(m/3), as published)")
+	fs.StringVar(&a.landmarks, "landmarks", "", "comma-separated 0-based `vertices` that must be roots")
+	fs.Uint64Var(&a.seed, "seed", 0, "clustering seed")
+	fs.StringVar(&a.massKind, "mass", "voronoi", "lumped mass of -mesh: voronoi or barycentric")
+	fs.BoolVar(&a.normalize, "normalize", true, "scale -mesh to unit surface area, as published")
+	fs.StringVar(&a.out, "o", "", "output `directory` (required; created if missing)")
+	fs.BoolVar(&a.png, "png", false, "also draw roots.png, eigenfunction.png (with -mesh) and fmap.png")
+	fs.IntVar(&a.pngEig, "png-eig", -1, "eigenvector drawn in eigenfunction.png (-1: among 4..11, the one best kept, largest |C[j,j]|)")
+	fs.StringVar(&a.view, "view", "120,15", "`azimuth,elevation` in degrees of the mesh pictures")
+	fs.StringVar(&a.method, "method", "auto", "minimization `method`: auto (newton), lm, gn, newton, nadam or lbfgs")
+	fs.IntVar(&a.maxIter, "max-iter", 0, "maximum number of iterations (0: 100, or 5000 for nadam and lbfgs)")
+	fs.Var(&a.ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
+	fs.Var(&a.gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")
+	fs.DurationVar(&a.timeLimit, "time-limit", 0, "stop the minimization after this wall `time` (0: no limit)")
+	fs.BoolVar(&a.quiet, "q", false, "quiet: print only errors")
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runCoarsen(ctx, cmd, &a, stdout, stderr)
+	}
+}
+
+// coarsenInput is the operator to coarsen and where it came from.
+type coarsenInput struct {
+	msh  *mesh.Mesh // nil for -L/-M
+	L    *sparse.CSR
+	mass []float64
+	desc string
+}
+
+func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stderr io.Writer) int {
+	opts, view, err := a.options()
+	if err != nil {
+		return report(stderr, cmd, err)
+	}
+	in, err := a.load()
+	if err != nil {
+		return fail(stderr, cmd, err)
+	}
+	if !a.quiet {
+		fmt.Fprintf(stderr, "sparsels coarsen: %s, m = %d\n", in.desc, a.m)
+		opts.Progress = progressPrinter(stderr, opts.Settings.Method)
+	}
+	res, err := coarsen.Spectral(ctx, in.L, in.mass, a.m, opts)
+	if err != nil {
+		return fail(stderr, cmd, err)
+	}
+	sum := newCoarsenSummary(in, res)
+	if err := writeCoarsening(a.out, in, res, sum); err != nil {
+		return fail(stderr, cmd, err)
+	}
+	pics, err := a.pictures(in, res, view)
+	if err != nil {
+		return fail(stderr, cmd, err)
+	}
+	if !a.quiet {
+		printCoarsening(stdout, a.out, res, sum, pics)
+	}
+	if res.Solve.Status.Converged() {
+		return exitOK
+	}
+	if !a.quiet {
+		fmt.Fprintf(stderr, "sparsels coarsen: the minimization stopped before convergence (%s); everything was written\n", res.Solve.Reason)
+	}
+	return exitStopped
+}
+
+// options checks the flags and returns the coarsening options and the view.
+func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
+	var view render.View
+	switch {
+	case a.meshFile == "" && a.L == "" && a.M == "":
+		return nil, view, usagef("missing -mesh, or -L and -M (the operator to coarsen)")
+	case a.meshFile != "" && (a.L != "" || a.M != ""):
+		return nil, view, usagef("-mesh cannot be combined with -L and -M")
+	case a.meshFile == "" && (a.L == "" || a.M == ""):
+		return nil, view, usagef("-L and -M go together")
+	case a.out == "":
+		return nil, view, usagef("missing -o (the output directory)")
+	case a.m < 2:
+		return nil, view, usagef("-m %d: want at least 2 coarse vertices", a.m)
+	case a.k < 0:
+		return nil, view, usagef("-k %d: want k ≥ 1 (or 0 for round(m/3))", a.k)
+	case a.maxIter < 0:
+		return nil, view, usagef("-max-iter %d: want N ≥ 0", a.maxIter)
+	case a.timeLimit < 0:
+		return nil, view, usagef("-time-limit %v: want a duration ≥ 0", a.timeLimit)
+	case a.massKind != "voronoi" && a.massKind != "barycentric":
+		return nil, view, usagef("-mass %q: want voronoi or barycentric", a.massKind)
+	}
+	if _, err := fmt.Sscanf(a.view, "%g,%g", &view.Azimuth, &view.Elevation); err != nil {
+		return nil, view, usagef("-view %q: want azimuth,elevation in degrees", a.view)
+	}
+	set := &sparsels.Settings{
+		MaxIterations: a.maxIter, FunctionTol: float64(a.ftol), GradientTol: float64(a.gtol), TimeLimit: a.timeLimit,
+	}
+	var err error
+	if set.Method, err = sparsels.ParseMethod(a.method); err != nil {
+		return nil, view, usagef("-method: %v", err)
+	}
+	opts := &coarsen.Options{K: a.k, Seed: a.seed, Settings: set}
+	if a.landmarks != "" {
+		for _, f := range strings.Split(a.landmarks, ",") {
+			v, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return nil, view, usagef("-landmarks: %q is not a vertex index", f)
+			}
+			opts.Landmarks = append(opts.Landmarks, v)
+		}
+	}
+	return opts, view, nil
+}
+
+// load reads the mesh or the operator files.
+func (a *coarsenArgs) load() (*coarsenInput, error) {
+	if a.meshFile != "" {
+		return loadMesh(a.meshFile, a.massKind, a.normalize)
+	}
+	rd := reader(defaultMaxDense)
+	lm, err := rd.ReadFile(a.L)
+	if err != nil {
+		return nil, err
+	}
+	if lm.Rows != lm.Cols {
+		return nil, fmt.Errorf("%s: L is %d×%d, not square", a.L, lm.Rows, lm.Cols)
+	}
+	mass, err := readMass(rd, a.M, lm.Rows)
+	if err != nil {
+		return nil, err
+	}
+	return &coarsenInput{L: lm.CSR(), mass: mass, desc: fmt.Sprintf("%s and %s, n = %d", a.L, a.M, lm.Rows)}, nil
+}
+
+// loadMesh reads a mesh and builds its cotangent Laplacian and lumped mass;
+// a vertex in no face of positive area is an error naming it and the file.
+func loadMesh(path, kind string, normalize bool) (*coarsenInput, error) {
+	msh, err := mesh.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if u := msh.Unreferenced(); len(u) > 0 {
+		return nil, fmt.Errorf("%s: vertex %d (1-based in the file: %d) is in no triangle of positive area, so it has no mass; %d such vertices in all: remove them",
+			path, u[0], u[0]+1, len(u))
+	}
+	if normalize {
+		if err := msh.Normalize(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	mk := mesh.Voronoi
+	if kind == "barycentric" {
+		mk = mesh.Barycentric
+	}
+	desc := fmt.Sprintf("%s, %d vertices, %d triangles", path, len(msh.V), len(msh.F))
+	return &coarsenInput{msh: msh, L: msh.Cotangent(), mass: msh.Mass(mk), desc: desc}, nil
+}
+
+// readMass reads n masses from a diagonal n×n coordinate file or an n×1
+// (or 1×n) file; entries off the diagonal and non-positive masses are errors
+// naming the line.
+func readMass(rd mtx.Reader, path string, n int) ([]float64, error) {
+	mm, err := rd.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	mass := make([]float64, n)
+	switch {
+	case mm.Rows == n && mm.Cols == n && mm.Format == mtx.Coordinate:
+		I, J, V := mm.I, mm.J, mm.V
+		for k := range I {
+			if I[k] != J[k] {
+				return nil, fmt.Errorf("%s:%d: entry (%d, %d) is off the diagonal: M must be diagonal", path, mm.Line[k], I[k]+1, J[k]+1)
+			}
+			if V != nil {
+				mass[I[k]] += V[k]
+			} else {
+				mass[I[k]] = 1
+			}
+		}
+	case (mm.Rows == n && mm.Cols == 1) || (mm.Rows == 1 && mm.Cols == n):
+		d := mm.Dense()
+		for i := range n {
+			if mm.Cols == 1 {
+				mass[i] = d.At(i, 0)
+			} else {
+				mass[i] = d.At(0, i)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("%s: M is %d×%d (%s), want an n×n diagonal coordinate file or n×1 with n = %d", path, mm.Rows, mm.Cols, mm.Format, n)
+	}
+	for i, v := range mass {
+		if !(v > 0) {
+			return nil, fmt.Errorf("%s: mass of vertex %d (row %d) is %v: masses must be positive", path, i, i+1, v)
+		}
+	}
+	return mass, nil
+}
+
+// progressPrinter prints one line per stage and per iteration.
+func progressPrinter(w io.Writer, m sparsels.Method) func(coarsen.Progress) {
+	return func(p coarsen.Progress) {
+		if p.Iteration == nil {
+			fmt.Fprintf(w, "%8.3fs  %s\n", p.Elapsed.Seconds(), p.Stage)
+			if p.Stage == coarsen.StageSolve {
+				fmt.Fprintf(w, "%4s  %-22s  %9s  %9s  %9s  %9s  %5s  %3s\n",
+					"iter", "energy", "rel.decr", "grad", "step", dampingLabel(m), "cg", "acc")
+			}
+			return
+		}
+		r := p.Iteration
+		acc := "no"
+		if r.Accepted {
+			acc = "yes"
+		}
+		fmt.Fprintf(w, "%4d  %-22.16e  %9.3e  %9.3e  %9.3e  %9.3e  %5d  %3s\n",
+			r.Iteration, r.Energy, r.RelDecrease, r.GradientNorm, r.StepNorm, r.Damping, r.CGIterations, acc)
+	}
+}
+
+// coarsenSummary is summary.json.
+type coarsenSummary struct {
+	Source              string    `json:"source"`
+	N                   int       `json:"vertices"`
+	M                   int       `json:"coarse_vertices"`
+	K                   int       `json:"eigenvectors"`
+	NNZ                 int       `json:"nnz_G"`
+	Method              string    `json:"method"`
+	Status              string    `json:"status"`
+	Converged           bool      `json:"converged"`
+	Iterations          int       `json:"iterations"`
+	InitialEnergy       float64   `json:"initial_energy"`
+	Energy              float64   `json:"energy"`
+	Violation           float64   `json:"row_sum_violation"`
+	FineEigenvalues     []float64 `json:"fine_eigenvalues"`
+	CoarseEigenvalues   []float64 `json:"coarse_eigenvalues"`
+	EigenvalueErrors    []float64 `json:"eigenvalue_relative_errors"`
+	MeanEigenvalueError float64   `json:"mean_eigenvalue_error"`
+	MaxEigenvalueError  float64   `json:"max_eigenvalue_error"`
+	OffDiagonalEnergy   float64   `json:"functional_map_off_diagonal_energy"`
+	Seconds             struct {
+		Eigenpairs, Clustering, Setup, Solve, Quality, Total float64
+	} `json:"seconds"`
+}
+
+func newCoarsenSummary(in *coarsenInput, res *coarsen.Result) *coarsenSummary {
+	n, m := res.G.Dims()
+	q, sr := res.Quality, res.Solve
+	s := &coarsenSummary{
+		Source: in.desc, N: n, M: m, K: len(res.Values), NNZ: len(sr.G),
+		Method: sr.Method.String(), Status: sr.Reason, Converged: sr.Status.Converged(), Iterations: sr.Iterations,
+		InitialEnergy: sr.InitialEnergy, Energy: sr.Energy, Violation: sr.Violation,
+		FineEigenvalues: q.FineValues, CoarseEigenvalues: q.CoarseValues, EigenvalueErrors: q.EigenvalueErrors,
+		MeanEigenvalueError: q.MeanEigenvalueError, MaxEigenvalueError: q.MaxEigenvalueError,
+		OffDiagonalEnergy: q.OffDiagonalEnergy,
+	}
+	t := res.Times
+	s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup = t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds()
+	s.Seconds.Solve, s.Seconds.Quality, s.Seconds.Total = t.Solve.Seconds(), t.Quality.Seconds(), t.Total.Seconds()
+	return s
+}
+
+// outFile is one file written by coarsen.
+type outFile struct {
+	name  string
+	write func(w io.Writer) error
+}
+
+// writeCoarsening writes every piece into dir, each file atomically.
+func writeCoarsening(dir string, in *coarsenInput, res *coarsen.Result, sum *coarsenSummary) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	d := res.Problem
+	n, m := res.G.Dims()
+	diag := func(v []float64, comment string) func(io.Writer) error {
+		idx := make([]int, len(v))
+		for i := range idx {
+			idx[i] = i
+		}
+		return func(w io.Writer) error { return mtx.WriteCoordinate(w, len(v), len(v), idx, idx, v, comment) }
+	}
+	ints := func(v []int) func(io.Writer) error {
+		return func(w io.Writer) error {
+			buf := make([]byte, 0, 8*len(v))
+			for _, x := range v {
+				buf = strconv.AppendInt(buf, int64(x), 10)
+				buf = append(buf, '\n')
+			}
+			_, err := w.Write(buf)
+			return err
+		}
+	}
+	files := []outFile{
+		{"L.mtx", func(w io.Writer) error { return mtx.WriteSparse(w, in.L, "operator L (n×n)") }},
+		{"M.mtx", diag(in.mass, "lumped mass M (n×n diagonal)")},
+		{"X.mtx", func(w io.Writer) error { return mtx.WriteDense(w, d.X, "X = Mc^{1/2} P M^{-1} L U (m×k)") }},
+		{"Y.mtx", diag(d.Y.RawBand().Data, "Y = Mc^{-1/2} (m×m diagonal)")},
+		{"B.mtx", func(w io.Writer) error { return mtx.WriteDense(w, d.B, "B = P U (m×k)") }},
+		{"G0.mtx", func(w io.Writer) error {
+			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, d.G0, "start G0 = K^T; its entry order is the pattern order")
+		}},
+		{"pattern.mtx", func(w io.Writer) error {
+			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, nil, "pattern of G, in the order of G0.mtx and G.mtx")
+		}},
+		{"G.mtx", func(w io.Writer) error {
+			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, res.Solve.G, fmt.Sprintf(
+				"prolongation G (n×m), rows sum to 1: %s, E = %s", res.Solve.Reason, strconv.FormatFloat(res.Solve.Energy, 'g', -1, 64)))
+		}},
+		{"Lc.mtx", func(w io.Writer) error { return mtx.WriteSparse(w, res.Lc, "coarse operator Lc = G^T L G (m×m)") }},
+		{"Mc.mtx", diag(res.Mc, "coarse mass Mc = K M K^T (m×m diagonal)")},
+		{"C.mtx", func(w io.Writer) error {
+			return mtx.WriteDense(w, res.Quality.FunctionalMap, "functional map C = Phi_c^T Mc P Phi (k×k)")
+		}},
+		{"roots.txt", ints(res.Clustering.Roots)},
+		{"clusters.txt", ints(res.Clustering.Assign)},
+		{"summary.json", func(w io.Writer) error {
+			js, err := json.MarshalIndent(sum, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(append(js, '\n'))
+			return err
+		}},
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := writeErr(path, mtx.WriteFile(path, f.write)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pictures draws the PNG files asked for and returns their names.
+func (a *coarsenArgs) pictures(in *coarsenInput, res *coarsen.Result, view render.View) ([]string, error) {
+	if !a.png {
+		return nil, nil
+	}
+	q := res.Quality
+	k := len(q.FineValues)
+	m := len(res.Mc)
+	var names []string
+	if in.msh != nil {
+		name := filepath.Base(a.meshFile)
+		if err := render.Roots(filepath.Join(a.out, "roots.png"), in.msh, res.Clustering.Roots, view,
+			fmt.Sprintf("%s: %d of %d vertices kept as roots", name, m, len(in.mass))); err != nil {
+			return nil, err
+		}
+		names = append(names, "roots.png")
+		j := min(a.pngEig, k-1)
+		if j < 0 {
+			j = bestKept(q.FunctionalMap, 4, 12)
+		}
+		fine := mat.Col(nil, j, res.Vectors)
+		coarse := mat.Col(nil, j, q.CoarseVectors)
+		if q.FunctionalMap.At(j, j) < 0 { // align the signs for the eye
+			for c := range coarse {
+				coarse[c] = -coarse[c]
+			}
+		}
+		if err := render.Eigenfunctions(filepath.Join(a.out, "eigenfunction.png"), in.msh, fine, res.Clustering.Roots, res.Clustering.Assign, coarse, view,
+			fmt.Sprintf("eigenvector %d of (L, M), λ = %.4g", j, q.FineValues[j]),
+			fmt.Sprintf("eigenvector %d of (Lc, Mc), each cluster coloured by its root, λ = %.4g", j, q.CoarseValues[j])); err != nil {
+			return nil, err
+		}
+		names = append(names, "eigenfunction.png")
+	}
+	if err := render.FunctionalMap(filepath.Join(a.out, "fmap.png"), q.FunctionalMap,
+		fmt.Sprintf("|C|, C = Φcᵀ Mc P Φ (k = %d): off-diagonal energy %.3g", k, q.OffDiagonalEnergy)); err != nil {
+		return nil, err
+	}
+	return append(names, "fmap.png"), nil
+}
+
+// bestKept returns the j in [lo, hi) ∩ [0, k) with the largest |C[j,j]|,
+// or k−1 if the range is empty.
+func bestKept(C *mat.Dense, lo, hi int) int {
+	k, _ := C.Dims()
+	best := -1
+	for j := lo; j < min(hi, k); j++ {
+		if best < 0 || math.Abs(C.At(j, j)) > math.Abs(C.At(best, best)) {
+			best = j
+		}
+	}
+	if best < 0 {
+		return k - 1
+	}
+	return best
+}
+
+// printCoarsening reports the run on stdout.
+func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSummary, pics []string) {
+	fmt.Fprintf(w, "G: %d×%d with %d nonzeros (%.2f per row); k = %d eigenvectors\n", s.N, s.M, s.NNZ, float64(s.NNZ)/float64(s.N), s.K)
+	fmt.Fprintln(w, res.Solve.String())
+	fmt.Fprintf(w, "energy: %s\n", strconv.FormatFloat(res.Solve.Energy, 'g', -1, 64))
+	fmt.Fprintf(w, "initial energy: %s\n", strconv.FormatFloat(res.Solve.InitialEnergy, 'g', -1, 64))
+	fmt.Fprintf(w, "eigenvalue relative error: mean %.4g, max %.4g\n", s.MeanEigenvalueError, s.MaxEigenvalueError)
+	fmt.Fprintf(w, "functional map off-diagonal energy: %.4g\n", s.OffDiagonalEnergy)
+	fmt.Fprintf(w, "time: eigenpairs %.3fs, clustering %.3fs, set-up %.3fs, solve %.3fs, quality %.3fs, total %.3fs\n",
+		s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup, s.Seconds.Solve, s.Seconds.Quality, s.Seconds.Total)
+	names := "L.mtx M.mtx X.mtx Y.mtx B.mtx G0.mtx pattern.mtx G.mtx Lc.mtx Mc.mtx C.mtx roots.txt clusters.txt summary.json"
+	if len(pics) > 0 {
+		names += " " + strings.Join(pics, " ")
+	}
+	fmt.Fprintf(w, "wrote %s: %s\n", dir, names)
+}

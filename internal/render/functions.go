@@ -1,0 +1,143 @@
+package render
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/sparsels/sparsels/mesh"
+)
+
+// Eigenfunctions draws, side by side, the fine function fine (one value per
+// vertex of m, faces coloured by the mean of their vertices) and the coarse
+// function coarse (one value per root), shown on the fine mesh by giving
+// every vertex the value of its cluster's root (assign[i] is the cluster of
+// vertex i) with the roots marked by dots; each with a diverging colour scale symmetric about 0 that spans its
+// values (the coarse eigenvectors are normalized by the larger coarse masses,
+// so their values are smaller).
+func Eigenfunctions(path string, m *mesh.Mesh, fine []float64, roots, assign []int, coarse []float64, view View, titleFine, titleCoarse string) error {
+	if len(fine) != len(m.V) || len(assign) != len(m.V) || len(coarse) != len(roots) {
+		return fmt.Errorf("render: %d fine values and %d assignments for %d vertices, %d coarse values for %d roots",
+			len(fine), len(assign), len(m.V), len(coarse), len(roots))
+	}
+	for i, c := range assign {
+		if uint(c) >= uint(len(roots)) {
+			return fmt.Errorf("render: vertex %d in cluster %d of %d", i, c, len(roots))
+		}
+	}
+	fineColor, err := diverging(fine)
+	if err != nil {
+		return err
+	}
+	coarseColor, err := diverging(coarse)
+	if err != nil {
+		return err
+	}
+	p := project(m.V, view)
+	left := &meshPlotter{m: m, p: p, face: func(f int) color.Color {
+		t := m.F[f]
+		return fineColor((fine[t[0]] + fine[t[1]] + fine[t[2]]) / 3)
+	}}
+	right := &meshPlotter{
+		m: m, p: p, markers: roots, radius: vg.Points(1.3),
+		face: func(f int) color.Color {
+			t := m.F[f]
+			return coarseColor((coarse[assign[t[0]]] + coarse[assign[t[1]]] + coarse[assign[t[2]]]) / 3)
+		},
+		marker: func(int) color.Color { return color.Black },
+	}
+	return savePlots(path, 11*vg.Inch, 5.5*vg.Inch, meshPlot(titleFine, left), meshPlot(titleCoarse, right))
+}
+
+// diverging returns the blue-white-red colour map symmetric about 0 that
+// spans the values.
+func diverging(values []float64) (func(float64) color.Color, error) {
+	var top float64
+	for _, v := range values {
+		top = math.Max(top, math.Abs(v))
+	}
+	if top == 0 || math.IsNaN(top) || math.IsInf(top, 0) {
+		return nil, fmt.Errorf("render: function values are all zero or not finite")
+	}
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(-top)
+	cm.SetMax(top)
+	return func(v float64) color.Color {
+		c, err := cm.At(math.Max(-top, math.Min(top, v)))
+		if err != nil {
+			return grey
+		}
+		return c
+	}, nil
+}
+
+// absGrid is |C| as a plotter.GridXYZ, row 0 at the top.
+type absGrid struct{ c *mat.Dense }
+
+func (g absGrid) Dims() (c, r int) { r, c = g.c.Dims(); return c, r }
+func (g absGrid) Z(c, r int) float64 {
+	n, _ := g.c.Dims()
+	return math.Abs(g.c.At(n-1-r, c))
+}
+func (g absGrid) X(c int) float64 { return float64(c) }
+func (g absGrid) Y(r int) float64 { return float64(r) }
+
+// FunctionalMap draws |C| as a heat map (row i at the top is coarse
+// eigenvector i, column j fine eigenvector j) with a colour bar.
+func FunctionalMap(path string, C *mat.Dense, title string) error {
+	r, c := C.Dims()
+	if r == 0 || c == 0 {
+		return fmt.Errorf("render: empty functional map")
+	}
+	cm := moreland.Kindlmann()
+	var top float64
+	for i := range r {
+		for j := range c {
+			top = math.Max(top, math.Abs(C.At(i, j)))
+		}
+	}
+	if top == 0 || math.IsNaN(top) || math.IsInf(top, 0) {
+		return fmt.Errorf("render: functional map is zero or not finite")
+	}
+	cm.SetMin(0)
+	cm.SetMax(top)
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "fine eigenvector j"
+	p.Y.Label.Text = "coarse eigenvector i (from the top)"
+	hm := plotter.NewHeatMap(absGrid{C}, cm.Palette(256))
+	hm.Min, hm.Max = 0, top
+	p.Add(hm)
+	p.Y.Tick.Marker = flipTicks{n: r}
+
+	bar := plot.New()
+	bar.HideX()
+	bar.Y.Label.Text = "|C[i, j]|"
+	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	const w, h = 7.5 * vg.Inch, 6 * vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -0.16*w, 0, 0))
+	bar.Draw(draw.Crop(dc, 0.86*w, 0, vg.Points(30), -vg.Points(40)))
+	return savePNG(path, img)
+}
+
+// flipTicks labels the y axis with the row index counted from the top.
+type flipTicks struct{ n int }
+
+func (f flipTicks) Ticks(min, max float64) []plot.Tick {
+	top := float64(f.n - 1)
+	ticks := plot.DefaultTicks{}.Ticks(top-max, top-min)
+	for i := range ticks {
+		ticks[i].Value = top - ticks[i].Value
+	}
+	return ticks
+}

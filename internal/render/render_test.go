@@ -1,0 +1,80 @@
+package render
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/mesh"
+)
+
+// redNearCenter decodes the PNG at path and reports whether a red pixel lies
+// within 8 pixels of its centre.
+func redNearCenter(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bd := img.Bounds()
+	cx, cy := (bd.Min.X+bd.Max.X)/2, (bd.Min.Y+bd.Max.Y)/2
+	for x := cx - 8; x <= cx+8; x++ {
+		for y := cy - 8; y <= cy+8; y++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if r>>8 > 150 && g>>8 < 100 && b>>8 < 100 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestRootsPainterOrder marks the centre vertex of a back triangle: hidden
+// behind a front triangle, visible (red) without it.
+func TestRootsPainterOrder(t *testing.T) {
+	back := [][3]float64{{0, 0, 0}, {-1, -1, 0}, {1, -1, 0}, {1, 1, 0}, {-1, 1, 0}}
+	front := [][3]float64{{-1, -1, 1}, {1, -1, 1}, {1, 1, 1}, {-1, 1, 1}}
+	faces := [][3]int{{0, 1, 2}, {0, 2, 3}, {0, 3, 4}, {0, 4, 1}}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name    string
+		m       *mesh.Mesh
+		visible bool
+	}{
+		{"alone", &mesh.Mesh{V: back, F: faces}, true},
+		{"behind", &mesh.Mesh{V: append(back, front...), F: append(faces, [3]int{5, 6, 7}, [3]int{5, 7, 8})}, false},
+	} {
+		path := filepath.Join(dir, tc.name+".png")
+		if err := Roots(path, tc.m, []int{0}, View{}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if red := redNearCenter(t, path); red != tc.visible {
+			t.Errorf("%s: marker visible = %v, want %v", tc.name, red, tc.visible)
+		}
+	}
+}
+
+func TestFunctionalMapAndEigenfunctionErrors(t *testing.T) {
+	dir := t.TempDir()
+	if err := FunctionalMap(filepath.Join(dir, "c.png"), mat.NewDense(2, 2, nil), ""); err == nil {
+		t.Error("zero functional map: no error")
+	}
+	if err := FunctionalMap(filepath.Join(dir, "c.png"), mat.NewDense(2, 2, []float64{1, 0.1, 0, -0.9}), "C"); err != nil {
+		t.Error(err)
+	}
+	m := mesh.WavyGrid(3, 3, 1)
+	if err := Eigenfunctions(filepath.Join(dir, "e.png"), m, make([]float64, 9), []int{0}, make([]int, 9), []float64{1}, View{}, "", ""); err == nil {
+		t.Error("zero fine function: no error")
+	}
+	if err := Eigenfunctions(filepath.Join(dir, "e.png"), m, make([]float64, 8), []int{0}, make([]int, 9), []float64{1}, View{}, "", ""); err == nil {
+		t.Error("wrong length: no error")
+	}
+}
