@@ -298,6 +298,7 @@ var advMethods = []struct {
 	{sparsels.GaussNewtonLineSearch, sparsels.LinearCG},
 	{sparsels.NewtonTrustRegion, sparsels.LinearDense},
 	{sparsels.NewtonTrustRegion, sparsels.LinearCG},
+	{sparsels.QuasiNewton, sparsels.LinearAuto},
 	{sparsels.NAdam, sparsels.LinearAuto},
 	{sparsels.LBFGS, sparsels.LinearAuto},
 }
@@ -1268,7 +1269,7 @@ func TestAdvSolveScaleInvariance(t *testing.T) {
 		ap.Y.Scale(s, ap.Y)
 		p := ap.problem(t, ap.pattern(t))
 		set := &sparsels.Settings{Method: m, Linear: l, MaxIterations: 30}
-		if m == sparsels.NAdam || m == sparsels.LBFGS {
+		if m == sparsels.NAdam || m == sparsels.LBFGS || m == sparsels.QuasiNewton {
 			set.MaxIterations = 300
 		}
 		if cons {

@@ -13,8 +13,8 @@ import (
 // (lm.go, gaussnewton.go, newton.go, quasinewton.go, nadam.go, lbfgs.go);
 // the second-order methods share their linearization loop (secondorder.go).
 
-// autoMethod is the method Auto runs.
-const autoMethod = NewtonTrustRegion
+// autoMethod is the method Auto runs (see Auto).
+const autoMethod = QuasiNewton
 
 // solver is the state shared by the methods of Solve.
 type solver struct {

@@ -52,7 +52,7 @@ func (m *newton) linearized(so *secondOrder) error {
 	tp := time.Now()
 	so.op.secondOrderRowBounds(so.rowBound)
 	for k := range so.shift {
-		so.shift[k] = so.tau + so.rowBound[p.pat.i[k]] + 1e-6*so.scale[k]
+		so.shift[k] = so.tau + so.boundWeight*so.rowBound[p.pat.i[k]] + 1e-6*so.scale[k]
 	}
 	so.bp.update(so.blocks, so.shift)
 	for k := range so.shift {

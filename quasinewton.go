@@ -7,13 +7,14 @@ import (
 )
 
 // quasiNewton is QuasiNewton: limited-memory BFGS in the constraints'
-// null-space coordinates whose initial inverse Hessian is the block-Jacobi
-// inverse of the Gauss-Newton row blocks plus a bound on the second-order
-// term's row blocks (the preconditioner of NewtonTrustRegion), refreshed
-// every qnRefresh iterations and scaled by sᵀy/yᵀM⁻¹y, with an exact
-// minimization of E along every direction: f is quadratic in g, so E along
-// a line is a quartic whose global minimizer over t > 0 costs a J·x product
-// and one residual evaluation (quartic.go).
+// null-space coordinates whose initial inverse Hessian M⁻¹ is the
+// block-Jacobi inverse of the Gauss-Newton row blocks plus qnBoundWeight
+// times a bound on the second-order term's row blocks (the preconditioner
+// of NewtonTrustRegion), refreshed every qnRefresh iterations and scaled by
+// sᵀy/yᵀM⁻¹y. The unit step is taken when it decreases E enough; otherwise
+// E is minimized exactly along the direction: f is quadratic in g, so E
+// along a line is a quartic whose global minimizer over t > 0 costs a J·x
+// product and one residual evaluation (quartic.go).
 type quasiNewton struct {
 	sv       *solver
 	so       *secondOrder // operator, preconditioner and scaling
@@ -28,6 +29,12 @@ type quasiNewton struct {
 const (
 	qnMemory  = 10 // curvature pairs kept
 	qnRefresh = 10 // iterations between preconditioner updates
+	// qnBoundWeight scales the second-order row bounds in the initial
+	// inverse Hessian: the Gershgorin bounds overestimate the curvature
+	// they stand for. Measured on Spot (m 500, k 100), 25 s each in one
+	// session: weight 0.3 reached E 403288, 1 reached 403679, 3 403951, 0.1
+	// 403516 and 0 (Gauss-Newton blocks alone) 404021.
+	qnBoundWeight = 0.3
 )
 
 // quasiNewton runs QuasiNewton.
@@ -38,6 +45,8 @@ func (sv *solver) quasiNewton() (*Result, error) {
 		return nil, err
 	}
 	so.hessian = true
+	so.boundWeight = qnBoundWeight
+	sv.res.Linear = LinearAuto // no linear systems: the preconditioner only
 	if done, r, err := sv.startCheck(); done {
 		return r, err
 	}
@@ -87,26 +96,31 @@ func (sv *solver) quasiNewton() (*Result, error) {
 	}
 }
 
-// iterate computes the quasi-Newton direction, minimizes E along it and
-// evaluates the trial point.
+// iterate computes the quasi-Newton direction and the step along it: the
+// unit step when it decreases E enough (Armijo, 10⁻⁴), as it usually does
+// with the scaled, preconditioned initial matrix; otherwise the global
+// minimizer of the quartic E along the direction.
 func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
 	sv, so := qn.sv, qn.so
 	t0 := time.Now()
 	qn.direction()
 	sv.cs.ToFull(so.step, qn.dxi)
 	sv.res.Times.LinearSolve += time.Since(t0)
+	rec.Damping, rec.StepNorm = 1, norm2(so.step)
+	if e := so.tryPoint(1); finite(e) && e <= sv.e+1e-4*dot(sv.grad, so.step) {
+		return stepOutcome{accepted: true, energy: e, negligible: sv.negligible(sv.e - e)}
+	}
 	t1 := time.Now()
 	q, w2 := so.lineQuartic()
 	sv.res.Times.Evaluate += time.Since(t1)
 	t, eq := q.argmin()
-	rec.Damping = t
+	rec.Damping, rec.StepNorm = t, t*rec.StepNorm
 	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
 	if !(t > 0) || math.IsInf(t, 0) {
+		rec.StepNorm = 0
 		return out
 	}
-	rec.StepNorm = t * norm2(so.step)
-	e := so.tryPoint(t)
-	if finite(e) && e < sv.e {
+	if e := so.tryPoint(t); finite(e) && e < sv.e {
 		out.accepted, out.energy = true, e
 	}
 	return out

@@ -37,6 +37,10 @@ type secondOrder struct {
 	probe    lineProbe
 	threads  int
 
+	// boundWeight multiplies the second-order row bounds in Newton's
+	// preconditioner: 1 for NewtonTrustRegion, qnBoundWeight for QuasiNewton.
+	boundWeight float64
+
 	denseIters int // dense linearizations so far (checkDenseTime)
 }
 
@@ -155,7 +159,7 @@ func (sv *solver) newSecondOrder(m stepper) (*secondOrder, error) {
 		bp:      newBlockPrecond(sv.cs, set.Preconditioner, p.maxThreads()),
 		fc:      forcing{fixed: set.Forcing},
 		probe:   lineProbe{p: p},
-		threads: p.maxThreads(),
+		threads: p.maxThreads(), boundWeight: 1,
 	}
 	so.cgw.stop = func() bool { _, stop := sv.interrupted(); return stop }
 	sv.grad = make([]float64, sv.nnz)

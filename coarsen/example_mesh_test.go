@@ -27,7 +27,7 @@ func Example_mesh() {
 	if err := msh.Normalize(); err != nil { // unit area, as published
 		log.Fatal(err)
 	}
-	opts := &coarsen.Options{Settings: &sparsels.Settings{MaxIterations: 20}}
+	opts := &coarsen.Options{Settings: &sparsels.Settings{MaxIterations: 200}}
 	res, err := coarsen.Spectral(context.Background(), msh.Cotangent(), msh.Mass(mesh.Voronoi), 60, opts)
 	if err != nil {
 		log.Fatal(err)

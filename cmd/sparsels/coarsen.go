@@ -28,7 +28,7 @@ var coarsenCommand = &command{
 	synopsis: "spectral coarsening of a mesh or of (L, M): write the problem, G, Lc and Mc",
 	usage: `sparsels coarsen -mesh mesh.obj|.off|.ply -m M -o dir [-k K] [-landmarks i,j,…] [-seed s]
                  [-mass voronoi|barycentric] [-normalize=true] [-png] [-view azimuth,elevation]
-                 [-method auto|lm|gn|newton|nadam|lbfgs] [-max-iter N] [-ftol f] [-gtol g] [-time-limit d] [-q]
+                 [-method auto|qn|lm|gn|newton|nadam|lbfgs] [-max-iter N] [-ftol f] [-gtol g] [-time-limit d] [-q]
 sparsels coarsen -L L.mtx -M M.mtx -m M -o dir [same flags]`,
 	help: `
 Coarsen runs the spectral coarsening of Liu, Jacobson and Ovsjanikov (2019),
@@ -96,7 +96,7 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.BoolVar(&a.png, "png", false, "also draw roots.png, eigenfunction.png (with -mesh) and fmap.png")
 	fs.IntVar(&a.pngEig, "png-eig", -1, "eigenvector drawn in eigenfunction.png (-1: among 4..11, the one best kept, largest |C[j,j]|)")
 	fs.StringVar(&a.view, "view", "120,15", "`azimuth,elevation` in degrees of the mesh pictures")
-	fs.StringVar(&a.method, "method", "auto", "minimization `method`: auto (newton), lm, gn, newton, nadam or lbfgs")
+	fs.StringVar(&a.method, "method", "auto", "minimization `method`: auto (qn), qn, lm, gn, newton, nadam or lbfgs")
 	fs.IntVar(&a.maxIter, "max-iter", 0, "maximum number of iterations (0: 100, or 5000 for nadam and lbfgs)")
 	fs.Var(&a.ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
 	fs.Var(&a.gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")

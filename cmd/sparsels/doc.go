@@ -17,7 +17,7 @@
 //	sparsels help [command]
 //
 // Solve runs one of the methods of package sparsels (-method auto, the
-// default, which runs newton; lm, gn, newton, nadam or lbfgs, in any case
+// default, which runs qn; qn, lm, gn, newton, nadam or lbfgs, in any case
 // and also by their full names such as levenberg-marquardt; -linear auto,
 // dense or cg) from the values of G0.mtx, for at most -time-limit (such as
 // 30s or 5m; a bare number is seconds),

@@ -201,16 +201,18 @@ var methodAliases = map[string]string{
 	"newtontrustregion":     "newton",
 	"nadam":                 "nadam",
 	"lbfgs":                 "lbfgs",
+	"qn":                    "qn",
+	"quasinewton":           "qn",
 }
 
 // parseMethod returns the method named s, in any case and with or without
 // hyphens: lm, Levenberg-Marquardt, gn, Gauss-Newton, newton,
-// newton-trust-region, nadam, lbfgs, L-BFGS or auto.
+// newton-trust-region, qn, quasi-newton, nadam, lbfgs, L-BFGS or auto.
 func parseMethod(s string) (sparsels.Method, error) {
 	if name, ok := methodAliases[canonicalName(s)]; ok {
 		return sparsels.ParseMethod(name)
 	}
-	return 0, fmt.Errorf("unknown method %q (want auto, lm, gn, newton, nadam or lbfgs; case and hyphens do not matter, and full names such as levenberg-marquardt are accepted)", s)
+	return 0, fmt.Errorf("unknown method %q (want auto, qn, lm, gn, newton, nadam or lbfgs; case and hyphens do not matter, and full names such as levenberg-marquardt are accepted)", s)
 }
 
 // linearAliases maps canonical spellings to sparsels.ParseLinearSolver's names.

@@ -17,7 +17,7 @@ var solveCommand = &command{
 	name:     "solve",
 	synopsis: "minimize E over the values of G and write the best G",
 	usage: `sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -o G.mtx [-rowsum | -C C.mtx -D D.mtx]
-               [-method auto|lm|gn|newton|nadam|lbfgs] [-linear auto|dense|cg] [-lambda λ [-ref Gref.mtx]]
+               [-method auto|qn|lm|gn|newton|nadam|lbfgs] [-linear auto|dense|cg] [-lambda λ [-ref Gref.mtx]]
                [-max-iter N] [-ftol f] [-gtol g] [-xtol x] [-time-limit d] [-trace trace.csv] [-q]`,
 	help: `
 Solve minimizes E(g) = ‖X − Y Gᵀ L G B‖²_F (plus λ‖g − g_ref‖² with -lambda)
@@ -61,7 +61,7 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 	files.register(fs, "Matrix Market `file` of the start G0: its entries give the pattern of G and the order of g (required)")
 	cons.register(fs)
 	fs.StringVar(&out, "o", "", "output Matrix Market `file` for the best G (required)")
-	fs.StringVar(&method, "method", "auto", "minimization `method`: auto (newton), lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
+	fs.StringVar(&method, "method", "auto", "minimization `method`: auto (qn), qn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
 	fs.StringVar(&linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg, in any case")
 	fs.Var(&lambda, "lambda", "Tikhonov weight `λ` ≥ 0: add λ‖g − g_ref‖² to E")
 	fs.StringVar(&ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (default g_ref = 0)")
@@ -201,15 +201,12 @@ func orDefault(s, def string) string {
 // labelled as the method it runs (NewtonTrustRegion, see sparsels.Auto), so
 // the header does not depend on whether auto was spelled out.
 func dampingLabel(m sparsels.Method) string {
-	if m == sparsels.Auto {
-		m = sparsels.NewtonTrustRegion
-	}
-	switch m {
+	switch m.Resolve() {
 	case sparsels.LevenbergMarquardt:
 		return "1/mu"
 	case sparsels.NewtonTrustRegion:
 		return "radius"
-	case sparsels.GaussNewtonLineSearch:
+	case sparsels.GaussNewtonLineSearch, sparsels.QuasiNewton:
 		return "alpha"
 	case sparsels.NAdam:
 		return "lr"

@@ -27,7 +27,11 @@
 //     the published spectral-coarsening benchmark (n = 6172, m = 500, c = 100);
 //   - e2e: time to a target energy for Newton, LM, NAdam (published settings)
 //     and LBFGS on the published spectral-coarsening problem built on
-//     generated grid meshes of growing size; the target is NAdam's best.
+//     generated grid meshes of growing size; the target is NAdam's best;
+//   - tail: every method for -tail-time on Spot and on grid meshes of about
+//     6000 and 12000 vertices with the convergence tests off; the times to
+//     within 1e-2, 1e-3 and 1e-4 of the best energy any method found, and
+//     the default against gonum LBFGS and NAdam.
 //
 // Times are medians over -reps repetitions after a warm-up, each repetition
 // running the operation enough times to last at least 20 ms (5 ms with
@@ -48,22 +52,24 @@ import (
 
 // options are the command-line settings of a run.
 type options struct {
-	quick   bool
-	sizes   []int // nnz(G) of the scaling series
-	reps    int
-	threads []int // goroutine counts compared in the threads section
-	e2e     []int // approximate vertex counts of the end-to-end meshes
-	e2eCap  time.Duration
-	e2eK    int
-	only    map[string]bool
-	out     string
-	minRep  time.Duration // least duration of one timed repetition
-	seed    uint64
-	verbose io.Writer // progress lines; nil for none
+	quick    bool
+	sizes    []int // nnz(G) of the scaling series
+	reps     int
+	threads  []int // goroutine counts compared in the threads section
+	e2e      []int // approximate vertex counts of the end-to-end meshes
+	e2eCap   time.Duration
+	e2eK     int
+	tailTime time.Duration // time of each method in the tail section
+	tailMesh string        // the Spot mesh of the tail section
+	only     map[string]bool
+	out      string
+	minRep   time.Duration // least duration of one timed repetition
+	seed     uint64
+	verbose  io.Writer // progress lines; nil for none
 }
 
 // sections lists the sections in the order they run.
-var sections = []string{"scaling", "kernel", "gn", "kron", "ceiling", "threads", "published", "e2e"}
+var sections = []string{"scaling", "kernel", "gn", "kron", "ceiling", "threads", "published", "e2e", "tail"}
 
 func (o *options) want(s string) bool { return len(o.only) == 0 || o.only[s] }
 
@@ -93,6 +99,8 @@ func parseOptions(args []string, errw io.Writer) (*options, error) {
 	e2e := fs.String("e2e", "", "approximate vertex counts of the end-to-end grid meshes (default 2000,6000,20000; -quick 2000)")
 	e2eCap := fs.Duration("e2e-cap", 0, "time limit of each end-to-end solve (default 40s; -quick 8s)")
 	e2eK := fs.Int("e2e-k", 100, "eigenvectors (columns of X and B) of the end-to-end problems")
+	tailTime := fs.Duration("tail-time", 0, "time of each method in the tail section (default 60s; -quick 5s)")
+	tailMesh := fs.String("tail-mesh", "testdata/spot.obj", "the Spot mesh of the tail section")
 	only := fs.String("only", "", "comma-separated sections to run: "+strings.Join(sections, ","))
 	out := fs.String("out", "BENCHMARKS-run.md", "markdown output file (empty: none)")
 	seed := fs.Uint64("seed", 1, "seed of the generated problems")
@@ -103,7 +111,13 @@ func parseOptions(args []string, errw io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	o := &options{quick: *quick, out: *out, seed: *seed, e2eK: *e2eK}
+	o := &options{quick: *quick, out: *out, seed: *seed, e2eK: *e2eK, tailTime: *tailTime, tailMesh: *tailMesh}
+	if o.tailTime == 0 {
+		o.tailTime = 60 * time.Second
+		if o.quick {
+			o.tailTime = 5 * time.Second
+		}
+	}
 	if !*quiet {
 		o.verbose = errw
 	}
@@ -207,6 +221,7 @@ func run(ctx context.Context, o *options, w io.Writer) error {
 		{"threads", runThreads},
 		{"published", runPublished},
 		{"e2e", runEndToEnd},
+		{"tail", runTail},
 	}
 	for _, st := range steps {
 		if !o.want(st.name) {

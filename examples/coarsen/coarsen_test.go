@@ -122,9 +122,9 @@ func TestShortRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Auto runs Newton.
+	// Auto runs QuasiNewton.
 	first := sum.Runs[0]
-	if first.Method != "newton" || !(first.Energy < 1e-3*sum.InitialEnergy) {
+	if first.Method != "qn" || !(first.Energy < 1e-3*sum.InitialEnergy) {
 		t.Fatalf("%s: energy %g, start %g", first.Method, first.Energy, sum.InitialEnergy)
 	}
 	for _, r := range sum.Runs {
@@ -219,8 +219,8 @@ func TestRoughEdges(t *testing.T) {
 	if !strings.Contains(stdout.String(), "spot.obj (embedded)") {
 		t.Errorf("output does not name the embedded mesh:\n%s", stdout.String())
 	}
-	if !strings.Contains(stdout.String(), "| newton (") || !strings.Contains(stdout.String(), "| 3 | iteration limit |") {
-		t.Errorf("table does not show newton stopped by its iteration limit:\n%s", stdout.String())
+	if !strings.Contains(stdout.String(), "| qn (auto) |") || !strings.Contains(stdout.String(), "| 3 | iteration limit |") {
+		t.Errorf("table does not show qn (the default) stopped by its iteration limit:\n%s", stdout.String())
 	}
 	if strings.Contains(stderr.String(), "auto ") {
 		t.Errorf("progress names the method auto:\n%s", stderr.String())

@@ -127,13 +127,10 @@ type progressWriter struct {
 	inLine bool
 }
 
-// displayName is the method as the results table names it: Auto runs
-// NewtonTrustRegion (sparsels.Settings.Method).
+// displayName is the method as the results table names it: the method
+// that Auto runs (sparsels.Method.Resolve).
 func displayName(m sparsels.Method) string {
-	if m == sparsels.Auto {
-		m = sparsels.NewtonTrustRegion
-	}
-	return m.String()
+	return m.Resolve().String()
 }
 
 // stage returns the progress callback of coarsen.Spectral.
