@@ -52,12 +52,19 @@ func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error)
 		eTrial = so.tryPoint(1)
 	}
 	rho := (sv.e - eTrial) / pred
-	if pred > 0 && finite(eTrial) && rho > 1e-3 {
+	switch {
+	case pred > 0 && finite(eTrial) && rho > 1e-3:
 		out.accepted, out.energy = true, eTrial
 		out.limited = limited && rho >= 0.25
 		m.mu = math.Min(m.mu/math.Max(1.0/3, 1-math.Pow(2*rho-1, 3)), 1e16)
 		m.nu = 2
-	} else {
+	case out.negligible && dD > 1e3*math.Max(xAx-dD, 0):
+		// The damping, a thousand times the curvature, made the step so
+		// short that its effect is at rounding level: the ratio says
+		// nothing, and only a larger radius can help.
+		out.limited = true
+		m.mu = math.Min(10*m.mu, 1e16)
+	default:
 		m.mu /= m.nu
 		m.nu *= 2
 	}

@@ -178,7 +178,7 @@ type Settings struct {
 	// zero-residual problems of the tests many times over; a large coarsening
 	// problem keeps improving slowly for much longer (QuasiNewton on Spot,
 	// nnz 20896, had not met FunctionTol after 16479 iterations and 5
-	// minutes, 0.2% below its energy at 40 s), so bound such runs by
+	// minutes, 0.16% below its energy at 40 s), so bound such runs by
 	// TimeLimit. TimeLimit > 0 bounds the wall time; Solve also stops when
 	// its context is done.
 	FunctionTol   float64
