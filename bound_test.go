@@ -497,3 +497,25 @@ func TestLowerBoundPSD(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerBoundEmptyPattern: with no pattern entries S = 0, so the bound
+// is ‖X‖² and reached.
+func TestLowerBoundEmptyPattern(t *testing.T) {
+	pat, err := NewPattern(4, 2, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	L := mat.NewDense(4, 4, []float64{1, -1, 0, 0, -1, 2, -1, 0, 0, -1, 2, -1, 0, 0, -1, 1})
+	X := mat.NewDense(2, 1, []float64{3, 4})
+	p, err := NewProblem(X, mat.NewDiagDense(2, []float64{1, 1}), L, mat.NewDense(2, 1, []float64{1, 1}), pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bd, err := LowerBound(context.Background(), p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bd.Unknowns != 0 || math.Abs(bd.Value-25) > 1e-12 || bd.Value > p.Energy(nil) {
+		t.Errorf("empty pattern: %d unknowns, bound %g, want 25", bd.Unknowns, bd.Value)
+	}
+}
