@@ -133,9 +133,14 @@ const boundDelay = 10
 // (two unknowns couple only through a shared row of S) and is assembled,
 // shifted by 10⁻¹² of its largest diagonal entry and factored by the sparse
 // Cholesky of internal/eigs under a reverse Cuthill-McKee ordering (up to
-// m = 4096 and an envelope of 2²⁴ entries); CG then converges in a few
-// iterations. Otherwise the preconditioner is the exact blocks of AᵀA that
-// belong to one row of P, built from entries of YᵀY and BBᵀ.
+// m = 4096 and an envelope of 2²⁴ entries); CG then needs few iterations
+// (2 to 80 measured). Otherwise the preconditioner is the exact blocks of AᵀA that
+// belong to one row of P, built from entries of YᵀY and BBᵀ. Measured on
+// the 2-core machine under load: Spot (examples/coarsen, m = 500,
+// k = 100, 10007 unknowns) 12–20 s, about 5 s CPU in the factorization and
+// 2 s in 80 solves; a 6172-vertex grid coarsening (m = 500, c = 100, 7737
+// unknowns) 4.4 s with the factorization, 0.8 s and 160 iterations with
+// block Jacobi, which on Spot did not converge in 20000 iterations (105 s).
 //
 // # In what sense the bound is certified
 //
@@ -149,8 +154,8 @@ const boundDelay = 10
 //     ρ = δ₂/δ₁ ≤ 0.999, the larger of δ₂ and the geometric tail
 //     δ₂·ρ/(1−ρ), and of γ/θ_min, where γ = gᵀM⁻¹g is the last
 //     preconditioned squared gradient and θ_min the smallest Ritz value of
-//     CG's Lanczos matrix (gᵀ(AᵀA)⁺g ≤ γ/λ_min(M⁻¹AᵀA), with λ_min
-//     estimated by θ_min ≥ λ_min);
+//     CG's Lanczos matrix (gᵀ(AᵀA)⁺g ≤ γ/λ_min(M⁻¹AᵀA), λ_min taken on
+//     the range, estimated by θ_min);
 //   - when γ fell below 10⁻²⁰ of its start (the preconditioned gradient
 //     vanished to rounding, as after the direct preconditioner), 10γ/θ_min;
 //
@@ -159,8 +164,8 @@ const boundDelay = 10
 // γ_r = 16ε·(longest row of P + c + inner dimension of the product with Y).
 // Value = max(0, φ(S_K) − ErrorEstimate) is therefore a lower bound on φ*,
 // and so on E, provided these estimates hold: the CG error kept contracting
-// at least at the observed rate and θ_min does not overestimate λ_min by
-// more than the safety factor. This is the standard a-posteriori
+// at least at the observed rate, and θ_min (which can only overestimate
+// λ_min) is close to it — within the factor 10 when the gradient vanished. This is the standard a-posteriori
 // certification of CG, not a proof: no interval arithmetic, no rigorous
 // bound on λ_min. It is tested against dense least-squares references and
 // against E at feasible points. For a run that stops at MaxIterations
