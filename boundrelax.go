@@ -1,0 +1,330 @@
+package sparsels
+
+import (
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// relaxation is the linear least-squares problem min_s ‖x − A s‖² behind
+// LowerBound: the coarse operator S = GᵀLG replaced by a free m×m matrix
+// S(s) = Σ_u s_u E_u on the coarse pattern P, with A s = vec(Y S(s) B).
+//
+// P is stored in compressed rows (ptr, ind; rowOf gives the row of a slot).
+// Unknown u is the sparse matrix E_u with entries coef[t] at the slots
+// slot[t], t in uPtr[u]:uPtr[u+1]; its unknowns are grouped by the row of
+// their first entry into the blocks blk[i]:blk[i+1] of the preconditioner.
+type relaxation struct {
+	p          *Problem
+	m, r, c    int
+	kind       BoundKind
+	ptr, ind   []int
+	rowOf      []int
+	uPtr, slot []int
+	coef       []float64
+	blk        []int
+	nullVec    []float64 // the vector c of S·c = 0 (kind BoundNullVector)
+
+	sv, sb, ysb, ytr, samp []float64 // scratch: S on P, S·B, Y·S·B, Yᵀ·R, samples
+}
+
+// coarsePattern returns the structure of Hᵀ|L|H in compressed rows, H the
+// 0/1 pattern of G: the slots where GᵀLG can be nonzero.
+func coarsePattern(p *Problem) (ptr, ind []int) {
+	pat, l := p.pat, p.l
+	m := p.m
+	mark := make([]int, m)
+	for b := range mark {
+		mark[b] = -1
+	}
+	ptr = make([]int, m+1)
+	var cols []int
+	for a := 0; a < m; a++ {
+		cols = cols[:0]
+		for s := pat.colPtr[a]; s < pat.colPtr[a+1]; s++ {
+			i := pat.colRow[s]
+			for t := l.ptr[i]; t < l.ptr[i+1]; t++ {
+				j := l.ind[t]
+				for _, b := range pat.RowColumns(j) {
+					if mark[b] != a {
+						mark[b] = a
+						cols = append(cols, b)
+					}
+				}
+			}
+		}
+		sort.Ints(cols)
+		ind = append(ind, cols...)
+		ptr[a+1] = len(ind)
+	}
+	return ptr, ind
+}
+
+// newRelaxation builds the relaxation of p of the given kind; for
+// BoundNullVector, nv is the vector c with S·c = 0 (no zero entries) and
+// every row of P with an off-diagonal entry holds its diagonal.
+func newRelaxation(p *Problem, kind BoundKind, ptr, ind []int, nv []float64) *relaxation {
+	rx := &relaxation{p: p, m: p.m, r: p.r, c: p.c, kind: kind, ptr: ptr, ind: ind, nullVec: nv}
+	rx.rowOf = make([]int, len(ind))
+	for a := 0; a < rx.m; a++ {
+		for s := ptr[a]; s < ptr[a+1]; s++ {
+			rx.rowOf[s] = a
+		}
+	}
+	rx.uPtr = []int{0}
+	rx.blk = []int{0}
+	add := func(s int, v float64) {
+		rx.slot = append(rx.slot, s)
+		rx.coef = append(rx.coef, v)
+	}
+	for a := 0; a < rx.m; a++ {
+		for s := ptr[a]; s < ptr[a+1]; s++ {
+			b := ind[s]
+			switch {
+			case kind == BoundGeneral:
+				add(s, 1)
+			case b < a || (b == a && kind == BoundNullVector):
+				continue
+			case b == a:
+				add(s, 1)
+			default:
+				add(s, 1)
+				add(rx.find(b, a), 1)
+				if kind == BoundNullVector {
+					add(rx.find(a, a), -nv[b]/nv[a])
+					add(rx.find(b, b), -nv[a]/nv[b])
+				}
+			}
+			rx.uPtr = append(rx.uPtr, len(rx.slot))
+		}
+		rx.blk = append(rx.blk, len(rx.uPtr)-1)
+	}
+	rx.sv = make([]float64, len(ind))
+	rx.samp = make([]float64, len(ind))
+	rx.sb = make([]float64, rx.m*rx.c)
+	rx.ytr = make([]float64, rx.m*rx.c)
+	rx.ysb = make([]float64, rx.r*rx.c)
+	return rx
+}
+
+// find returns the slot of (a, b) in P, or −1.
+func (rx *relaxation) find(a, b int) int {
+	lo, hi := rx.ptr[a], rx.ptr[a+1]
+	s := lo + sort.SearchInts(rx.ind[lo:hi], b)
+	if s < hi && rx.ind[s] == b {
+		return s
+	}
+	return -1
+}
+
+// unknowns returns the number of unknowns s.
+func (rx *relaxation) unknowns() int { return len(rx.uPtr) - 1 }
+
+// matrixValues stores the values of S(s) on the slots of P into dst.
+func (rx *relaxation) matrixValues(dst, s []float64) {
+	zero(dst)
+	for u, su := range s {
+		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
+			dst[rx.slot[t]] += rx.coef[t] * su
+		}
+	}
+}
+
+// apply stores dst = A s = vec(Y S(s) B), r×c row-major.
+func (rx *relaxation) apply(dst, s []float64) {
+	rx.matrixValues(rx.sv, s)
+	gatherMul(rx.sb, rx.ptr, rx.ind, rx.sv, rx.p.b, rx.c, 0, rx.m)
+	rx.p.y.mul(dst, rx.sb, rx.c)
+}
+
+// adjoint stores dst = Aᵀ v: the samples of Yᵀ V Bᵀ on P combined by the
+// coefficients of each unknown.
+func (rx *relaxation) adjoint(dst, v []float64) {
+	c := rx.c
+	rx.p.y.mulT(rx.ytr, v, c)
+	b := rx.p.b
+	for a := 0; a < rx.m; a++ {
+		ya := rx.ytr[a*c : a*c+c]
+		for s := rx.ptr[a]; s < rx.ptr[a+1]; s++ {
+			j := rx.ind[s]
+			rx.samp[s] = dot(ya, b[j*c:j*c+c])
+		}
+	}
+	rx.combine(dst, rx.samp)
+}
+
+// gramQ returns a function for Q = YᵀY entries.
+func (rx *relaxation) gramQ() func(i, k int) float64 {
+	return rx.p.y.colDot
+}
+
+// gramR returns a function for R = BBᵀ entries.
+func (rx *relaxation) gramR() func(j, l int) float64 {
+	b, c := rx.p.b, rx.c
+	return func(j, l int) float64 { return dot(b[j*c:j*c+c], b[l*c:l*c+c]) }
+}
+
+// blockPreconditioner returns the Cholesky factors of the diagonal blocks
+// of the normal matrix AᵀA, one per row of P: entry (u, v) is
+// Σ coef·coef'·Q[i,k]·R[j,l] over the entries (i,j) of E_u and (k,l) of E_v,
+// with Q = YᵀY and R = BBᵀ.
+func (rx *relaxation) blockPreconditioner() []*mat.Cholesky {
+	return rx.shiftedPreconditioner(1, 0)
+}
+
+// shiftedPreconditioner returns the Cholesky factors of the row blocks of
+// alpha·AᵀA + rho·MᵀM, where MᵀM is the Frobenius Gram matrix of the E_u.
+// A singular block is shifted (see factorShifted): a preconditioner need
+// only be positive definite.
+func (rx *relaxation) shiftedPreconditioner(alpha, rho float64) []*mat.Cholesky {
+	q, rr := rx.gramQ(), rx.gramR()
+	chol := make([]*mat.Cholesky, len(rx.blk)-1)
+	for i := range chol {
+		lo, hi := rx.blk[i], rx.blk[i+1]
+		k := hi - lo
+		if k == 0 {
+			continue
+		}
+		a := mat.NewSymDense(k, nil)
+		var trace float64
+		for u := lo; u < hi; u++ {
+			for v := u; v < hi; v++ {
+				var sum, fro float64
+				for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
+					s1 := rx.slot[t]
+					ii, jj := rx.rowOf[s1], rx.ind[s1]
+					for w := rx.uPtr[v]; w < rx.uPtr[v+1]; w++ {
+						s2 := rx.slot[w]
+						cc := rx.coef[t] * rx.coef[w]
+						sum += cc * q(ii, rx.rowOf[s2]) * rr(jj, rx.ind[s2])
+						if s1 == s2 {
+							fro += cc
+						}
+					}
+				}
+				a.SetSym(u-lo, v-lo, alpha*sum+rho*fro)
+			}
+			trace += a.At(u-lo, u-lo)
+		}
+		chol[i] = factorShifted(a, trace)
+	}
+	return chol
+}
+
+// meanNormalDiag returns the mean diagonal entry of AᵀA.
+func (rx *relaxation) meanNormalDiag() float64 {
+	q, rr := rx.gramQ(), rx.gramR()
+	var sum float64
+	for u := 0; u < rx.unknowns(); u++ {
+		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
+			s1 := rx.slot[t]
+			for w := rx.uPtr[u]; w < rx.uPtr[u+1]; w++ {
+				s2 := rx.slot[w]
+				sum += rx.coef[t] * rx.coef[w] * q(rx.rowOf[s1], rx.rowOf[s2]) * rr(rx.ind[s1], rx.ind[s2])
+			}
+		}
+	}
+	return sum / float64(max(rx.unknowns(), 1))
+}
+
+// combine stores dst_u = Σ coef·v[slot] over the entries of E_u: the
+// inner products ⟨E_u, V⟩ for the matrix V given by its values v on P.
+func (rx *relaxation) combine(dst, v []float64) {
+	for u := range dst {
+		var sum float64
+		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
+			sum += rx.coef[t] * v[rx.slot[t]]
+		}
+		dst[u] = sum
+	}
+}
+
+// pcgShifted improves s for (2AᵀA + rho·MᵀM) s = rhs by at most maxIter
+// preconditioned CG steps from s, stopping when the residual is below tol
+// times the right-hand side's norm.
+func (rx *relaxation) pcgShifted(s, rhs []float64, rho float64, pc boundPreconditioner, maxIter int, tol float64) {
+	nu := len(s)
+	res := make([]float64, nu)
+	z := make([]float64, nu)
+	dir := make([]float64, nu)
+	kd := make([]float64, nu)
+	q := make([]float64, len(rx.p.x))
+	op := func(dst, v []float64) {
+		rx.apply(q, v)
+		rx.adjoint(dst, q)
+		rx.matrixValues(rx.samp, v)
+		for u := range dst {
+			var sum float64
+			for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
+				sum += rx.coef[t] * rx.samp[rx.slot[t]]
+			}
+			dst[u] = 2*dst[u] + rho*sum
+		}
+	}
+	op(res, s)
+	for i := range res {
+		res[i] = rhs[i] - res[i]
+	}
+	stop := tol * math.Sqrt(sumSquares(rhs))
+	pc.apply(z, res)
+	copy(dir, z)
+	gamma := dot(res, z)
+	for it := 0; it < maxIter && math.Sqrt(sumSquares(res)) > stop && gamma > 0; it++ {
+		op(kd, dir)
+		alpha := gamma / dot(dir, kd)
+		for i := range s {
+			s[i] += alpha * dir[i]
+			res[i] -= alpha * kd[i]
+		}
+		pc.apply(z, res)
+		gn := dot(res, z)
+		beta := gn / gamma
+		gamma = gn
+		for i := range dir {
+			dir[i] = z[i] + beta*dir[i]
+		}
+	}
+}
+
+// factorShifted returns the Cholesky factor of a, shifting its diagonal by
+// 1e-12, 1e-10, … of its trace until it factors, or of the identity when a
+// is zero or no shift up to the trace works.
+func factorShifted(a *mat.SymDense, trace float64) *mat.Cholesky {
+	ch := new(mat.Cholesky)
+	if ch.Factorize(a) {
+		return ch
+	}
+	k := a.SymmetricDim()
+	for shift := 1e-12 * trace; shift > 0 && shift <= trace; shift *= 100 {
+		b := mat.NewSymDense(k, nil)
+		b.CopySym(a)
+		for d := 0; d < k; d++ {
+			b.SetSym(d, d, b.At(d, d)+shift)
+		}
+		if ch.Factorize(b) {
+			return ch
+		}
+	}
+	id := mat.NewSymDense(k, nil)
+	for d := 0; d < k; d++ {
+		id.SetSym(d, d, 1)
+	}
+	ch.Factorize(id)
+	return ch
+}
+
+// precondition stores dst = M⁻¹ g for the block preconditioner chol.
+func (rx *relaxation) precondition(dst, g []float64, chol []*mat.Cholesky) {
+	for i, ch := range chol {
+		lo, hi := rx.blk[i], rx.blk[i+1]
+		if ch == nil {
+			continue
+		}
+		x := mat.NewVecDense(hi-lo, dst[lo:hi])
+		if err := ch.SolveVecTo(x, mat.NewVecDense(hi-lo, g[lo:hi])); err != nil {
+			// A block too ill-conditioned to solve: use the identity.
+			copy(dst[lo:hi], g[lo:hi])
+		}
+	}
+}
