@@ -1,18 +1,20 @@
-package sparsels
+package sparsels_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/sparsels/sparsels/internal/coarsen"
-	"github.com/sparsels/sparsels/internal/eigs"
-	"github.com/sparsels/sparsels/internal/mesh"
+	"github.com/sparsels/sparsels"
+
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/testprob"
+	"github.com/sparsels/sparsels/mesh"
 )
 
 // spotProblem sets up the published coarsening problem of examples/coarsen
 // on testdata/spot.obj with m coarse vertices and k eigenvectors.
-func spotProblem(tb testing.TB, m, k int) (*Problem, *Constraints, []float64) {
+func spotProblem(tb testing.TB, m, k int) (*sparsels.Problem, *sparsels.Constraints, []float64) {
 	tb.Helper()
 	msh, err := mesh.ReadFile("testdata/spot.obj")
 	if err != nil {
@@ -35,15 +37,15 @@ func spotProblem(tb testing.TB, m, k int) (*Problem, *Constraints, []float64) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pat, err := NewPattern(len(mass), m, data.Rows, data.Cols)
+	pat, err := sparsels.NewPattern(len(mass), m, data.Rows, data.Cols)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p, err := NewProblem(data.X, data.Y, L, data.B, pat)
+	p, err := sparsels.NewProblem(data.X, data.Y, L, data.B, pat)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cs, err := RowSumConstraints(pat)
+	cs, err := sparsels.RowSumConstraints(pat)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -57,23 +59,23 @@ func spotProblem(tb testing.TB, m, k int) (*Problem, *Constraints, []float64) {
 func BenchmarkLowerBound(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
-		setup func(testing.TB) (*Problem, *Constraints)
+		setup func(testing.TB) (*sparsels.Problem, *sparsels.Constraints)
 	}{
-		{"Spot", func(tb testing.TB) (*Problem, *Constraints) {
+		{"Spot", func(tb testing.TB) (*sparsels.Problem, *sparsels.Constraints) {
 			p, cs, _ := spotProblem(tb, 500, 100)
 			return p, cs
 		}},
-		{"Coarsening6172", func(tb testing.TB) (*Problem, *Constraints) {
+		{"Coarsening6172", func(tb testing.TB) (*sparsels.Problem, *sparsels.Constraints) {
 			inst := testprob.Coarsening(6172, 500, 100, false, 1)
-			pat, err := NewPattern(6172, 500, inst.I, inst.J)
+			pat, err := sparsels.NewPattern(6172, 500, inst.I, inst.J)
 			if err != nil {
 				tb.Fatal(err)
 			}
-			p, err := NewProblem(inst.X, inst.Y, inst.L, inst.B, pat)
+			p, err := sparsels.NewProblem(inst.X, inst.Y, inst.L, inst.B, pat)
 			if err != nil {
 				tb.Fatal(err)
 			}
-			cs, err := RowSumConstraints(pat)
+			cs, err := sparsels.RowSumConstraints(pat)
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -82,10 +84,10 @@ func BenchmarkLowerBound(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			p, cs := bc.setup(b)
-			var bd *Bound
+			var bd *sparsels.Bound
 			for b.Loop() {
 				var err error
-				bd, err = LowerBound(context.Background(), p, cs, nil)
+				bd, err = sparsels.LowerBound(context.Background(), p, cs, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -7,7 +7,7 @@ import (
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sparsels/sparsels/internal/eigs"
+	"github.com/sparsels/sparsels/eigs"
 )
 
 // boundPreconditioner applies M⁻¹ for a symmetric positive definite M.
