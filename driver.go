@@ -13,8 +13,9 @@ import (
 // (lm.go, gaussnewton.go, newton.go, quasinewton.go, nadam.go, lbfgs.go);
 // the second-order methods share their linearization loop (secondorder.go).
 
-// autoMethod is the method Auto runs (see Auto).
-const autoMethod = QuasiNewton
+// autoNewtonMax is the most free values for which Auto runs
+// NewtonTrustRegion rather than QuasiNewton (see Auto).
+const autoNewtonMax = 1000
 
 // solver is the state shared by the methods of Solve.
 type solver struct {

@@ -3,6 +3,7 @@ package sparsels
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -82,6 +83,7 @@ type PhaseTimes struct {
 	Evaluate     time.Duration // energies, gradients and re-linearizations
 	Precondition time.Duration // preconditioner and dense matrix assembly
 	LinearSolve  time.Duration // CG and factorizations
+	Bound        time.Duration // LowerBound (Settings.Bound)
 	Total        time.Duration
 }
 
@@ -103,6 +105,26 @@ type Result struct {
 	Violation        float64 // relative constraint violation at G (0 without constraints)
 	Times            PhaseTimes
 	History          []IterationRecord
+
+	// Bound is the lower bound on E over every feasible G when
+	// Settings.Bound was set (see LowerBound), else nil.
+	Bound *Bound
+}
+
+// Gap returns the optimality gap E − Bound.Value at G and its relative
+// size (E − Bound.Value)/E, or NaNs when no bound was computed. No feasible
+// G has an energy below E − gap; a relative gap of 10⁻³ means G is within
+// 0.1% of optimal, or the relaxation behind the bound is that loose.
+func (r *Result) Gap() (gap, relative float64) {
+	if r.Bound == nil {
+		return math.NaN(), math.NaN()
+	}
+	gap = r.Energy - r.Bound.Value
+	relative = gap / r.Energy
+	if r.Energy == 0 {
+		relative = 0
+	}
+	return gap, relative
 }
 
 // String returns a one-paragraph report of r.
@@ -115,6 +137,10 @@ func (r *Result) String() string {
 	fmt.Fprintf(&b, ": %s. %d iterations in %v. Energy %.6g -> %.6g", r.Reason, r.Iterations, r.Times.Total.Round(time.Microsecond), r.InitialEnergy, r.Energy)
 	if r.InitialEnergy > 0 {
 		fmt.Fprintf(&b, " (ratio %.3g)", r.Energy/r.InitialEnergy)
+	}
+	if r.Bound != nil {
+		gap, rel := r.Gap()
+		fmt.Fprintf(&b, ", lower bound %.6g (gap %.3g, %.3g relative)", r.Bound.Value, gap, rel)
 	}
 	fmt.Fprintf(&b, ", projected gradient %.3g, constraint violation %.2g. %d energy and %d gradient evaluations, %d linear iterations; time: evaluate %v, precondition %v, linear solve %v.",
 		r.GradientNorm, r.Violation, r.FuncEvals, r.GradEvals, r.LinearIterations,

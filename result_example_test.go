@@ -46,7 +46,7 @@ func ExampleResult() {
 	fmt.Println("evaluations counted:", res.FuncEvals > 0 && res.GradEvals > 0)
 	fmt.Println("phases within the total:", res.Times.Evaluate+res.Times.Precondition+res.Times.LinearSolve <= res.Times.Total)
 	// Output:
-	// method: qn converged: true
+	// method: newton converged: true
 	// energy 0.9216 -> below 1e-20: true
 	// G = [1.0000 1.0000 0.0000 1.0000]
 	// violation below 1e-15: true

@@ -46,11 +46,12 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 	}
 	switch set.Method {
 	case Auto:
-		set.Method = autoMethod
+		set.Method = set.Method.Resolve(p, set.Constraints)
 	case LevenbergMarquardt, GaussNewtonLineSearch, NewtonTrustRegion, QuasiNewton, NAdam, LBFGS:
 	default:
 		return nil, fmt.Errorf("sparsels: Solve: unknown method %v", set.Method)
 	}
+	set.defaultIterations()
 	sv := &solver{
 		ctx: ctx, p: p, set: set, cs: cs, start: time.Now(),
 		res: &Result{Method: set.Method},
@@ -62,7 +63,23 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 	sv.g = cs.Project(nil, g0)
 	sv.gscale = p.gradientScale()
 	sv.xnorm = floats.Norm(p.x, 2)
-	switch set.Method {
+	r, err := sv.run()
+	if set.Bound && r != nil && err == nil {
+		t := time.Now()
+		bd, berr := LowerBound(ctx, p, set.Constraints, nil)
+		r.Times.Bound = time.Since(t)
+		r.Times.Total += r.Times.Bound
+		if berr != nil {
+			return r, fmt.Errorf("sparsels: Solve: lower bound: %w", berr)
+		}
+		r.Bound = bd
+	}
+	return r, err
+}
+
+// run runs the method of sv.set.
+func (sv *solver) run() (*Result, error) {
+	switch sv.set.Method {
 	case NAdam:
 		return sv.nadam()
 	case LBFGS:

@@ -49,7 +49,7 @@ func ExampleSolve() {
 	fmt.Printf("E(g0) = %.4f, E below 1e-20: %v\n", res.InitialEnergy, res.Energy < 1e-20)
 	fmt.Printf("rows sum to 1 within 1e-12: %v\n", res.Violation <= 1e-12)
 	// Output:
-	// method qn, converged true
+	// method newton, converged true
 	// E(g0) = 0.1024, E below 1e-20: true
 	// rows sum to 1 within 1e-12: true
 }

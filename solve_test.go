@@ -414,8 +414,8 @@ func TestSolveAutoMethod(t *testing.T) {
 		r, c int
 		want Method
 	}{
-		{6, 8, QuasiNewton}, // 48 residuals, 20 free values
-		{2, 3, QuasiNewton}, // 6 residuals, 20 free values
+		{6, 8, NewtonTrustRegion}, // 48 residuals, 20 free values
+		{2, 3, NewtonTrustRegion}, // 6 residuals, 20 free values
 	} {
 		sp := newSolveProblem(51, 10, 5, tc.r, tc.c, 2, false, false)
 		res, err := Solve(context.Background(), sp.p, sp.gStar, &Settings{MaxIterations: 3})

@@ -65,6 +65,9 @@ type Progress struct {
 	// Iteration is the solver iteration just finished during StageSolve,
 	// nil at the start of a stage.
 	Iteration *sparsels.IterationRecord
+	// Method is the method that runs during StageSolve (Auto resolved, see
+	// sparsels.Method.Resolve); Auto at the other stages.
+	Method sparsels.Method
 }
 
 // StageTimes are the wall times of Spectral's stages.
@@ -202,13 +205,18 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	}
 	res.Times.Setup = time.Since(t)
 
-	if t, err = stage(StageSolve); err != nil {
-		return nil, err
+	method := set.Method.Resolve(prob, set.Constraints)
+	if o.Progress != nil {
+		o.Progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Method: method})
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("coarsen: %v: %w", StageSolve, err)
+	}
+	t = time.Now()
 	if o.Progress != nil {
 		user := set.Callback
 		set.Callback = func(rec sparsels.IterationRecord) error {
-			o.Progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Iteration: &rec})
+			o.Progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Iteration: &rec, Method: method})
 			if user != nil {
 				return user(rec)
 			}

@@ -291,7 +291,7 @@ func progressPrinter(w io.Writer, m sparsels.Method) func(coarsen.Progress) {
 			fmt.Fprintf(w, "%8.3fs  %s\n", p.Elapsed.Seconds(), p.Stage)
 			if p.Stage == coarsen.StageSolve {
 				fmt.Fprintf(w, "%4s  %-22s  %9s  %9s  %9s  %9s  %5s  %3s\n",
-					"iter", "energy", "rel.decr", "grad", "step", dampingLabel(m), "cg", "acc")
+					"iter", "energy", "rel.decr", "grad", "step", dampingLabel(p.Method), "cg", "acc")
 			}
 			return
 		}

@@ -129,7 +129,7 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 				fmt.Fprintf(stderr, "Tikhonov term: %v·‖g − g_ref‖² (g_ref %s)\n", set.Lambda, orDefault(ref, "0"))
 			}
 			fmt.Fprintf(stderr, "%4s  %-22s  %9s  %9s  %9s  %9s  %5s  %3s  %9s\n",
-				"iter", "energy", "rel.decr", "grad", "step", dampingLabel(set.Method), "cg", "acc", "elapsed")
+				"iter", "energy", "rel.decr", "grad", "step", dampingLabel(set.Method.Resolve(ld.prob, set.Constraints)), "cg", "acc", "elapsed")
 			set.Callback = func(rec sparsels.IterationRecord) error {
 				acc := "no"
 				if rec.Accepted {
@@ -201,7 +201,7 @@ func orDefault(s, def string) string {
 // labelled as the method it runs (NewtonTrustRegion, see sparsels.Auto), so
 // the header does not depend on whether auto was spelled out.
 func dampingLabel(m sparsels.Method) string {
-	switch m.Resolve() {
+	switch m {
 	case sparsels.LevenbergMarquardt:
 		return "1/mu"
 	case sparsels.NewtonTrustRegion:

@@ -127,17 +127,15 @@ type progressWriter struct {
 	inLine bool
 }
 
-// displayName is the method as the results table names it: the method
-// that Auto runs (sparsels.Method.Resolve).
-func displayName(m sparsels.Method) string {
-	return m.Resolve().String()
-}
-
-// stage returns the progress callback of coarsen.Spectral.
-func (p *progressWriter) stage(m sparsels.Method) func(coarsen.Progress) {
-	iter := p.iteration(m)
+// stage returns the progress callback of coarsen.Spectral; its solver
+// iterations are named by the method that runs (Auto resolved).
+func (p *progressWriter) stage(sparsels.Method) func(coarsen.Progress) {
+	var iter func(sparsels.IterationRecord) error
 	return func(pr coarsen.Progress) {
 		if pr.Iteration != nil {
+			if iter == nil {
+				iter = p.iteration(pr.Method)
+			}
 			iter(*pr.Iteration)
 			return
 		}
@@ -148,7 +146,7 @@ func (p *progressWriter) stage(m sparsels.Method) func(coarsen.Progress) {
 
 // iteration returns a sparsels callback printing the iterations of m.
 func (p *progressWriter) iteration(m sparsels.Method) func(sparsels.IterationRecord) error {
-	name := displayName(m)
+	name := m.String()
 	p.last = time.Time{}
 	return func(r sparsels.IterationRecord) error {
 		every := 250 * time.Millisecond
