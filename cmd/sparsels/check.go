@@ -83,7 +83,7 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		case step <= 0:
 			return usageFail(stderr, cmd, fmt.Errorf("-step %v: want a positive step", float64(step)))
 		}
-		ld, err := loadProblem(files)
+		ld, err := loadProblem(ctx, files)
 		if err != nil {
 			return fail(stderr, cmd, err)
 		}

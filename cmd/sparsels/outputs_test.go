@@ -1,0 +1,346 @@
+package main
+
+// Adversarial tests of the command's outputs and interrupts (issue 11):
+// outputs are validated before the work and written together or not at
+// all, clashing paths are refused with exit status 2, non-regular targets
+// are refused, an interrupt stops reading promptly and removes every
+// temporary file, and an overflow is blamed on the operand that causes it.
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// hiddenFiles returns the names in dir that start with a dot: temporary
+// files of the atomic writes.
+func hiddenFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			s = append(s, e.Name())
+		}
+	}
+	return s
+}
+
+// TestAdvOutputsAllOrNothing: an output that cannot be written makes the
+// command fail before any work, and none of its other outputs is written.
+func TestAdvOutputsAllOrNothing(t *testing.T) {
+	dir := advSetup(t, nil)
+	out, res := filepath.Join(dir, "o.mtx"), filepath.Join(dir, "r.mtx")
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []struct {
+		name string
+		args []string
+	}{
+		{"solve -trace in a missing directory", advArgs(dir, "solve", "-o", out, "-trace", filepath.Join(dir, "nonexistent", "t.csv"))},
+		{"eval -grad a directory", advArgs(dir, "eval", "-residual", res, "-grad", sub)},
+		{"solve -o in a missing directory", advArgs(dir, "solve", "-o", filepath.Join(dir, "nonexistent", "G.mtx"), "-trace", out)},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			code, stdout, stderr := advExec(t, test.args)
+			if code != exitError || !strings.Contains(stderr, "cannot write") {
+				t.Errorf("exit status %d, stderr %q", code, stderr)
+			}
+			// Checked before the work: no input was read, no progress shown.
+			if strings.Contains(stderr, "iter") || strings.Contains(stderr, "sparsels solve: G") || stdout != "" {
+				t.Errorf("work done before the output was checked:\nstdout %q\nstderr %q", stdout, stderr)
+			}
+			for _, p := range []string{out, res} {
+				if _, err := os.Stat(p); !os.IsNotExist(err) {
+					t.Errorf("%s written despite exit status %d", p, code)
+				}
+			}
+			if h := hiddenFiles(t, dir); len(h) > 0 {
+				t.Errorf("temporary files left: %v", h)
+			}
+		})
+	}
+}
+
+// TestAdvOutputClashes: outputs naming the same file, or an input, are a
+// command-line error (exit status 2) and change nothing.
+func TestAdvOutputClashes(t *testing.T) {
+	dir := advSetup(t, nil)
+	same := filepath.Join(dir, "same.mtx")
+	g := filepath.Join(dir, "G.mtx")
+	link := filepath.Join(dir, "link.mtx")
+	if err := os.Link(g, link); err != nil {
+		t.Fatal(err)
+	}
+	gBefore, _ := os.ReadFile(g)
+	for _, test := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"-o and -trace", advArgs(dir, "solve", "-o", same, "-trace", same), "name the same file"},
+		{"-o and -trace, spelled differently", advArgs(dir, "solve", "-o", same, "-trace", filepath.Join(dir, ".", "sub", "..", "same.mtx")), "name the same file"},
+		{"-o over -G", advArgs(dir, "solve", "-o", g), "would overwrite the input -G"},
+		{"-o over a hard link to -G", advArgs(dir, "solve", "-o", link), "would overwrite the input -G"},
+		{"-trace over -L", advArgs(dir, "solve", "-o", same, "-trace", filepath.Join(dir, "L.mtx")), "would overwrite the input -L"},
+		{"-grad over -X", advArgs(dir, "eval", "-grad", filepath.Join(dir, "X.mtx")), "would overwrite the input -X"},
+		{"-residual and -hess", advArgs(dir, "eval", "-residual", same, "-hess", same), "name the same file"},
+		{"-o over -ref", advArgs(dir, "solve", "-lambda", "1", "-ref", same, "-o", same), "would overwrite the input -ref"},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			code, _, stderr := advExec(t, test.args)
+			if code != exitUsage || !strings.Contains(stderr, test.want) {
+				t.Errorf("exit status %d, want 2 with %q; stderr %q", code, test.want, stderr)
+			}
+			if _, err := os.Stat(same); !os.IsNotExist(err) {
+				t.Errorf("same.mtx written")
+			}
+			if b, _ := os.ReadFile(g); string(b) != string(gBefore) {
+				t.Errorf("G.mtx changed to %q", b)
+			}
+			if h := hiddenFiles(t, dir); len(h) > 0 {
+				t.Errorf("temporary files left: %v", h)
+			}
+		})
+	}
+}
+
+// TestAdvNonRegularOutputs: an output that names a named pipe or a
+// symbolic link is refused and left as it is (the rename used to replace it
+// with a regular file; as root, -o /dev/null replaced /dev/null).
+func TestAdvNonRegularOutputs(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no named pipes")
+	}
+	dir := advSetup(t, nil)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	target := filepath.Join(dir, "target.mtx")
+	if err := os.WriteFile(target, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.mtx")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []struct {
+		path, want string
+		mode       os.FileMode
+	}{
+		{fifo, "a named pipe", os.ModeNamedPipe},
+		{link, "a symbolic link", os.ModeSymlink},
+	} {
+		for _, args := range [][]string{advArgs(dir, "solve", "-o", test.path), advArgs(dir, "eval", "-grad", test.path)} {
+			code, _, stderr := advExec(t, args)
+			if code != exitError || !strings.Contains(stderr, test.want) || !strings.Contains(stderr, "not a regular file") {
+				t.Errorf("%s -> %s: exit status %d, stderr %q", args[0], test.path, code, stderr)
+			}
+			if fi, err := os.Lstat(test.path); err != nil || fi.Mode().Type() != test.mode {
+				t.Errorf("%s: %s replaced: %v, %v", args[0], test.path, fi.Mode(), err)
+			}
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep\n" {
+		t.Errorf("the symbolic link's target changed to %q", b)
+	}
+	if h := hiddenFiles(t, dir); len(h) > 0 {
+		t.Errorf("temporary files left: %v", h)
+	}
+}
+
+// TestAdvOverflowBlame: a start whose energy overflows is blamed on the
+// operand whose scale causes it, not on G0 (issue 11 item 12).
+func TestAdvOverflowBlame(t *testing.T) {
+	const coordSym = "%%MatrixMarket matrix coordinate real symmetric\n"
+	for _, test := range []struct {
+		name    string
+		replace map[string]string
+		extra   []string
+		want    string
+	}{
+		{"L with diagonal 1e308", map[string]string{"L.mtx": coordSym + "4 4 4\n1 1 1e308\n2 2 1e308\n3 3 1e308\n4 4 1e308\n"}, nil, "L.mtx: the scale of L overflows"},
+		{"X with entries 1e300", map[string]string{"X.mtx": "%%MatrixMarket matrix array real general\n2 2\n1e300\n-1e300\n1\n1\n"}, nil, "X.mtx: the scale of X overflows"},
+		{"B with entries 1e200", map[string]string{"B.mtx": "%%MatrixMarket matrix array real general\n2 2\n1e200\n1\n1\n1\n"}, nil, "B.mtx: the scale of B overflows"},
+		{"reference 1e200", map[string]string{"R.mtx": "%%MatrixMarket matrix coordinate real general\n4 2 1\n1 1 1e200\n"},
+			[]string{"-lambda", "1", "-ref", "$dir/R.mtx"}, "R.mtx: the scale of the reference overflows"},
+		{"lambda 1e308", nil, []string{"-lambda", "1e308", "-ref", "$dir/R.mtx"}, "-lambda 1e+308: the Tikhonov term"},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			replace := map[string]string{"R.mtx": "%%MatrixMarket matrix coordinate real general\n4 2 1\n1 1 1e150\n"}
+			for k, v := range test.replace {
+				replace[k] = v
+			}
+			advFiles["R.mtx"] = replace["R.mtx"]
+			defer delete(advFiles, "R.mtx")
+			dir := advSetup(t, replace)
+			var extra []string
+			for _, e := range test.extra {
+				extra = append(extra, strings.ReplaceAll(e, "$dir", dir))
+			}
+			args := advArgs(dir, "solve", append(extra, "-o", filepath.Join(dir, "out.mtx"), "-q")...)
+			code, _, stderr := advExec(t, args)
+			if code != exitError || !strings.Contains(stderr, test.want) {
+				t.Errorf("solve: exit status %d, stderr %q, want %q", code, stderr, test.want)
+			}
+			if strings.Contains(stderr, "G.mtx: ") {
+				t.Errorf("solve blames G: %q", stderr)
+			}
+			if test.extra == nil {
+				code, _, stderr = advExec(t, advArgs(dir, "eval"))
+				if code != exitError || !strings.Contains(stderr, test.want) {
+					t.Errorf("eval: exit status %d, stderr %q, want %q", code, stderr, test.want)
+				}
+			}
+		})
+	}
+}
+
+// startFifoRun starts the built command with -G reading from a named
+// pipe, streams a valid header and then endless comment lines into it from
+// a goroutine, and returns the running command and its stderr.
+func startFifoRun(t *testing.T, dir string, args []string) (*exec.Cmd, *strings.Builder, func()) {
+	t.Helper()
+	bin := binary(t)
+	fifo := filepath.Join(dir, "Gpipe.mtx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	for k, a := range args {
+		if a == filepath.Join(dir, "G.mtx") {
+			args[k] = fifo
+		}
+	}
+	cmd := exec.Command(bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		w := bufio.NewWriter(f)
+		io.WriteString(w, "%%MatrixMarket matrix coordinate real general\n")
+		line := strings.Repeat("% a comment line that goes on and on\n", 100)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := io.WriteString(w, line); err != nil {
+				return // the reader is gone
+			}
+		}
+	}()
+	return cmd, &stderr, func() { close(stop); <-done }
+}
+
+// waitExit waits for cmd and returns its exit status, failing the test if
+// it does not end within a minute (a reader that ignores the interrupt
+// would read the endless pipe forever).
+func waitExit(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() { ch <- cmd.Wait() }()
+	select {
+	case err := <-ch:
+		var ee *exec.ExitError
+		if err == nil {
+			return 0
+		}
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		t.Fatal(err)
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-ch
+		t.Fatal("the command did not stop after the interrupt")
+	}
+	return -1
+}
+
+// TestAdvInterruptWhileReading: SIGINT while an input is still being read
+// stops the reading, writes nothing (no iterate was computed) and leaves no
+// temporary file (issue 11 items 10 and 11); before, the signal waited for
+// the end of the read and the unsolved G0 was written as the best G.
+func TestAdvInterruptWhileReading(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT or named pipes on Windows")
+	}
+	for _, cmdName := range []string{"solve", "eval"} {
+		t.Run(cmdName, func(t *testing.T) {
+			dir := advSetup(t, nil)
+			out := filepath.Join(dir, "out.mtx")
+			args := advArgs(dir, cmdName, "-o", out, "-trace", filepath.Join(dir, "t.csv"))
+			if cmdName == "eval" {
+				args = advArgs(dir, cmdName, "-grad", out, "-residual", filepath.Join(dir, "t.csv"))
+			}
+			cmd, stderr, stop := startFifoRun(t, dir, args)
+			defer stop()
+			time.Sleep(200 * time.Millisecond) // let it read for a while
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			code := waitExit(t, cmd)
+			if code != exitStopped || !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "nothing was written") {
+				t.Errorf("exit status %d, stderr %q", code, stderr.String())
+			}
+			for _, p := range []string{out, filepath.Join(dir, "t.csv")} {
+				if _, err := os.Stat(p); !os.IsNotExist(err) {
+					t.Errorf("%s written by an interrupted read", p)
+				}
+			}
+			if h := hiddenFiles(t, dir); len(h) > 0 {
+				t.Errorf("temporary files left: %v", h)
+			}
+		})
+	}
+}
+
+// TestAdvSecondInterruptCleanup: the cleanup run by a second interrupt
+// (which then ends the process at once) removes the temporary files of
+// every reserved output, and blocks any later commit.
+func TestAdvSecondInterruptCleanup(t *testing.T) {
+	dir := t.TempDir()
+	var outs outputs
+	outs.add("o", filepath.Join(dir, "a.mtx"))
+	outs.add("trace", filepath.Join(dir, "b.csv"))
+	if err := outs.check(nil); err != nil {
+		t.Fatal(err)
+	}
+	if h := hiddenFiles(t, dir); len(h) != 2 {
+		t.Fatalf("temporary files %v, want 2", h)
+	}
+	temps.cleanup()
+	defer func() { temps.names = map[string]bool{}; temps.mu.Unlock() }()
+	if h := hiddenFiles(t, dir); len(h) > 0 {
+		t.Errorf("temporary files left after cleanup: %v", h)
+	}
+	if temps.mu.TryLock() {
+		temps.mu.Unlock()
+		t.Errorf("cleanup released the lock: a commit could follow")
+	}
+}
