@@ -34,7 +34,7 @@ func (ld *loaded) blameOverflow(g []float64, lambda float64, ref []float64, refP
 	f := ld.files
 	nG := floats.Norm(g, 2)
 	type factor struct {
-		name, path string
+		name, path  string
 		norm, power float64
 	}
 	factors := []factor{

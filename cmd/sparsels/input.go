@@ -20,8 +20,8 @@ type loaded struct {
 	ctx        context.Context // reading stops when it is done
 	files      problemFiles
 	rd         mtx.Reader
-	budget     int64 // -max-dense-bytes
-	used       int64 // bytes held by the files read so far
+	budget     int64       // -max-dense-bytes
+	used       int64       // bytes held by the files read so far
 	gm         *mtx.Matrix // G as stored: its I, J give the order of g
 	pat        *sparsels.Pattern
 	g          []float64 // the values of G's file

@@ -282,7 +282,6 @@ func (t *tempFiles) cleanup() {
 	t.names = map[string]bool{}
 }
 
-
 // inputs returns the input files by flag name.
 func (p *problemFiles) inputs() map[string]string {
 	return map[string]string{"X": p.X, "Y": p.Y, "L": p.L, "B": p.B, "G": p.G}
