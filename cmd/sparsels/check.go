@@ -83,7 +83,7 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		case step <= 0:
 			return usageFail(stderr, cmd, fmt.Errorf("-step %v: want a positive step", float64(step)))
 		}
-		ld, err := loadProblem(ctx, files)
+		ld, err := loadProblem(ctx, files, &sparsels.Settings{Linear: sparsels.LinearCG})
 		if err != nil {
 			return fail(stderr, cmd, err)
 		}
@@ -91,7 +91,7 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 			return fail(stderr, cmd, fmt.Errorf("%s has no entries: there is nothing to check", files.G))
 		}
 		rng := rand.New(rand.NewPCG(seed, 0x5eed))
-		ck := newChecker(ld.prob, rng, coords, float64(step), int64(files.maxDense))
+		ck := newChecker(ld.prob, rng, coords, float64(step), ld.avail())
 
 		where := "at the values of " + files.G
 		if points > 0 {
@@ -236,7 +236,7 @@ func (ck *checker) fits(row int, what string, sizes ...[2]int) bool {
 	if need <= float64(ck.limit) {
 		return true
 	}
-	ck.rows[row].skip = fmt.Sprintf("skipped: %s needs %.0f bytes (%s), over -max-dense-bytes = %d",
+	ck.rows[row].skip = fmt.Sprintf("skipped: %s needs %.0f bytes (%s), over the %d bytes that -max-dense-bytes leaves beside the problem",
 		what, need, formatBytes(need), ck.limit)
 	return false
 }

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mtx"
 )
 
@@ -75,7 +76,7 @@ func evalFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout,
 		}
 		defer outs.discard()
 
-		ld, err := loadProblem(ctx, files)
+		ld, err := loadProblem(ctx, files, &sparsels.Settings{Linear: sparsels.LinearCG})
 		if err != nil {
 			return failOrStop(stderr, cmd, err)
 		}
@@ -85,7 +86,7 @@ func evalFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout,
 		}
 		nnz := ld.pat.NNZ()
 		rc := ld.r * ld.c
-		limit := int64(files.maxDense)
+		limit := ld.avail()
 
 		// Refuse oversized or impossible outputs before computing anything.
 		for _, o := range []struct {

@@ -27,6 +27,7 @@ type loaded struct {
 	g          []float64 // the values of G's file
 	prob       *sparsels.Problem
 	n, m, r, c int
+	need       float64            // bytes estimated for the files, the problem and the solver
 	norms      map[string]float64 // Frobenius norms of X, Y, L and B, for blameOverflow
 	summary    string             // one line describing the inputs
 }
@@ -79,7 +80,11 @@ func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
 // loadProblem reads the files of f and builds the problem. Every error names
 // the files involved; an interrupt (ctx done) stops the reading with an
 // error wrapping errInterrupted.
-func loadProblem(ctx context.Context, f problemFiles) (*loaded, error) {
+//
+// set gives the solver whose memory counts in the budget (eval and check
+// pass Newton with CG, whose estimate covers their evaluations; their dense
+// outputs must fit in what remains, see avail).
+func loadProblem(ctx context.Context, f problemFiles, set *sparsels.Settings) (*loaded, error) {
 	limit := int64(f.maxDense)
 	ld := &loaded{ctx: ctx, files: f, rd: reader(limit), budget: limit}
 	if err := ld.readG(f.G); err != nil {
@@ -122,15 +127,22 @@ func loadProblem(ctx context.Context, f problemFiles) (*loaded, error) {
 
 	ld.norms = map[string]float64{"X": fileNorm(xm), "Y": fileNorm(ym), "L": fileNorm(lm), "B": fileNorm(bm)}
 
-	// The problem keeps X and B dense and works on n×c, m×c and r×c blocks
-	// (about (4n + 3m + 2r)·c values), and a dense Y file is held twice.
-	work := 2*float64(r)*float64(c) + 2*float64(m)*float64(c) + (4*float64(n)+3*float64(m)+2*float64(r))*float64(c)
+	// Everything the command builds must fit the budget: the files read,
+	// the conversions of L and G (index arrays of n+1 entries and 40 bytes
+	// per entry, alive until NewProblem returns) and what NewProblem and
+	// Solve allocate (sparsels.EstimateMemory). It is refused before any of
+	// it is allocated.
+	nnzY := len(ym.I)
 	if ym.Format == mtx.Array {
-		work += 2 * float64(r) * float64(m)
+		nnzY = ym.Rows * ym.Cols
 	}
-	if 8*work > float64(limit) {
-		return nil, fmt.Errorf("the problem (%s is %d×%d, X %d×%d) needs about %s of dense storage, over -max-dense-bytes = %d (%s)",
-			f.G, n, m, r, c, formatBytes(8*work), limit, formatBytes(float64(limit)))
+	nnzL := 2 * len(lm.I) // symmetric files are expanded
+	convert := 24*float64(n) + 40*(float64(len(ld.gm.I))+float64(nnzL))
+	solve := sparsels.EstimateMemory(n, m, r, c, len(ld.gm.I), nnzL, nnzY, set)
+	ld.need = float64(ld.used) + convert + solve
+	if need := ld.need; need > float64(limit) {
+		return nil, fmt.Errorf("the problem (%s is %d×%d with %d entries, L has %d entries, X is %d×%d) needs about %s (%s for the files, %s to convert them, %s for the problem and the solver), over -max-dense-bytes = %s",
+			f.G, n, m, len(ld.gm.I), len(lm.I), r, c, formatBytes(need), formatBytes(float64(ld.used)), formatBytes(convert), formatBytes(solve), formatBytes(float64(limit)))
 	}
 
 	ld.pat, err = sparsels.NewPattern(n, m, ld.gm.I, ld.gm.J)
@@ -250,7 +262,7 @@ func (ld *loaded) loadConstraints(cf constraintFiles) (*sparsels.Constraints, st
 				cf.D, dm.Rows, dm.Cols, ld.n, cm.Cols, ld.n, ld.files.G, cm.Cols, cf.C)
 		}
 		s := cm.Cols
-		if err := sizeError(fmt.Sprintf("the constraints (%s, %s): C and D together", cf.C, cf.D), ld.m+ld.n, 2*s, int64(ld.files.maxDense)); err != nil {
+		if err := sizeError(fmt.Sprintf("the constraints (%s, %s): C and D together", cf.C, cf.D), ld.m+ld.n, 2*s, ld.avail()); err != nil {
 			return nil, "", err
 		}
 		C, err := operand(cm, false)
@@ -318,4 +330,10 @@ func writeErr(path string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("cannot write %s: %w", path, err)
+}
+
+// avail returns the bytes of the budget left for dense outputs once the
+// problem is built.
+func (ld *loaded) avail() int64 {
+	return max(ld.budget-int64(ld.need), 0)
 }

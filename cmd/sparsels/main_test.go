@@ -295,7 +295,9 @@ func TestEvalDerivativeFiles(t *testing.T) {
 }
 
 // TestDenseLimit checks that oversized dense outputs are refused before
-// anything is written, and that check skips them but checks the rest.
+// anything is written (the problem needs about 68 KB of the budget, see
+// loadProblem; the outputs must fit in the rest), and that check skips them
+// but checks the rest.
 func TestDenseLimit(t *testing.T) {
 	tp := newTestProblem(t, 4)
 	outs := []string{tp.path("f.mtx"), tp.path("g.mtx"), tp.path("J.mtx"), tp.path("H.mtx")}
@@ -305,7 +307,7 @@ func TestDenseLimit(t *testing.T) {
 		{"-jac", outs[2], "the Jacobian is 24×90: it needs 17280 bytes"},
 		{"-hess", outs[3], "the Hessian is 90×90: it needs 64800 bytes"},
 	} {
-		r := runArgs(tp.args("eval", tp.G0, "-max-dense-bytes", "10000", "-residual", outs[0], "-grad", outs[1], tc.flag, tc.path)...)
+		r := runArgs(tp.args("eval", tp.G0, "-max-dense-bytes", "80000", "-residual", outs[0], "-grad", outs[1], tc.flag, tc.path)...)
 		if r.code != exitError || !strings.Contains(r.stderr, tc.size) || !strings.Contains(r.stderr, tc.path) {
 			t.Errorf("%s: want exit 1 naming the file and %q, got %v", tc.flag, tc.size, r)
 		}
@@ -316,7 +318,7 @@ func TestDenseLimit(t *testing.T) {
 		}
 	}
 
-	r := runArgs(tp.args("check", tp.G0, "-max-dense-bytes", "10K")...)
+	r := runArgs(tp.args("check", tp.G0, "-max-dense-bytes", "80000")...)
 	if r.code != exitOK {
 		t.Fatalf("check with a small limit: %v", r)
 	}

@@ -344,3 +344,45 @@ func TestAdvSecondInterruptCleanup(t *testing.T) {
 		t.Errorf("cleanup released the lock: a commit could follow")
 	}
 }
+
+// TestAdvMemoryBudget: G 2·10⁶×4 with 24 entries and L with 23 entries
+// (files of a few hundred bytes) under -max-dense-bytes 256MiB. The budget
+// covered only a part of the dense storage, so the solve started and
+// peaked at 1.1 GB (issue 11). Now the estimate of everything the command
+// builds is refused before any of it is allocated, with the estimate in the
+// message.
+func TestAdvMemoryBudget(t *testing.T) {
+	dir := advSetup(t, map[string]string{
+		"G.mtx": "%%MatrixMarket matrix coordinate real general\n2000000 2 6\n1 1 1\n2 1 0.7\n2 2 0.3\n3 1 0.2\n3 2 0.8\n4 2 1\n",
+		"L.mtx": "%%MatrixMarket matrix coordinate real symmetric\n2000000 2000000 7\n1 1 1\n2 1 -1\n2 2 2\n3 2 -1\n3 3 2\n4 3 -1\n4 4 1\n",
+	})
+	out := filepath.Join(dir, "out.mtx")
+	for _, args := range [][]string{
+		advArgs(dir, "solve", "-max-dense-bytes", "256MiB", "-o", out),
+		advArgs(dir, "solve", "-max-dense-bytes", "256MiB", "-o", out, "-method", "nadam"),
+		advArgs(dir, "eval", "-max-dense-bytes", "128MiB", "-grad", out),
+	} {
+		var code int
+		var stderr string
+		alloc := advAllocated(func() { code, _, stderr = advExec(t, args) })
+		if code != exitError || !strings.Contains(stderr, "needs about") || !strings.Contains(stderr, "over -max-dense-bytes = ") ||
+			!strings.Contains(stderr, "2000000×2") {
+			t.Errorf("%v: exit status %d, stderr %q", args[len(args)-2:], code, stderr)
+		}
+		if alloc > 32<<20 {
+			t.Errorf("%v: %d bytes allocated before the refusal", args[len(args)-2:], alloc)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("output written")
+		}
+	}
+}
+
+// advAllocated returns the bytes allocated while running f.
+func advAllocated(f func()) uint64 {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	f()
+	runtime.ReadMemStats(&m1)
+	return m1.TotalAlloc - m0.TotalAlloc
+}

@@ -130,7 +130,7 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		}
 		defer outs.discard()
 
-		ld, err := loadProblem(ctx, files)
+		ld, err := loadProblem(ctx, files, &set)
 		if err != nil {
 			return failOrStop(stderr, cmd, err)
 		}
