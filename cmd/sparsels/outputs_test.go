@@ -386,3 +386,45 @@ func advAllocated(f func()) uint64 {
 	runtime.ReadMemStats(&m1)
 	return m1.TotalAlloc - m0.TotalAlloc
 }
+
+// TestAdvCheckScales runs check at G scaled by 1e-200, 1e-100 and 1e150
+// (issue 11 item 6): it reported FAIL at 1e-200 (the energy varies by
+// 1e-400 over the step, so its difference vanishes in rounding) and NaN
+// rows at 1e150 (the energy overflows). Now such rows are reported as not
+// checkable at this scale, the others are checked and pass, and no row is
+// NaN or FAIL.
+func TestAdvCheckScales(t *testing.T) {
+	for _, test := range []struct {
+		scale     string
+		checkable []string // rows that must be checked and pass
+	}{
+		{"1e-200", []string{"Hessian  ", "Hessian·x"}},
+		{"1e-100", []string{"Hessian  ", "Hessian·x"}},
+		{"1e150", []string{"Jacobian", "J·x", "Jᵀ·w", "GaussNewton  "}},
+	} {
+		g := "%%MatrixMarket matrix coordinate real general\n4 2 6\n"
+		for _, e := range []string{"1 1 1", "2 1 0.7", "2 2 0.3", "3 1 0.2", "3 2 0.8", "4 2 1"} {
+			g += e + "e" + strings.TrimPrefix(test.scale, "1e") + "\n"
+		}
+		dir := advSetup(t, map[string]string{"G.mtx": g})
+		code, stdout, stderr := advExec(t, advArgs(dir, "check"))
+		if code != exitOK || strings.Contains(stdout, "FAIL") || strings.Contains(stdout, "NaN") {
+			t.Errorf("%s: exit status %d\n%s%s", test.scale, code, stdout, stderr)
+			continue
+		}
+		if !strings.Contains(stdout, "not checkable at this scale") {
+			t.Errorf("%s: no row reported as not checkable:\n%s", test.scale, stdout)
+		}
+		for _, row := range test.checkable {
+			ok := false
+			for _, line := range strings.Split(stdout, "\n") {
+				if strings.HasPrefix(line, row) && strings.HasSuffix(line, "  OK") {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("%s: row %q not checked and passed:\n%s", test.scale, row, stdout)
+			}
+		}
+	}
+}
