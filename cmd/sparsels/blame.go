@@ -10,14 +10,39 @@ import (
 	"github.com/sparsels/sparsels/mtx"
 )
 
-// fileNorm returns the Frobenius norm of the values stored in a file
-// (symmetric files count each stored entry once), computed with scaling so
-// that it cannot overflow.
+// fileNorm returns the base-2 logarithm of the Frobenius norm of the
+// values stored in a file (symmetric files count each stored entry once).
 func fileNorm(a *mtx.Matrix) float64 {
 	if a.Format == mtx.Array {
-		return floats.Norm(a.Data, 2)
+		return log2Norm(a.Data)
 	}
-	return floats.Norm(a.V, 2)
+	return log2Norm(a.V)
+}
+
+// log2Norm returns log₂‖x‖₂, computed with scaling so that it is right
+// even when ‖x‖₂ itself overflows; -Inf for x = 0.
+func log2Norm(x []float64) float64 {
+	var scale float64
+	for _, v := range x {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
+		return math.Log2(scale)
+	}
+	var sum float64
+	for _, v := range x {
+		sum += (v / scale) * (v / scale)
+	}
+	return math.Log2(scale) + 0.5*math.Log2(sum)
+}
+
+// fmtLog2 formats the number 2^l: in decimal when it is a float64, as a
+// power of two beyond.
+func fmtLog2(l float64) string {
+	if v := math.Exp2(l); !math.IsInf(v, 0) {
+		return fmt.Sprintf("%.3g", v)
+	}
+	return fmt.Sprintf("2^%.1f", l)
 }
 
 // overflowLog2 is the base-2 logarithm of the magnitude whose square
@@ -32,55 +57,56 @@ var overflowLog2 = 0.5 * math.Log2(math.MaxFloat64)
 // message.
 func (ld *loaded) blameOverflow(g []float64, lambda float64, ref []float64, refPath string) error {
 	f := ld.files
-	nG := floats.Norm(g, 2)
+	lG := log2Norm(g)
 	type factor struct {
 		name, path  string
-		norm, power float64
+		log2, power float64 // log₂ of the norm
 	}
 	factors := []factor{
-		{"Y", f.Y, ld.norms["Y"], 1}, {"G", f.G, nG, 2}, {"L", f.L, ld.norms["L"], 1}, {"B", f.B, ld.norms["B"], 1},
+		{"Y", f.Y, ld.norms["Y"], 1}, {"G", f.G, lG, 2}, {"L", f.L, ld.norms["L"], 1}, {"B", f.B, ld.norms["B"], 1},
 	}
 	var all []string
 	for _, x := range append([]factor{{"X", f.X, ld.norms["X"], 1}}, factors...) {
-		all = append(all, fmt.Sprintf("‖%s‖_F = %.3g (%s)", x.name, x.norm, x.path))
+		all = append(all, fmt.Sprintf("‖%s‖_F = %s (%s)", x.name, fmtLog2(x.log2), x.path))
 	}
 	norms := strings.Join(all, ", ")
 	const margin = 8 // sums of many products: stay a few binades clear
-	if math.Log2(ld.norms["X"]) > overflowLog2-margin {
-		return fmt.Errorf("%s: the scale of X overflows: ‖X‖_F = %.3g, so E = ‖X − Y Gᵀ L G B‖²_F is not finite (%s)",
-			f.X, ld.norms["X"], norms)
+	if ld.norms["X"] > overflowLog2-margin {
+		return fmt.Errorf("%s: the scale of X overflows: ‖X‖_F = %s, so E = ‖X − Y Gᵀ L G B‖²_F is not finite (%s)",
+			f.X, fmtLog2(ld.norms["X"]), norms)
 	}
 	total, worst := 0.0, 0
 	for k, x := range factors {
-		l := x.power * math.Log2(x.norm)
+		l := x.power * x.log2
 		total += l
-		if math.Abs(l) > math.Abs(factors[worst].power*math.Log2(factors[worst].norm)) {
+		if math.Abs(l) > math.Abs(factors[worst].power*factors[worst].log2) {
 			worst = k
 		}
 	}
 	if total > overflowLog2-margin {
 		w := factors[worst]
-		return fmt.Errorf("%s: the scale of %s overflows: ‖%s‖_F = %.3g takes the bound ‖Y‖‖G‖²‖L‖‖B‖ = 2^%.0f on Y Gᵀ L G B beyond the range of float64, so E or its gradient is not finite at the start (%s)",
-			w.path, w.name, w.name, w.norm, total, norms)
+		return fmt.Errorf("%s: the scale of %s overflows: ‖%s‖_F = %s takes the bound ‖Y‖‖G‖²‖L‖‖B‖ = 2^%.0f on Y Gᵀ L G B beyond the range of float64, so E or its gradient is not finite at the start (%s)",
+			w.path, w.name, w.name, fmtLog2(w.log2), total, norms)
 	}
 	if lambda > 0 {
 		d := make([]float64, len(g))
 		copy(d, g)
-		nRef := 0.0
+		lRef := math.Inf(-1)
 		if ref != nil {
 			for k := range d {
 				d[k] = 0.5*d[k] - 0.5*ref[k] // halved: g − g_ref may overflow
 			}
-			nRef = floats.Norm(ref, 2)
+			lRef = log2Norm(ref)
 		} else {
 			floats.Scale(0.5, d)
 		}
-		if math.Log2(lambda)+2*(1+math.Log2(floats.Norm(d, 2))) > 2*overflowLog2-margin {
-			if ref != nil && math.Log2(lambda)+2*math.Log2(max(nG, 1)) <= 2*overflowLog2-margin {
-				return fmt.Errorf("%s: the scale of the reference overflows: ‖g_ref‖ = %.3g, so the Tikhonov term λ‖g − g_ref‖² (λ = %g) is not finite at the start",
-					refPath, nRef, lambda)
+		lD := 1 + log2Norm(d)
+		if math.Log2(lambda)+2*lD > 2*overflowLog2-margin {
+			if ref != nil && math.Log2(lambda)+2*math.Max(lG, 0) <= 2*overflowLog2-margin {
+				return fmt.Errorf("%s: the scale of the reference overflows: ‖g_ref‖ = %s, so the Tikhonov term λ‖g − g_ref‖² (λ = %g) is not finite at the start",
+					refPath, fmtLog2(lRef), lambda)
 			}
-			return fmt.Errorf("-lambda %g: the Tikhonov term λ‖g − g_ref‖² overflows at the start (‖g − g_ref‖ = %.3g)", lambda, 2*floats.Norm(d, 2))
+			return fmt.Errorf("-lambda %g: the Tikhonov term λ‖g − g_ref‖² overflows at the start (‖g − g_ref‖ = %s)", lambda, fmtLog2(lD))
 		}
 	}
 	return fmt.Errorf("%s, %s, %s, %s, %s: the energy or its gradient is not finite at the start although no operand's scale overflows alone (%s)",
