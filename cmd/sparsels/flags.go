@@ -112,7 +112,7 @@ func (p *problemFiles) register(fs *flag.FlagSet, gHelp string) {
 	fs.StringVar(&p.B, "B", "", "Matrix Market `file` of the m×c matrix B (required)")
 	fs.StringVar(&p.G, "G", "", gHelp)
 	p.maxDense = defaultMaxDense
-	fs.Var(&p.maxDense, "max-dense-bytes", "cap, in `bytes` (such as 512MiB), on the problem's dense working storage and on each dense output; input dimensions and entry counts are limited to it divided by 8")
+	fs.Var(&p.maxDense, "max-dense-bytes", "memory budget, in `bytes` (such as 512MiB), for everything the command builds: the files read, the problem, the solver's estimated storage and the dense outputs; dimensions are limited to it divided by 8")
 }
 
 // check returns a usage error for the first missing required flag.

@@ -168,10 +168,12 @@ Run 'sparsels help <command>' or 'sparsels <command> -h' for the flags of a
 command.
 
 Exit status: 0 on success (solve converged, all checks passed); 1 on bad data,
-an infeasible constraint, a failed write or a failed check; 2 on a bad command
-line; 3 when solve stopped before convergence (iteration or time limit,
-interrupt, stationary start, no further decrease), in which case the best G
-found was written.
+an infeasible constraint, a problem over the memory budget, a failed write or
+a failed check; 2 on a bad command line; 3 when solve stopped before
+convergence (iteration or time limit, stationary start, no further decrease,
+interrupt), in which case the best G found was written if it computed an
+iterate, or when eval was interrupted, with nothing written; 130 after a
+second interrupt. Outputs are written all together or not at all.
 `
 
 func printOverview(w io.Writer) {
