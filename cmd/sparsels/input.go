@@ -60,7 +60,10 @@ func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
 	defer f.Close()
 	rd := ld.rd
 	rd.Duplicates = dup
-	rd.MaxBytes = max(ld.budget-ld.used, 1)
+	// Files read after the problem is built (constraints, reference) get
+	// what the problem's estimate leaves.
+	held := max(ld.used, int64(ld.need))
+	rd.MaxBytes = max(ld.budget-held, 1)
 	a, err := rd.Read(ctxReader{ld.ctx, f}, path)
 	if err != nil {
 		var e *mtx.Error
@@ -68,12 +71,16 @@ func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
 		case ld.ctx.Err() != nil:
 			return nil, fmt.Errorf("%w while reading %s", errInterrupted, path)
 		case errors.As(err, &e) && strings.Contains(e.Msg, "limit"):
-			return nil, fmt.Errorf("%w (the limit is -max-dense-bytes = %s minus %s for the files read before)",
-				err, formatBytes(float64(ld.budget)), formatBytes(float64(ld.used)))
+			return nil, fmt.Errorf("%w (the limit is -max-dense-bytes = %s minus %s for what was read or estimated before)",
+				err, formatBytes(float64(ld.budget)), formatBytes(float64(held)))
 		}
 		return nil, err
 	}
-	ld.used += int64(rd.Storage(a.Header))
+	st := int64(rd.Storage(a.Header))
+	ld.used += st
+	if ld.need > 0 {
+		ld.need += float64(st)
+	}
 	return a, nil
 }
 

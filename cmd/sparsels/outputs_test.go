@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"errors"
 	"io"
 	"os"
@@ -426,5 +427,44 @@ func TestAdvCheckScales(t *testing.T) {
 				t.Errorf("%s: row %q not checked and passed:\n%s", test.scale, row, stdout)
 			}
 		}
+	}
+}
+
+// TestAdvInputBudget: an L that repeats one entry two million times (a
+// gzip file of a few kilobytes) is read in memory bounded by its 16
+// positions and summed; an L whose size line declares more entries than
+// the budget can hold is refused on that line, naming the file, before any
+// entry is decompressed (issue 11 item 1: 2·10⁷ entries took 1.6 GB and
+// 2.7·10⁸ killed the process).
+func TestAdvInputBudget(t *testing.T) {
+	var raw strings.Builder
+	raw.WriteString("%%MatrixMarket matrix coordinate real general\n4 4 2000001\n")
+	raw.WriteString(strings.Repeat("1 1 0.5\n", 2000000))
+	raw.WriteString("4 4 1\n")
+	var gz strings.Builder
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, raw.String())
+	zw.Close()
+	dir := advSetup(t, map[string]string{"L.mtx": gz.String()})
+	var code int
+	var stdout, stderr string
+	alloc := advAllocated(func() { code, stdout, stderr = advExec(t, advArgs(dir, "eval")) })
+	if code != exitOK {
+		t.Fatalf("duplicate bomb: exit status %d, stderr %q", code, stderr)
+	}
+	if alloc > 16<<20 {
+		t.Errorf("duplicate bomb: %d bytes allocated to read a 4×4 L", alloc)
+	}
+	// L = 10⁶·e₁e₁ᵀ + e₄e₄ᵀ, summed in file order.
+	want := advSetup(t, map[string]string{"L.mtx": "%%MatrixMarket matrix coordinate real general\n4 4 2\n1 1 1e6\n4 4 1\n"})
+	_, stdout2, _ := advExec(t, advArgs(want, "eval"))
+	if field(t, stdout, "energy") != field(t, stdout2, "energy") {
+		t.Errorf("energy %s with the repeated entries, %s with their sum", field(t, stdout, "energy"), field(t, stdout2, "energy"))
+	}
+
+	big := advSetup(t, map[string]string{"L.mtx": "%%MatrixMarket matrix coordinate real general\n1000000 1000000 1000000000\n1 1 1\n"})
+	code, _, stderr = advExec(t, advArgs(big, "eval"))
+	if code != exitError || !strings.Contains(stderr, filepath.Join(big, "L.mtx")+":2: 1000000000 entries need 29.8 GiB, over the memory limit") {
+		t.Errorf("huge L: exit status %d, stderr %q", code, stderr)
 	}
 }
