@@ -396,6 +396,7 @@ func TestAdvNewPatternErrors(t *testing.T) {
 		{"min int", math.MinInt, 1, nil, nil, []string{"negative"}},
 		{"rows over the limit", 1 << 40, 1, nil, nil, []string{"too large", "1099511627776×1"}},
 		{"cols over the limit", 1, 1 << 31, nil, nil, []string{"too large"}},
+		{"MaxInt32 × MaxInt32", math.MaxInt32, math.MaxInt32, nil, nil, []string{"too large", "32.0 GiB"}},
 		{"max int", math.MaxInt, math.MaxInt, []int{0}, []int{0}, []string{"too large"}},
 		{"length mismatch", 3, 3, []int{0, 1}, []int{0}, []string{"len(i) = 2", "len(j) = 1"}},
 		{"nil j", 3, 3, []int{0}, nil, []string{"len(i) = 1", "len(j) = 0"}},
@@ -442,10 +443,13 @@ func TestAdvNewPatternErrors(t *testing.T) {
 // such sizes are an error reported before anything proportional to them is
 // allocated.
 func TestAdvNewPatternHugeDims(t *testing.T) {
-	for _, d := range [][2]int{{1 << 40, 1}, {1, 1 << 40}, {1 << 31, 1 << 31}, {math.MaxInt, 2}, {1<<31 - 1 + 1, 0}} {
+	// Issue 11: NewPattern(math.MaxInt32, math.MaxInt32, nil, nil) was
+	// accepted and died allocating 32 GiB of pointer arrays.
+	for _, d := range [][2]int{{1 << 40, 1}, {1, 1 << 40}, {1 << 31, 1 << 31}, {math.MaxInt, 2}, {1<<31 - 1 + 1, 0},
+		{math.MaxInt32, math.MaxInt32}, {math.MaxInt32, 0}, {1 << 27, 1 << 27}, {0, 1<<28 - 1}} {
 		var err error
 		bytes := advAllocated(func() { _, err = sparsels.NewPattern(d[0], d[1], nil, nil) })
-		advErrContains(t, fmt.Sprint(d), err, "too large", "at most 2147483647")
+		advErrContains(t, fmt.Sprint(d), err, "too large", "at most 268435454 rows and columns together")
 		if bytes > 1<<16 {
 			t.Errorf("%v: %d bytes allocated before the error", d, bytes)
 		}
@@ -479,10 +483,10 @@ func FuzzNewPattern(f *testing.F) {
 	f.Fuzz(func(t *testing.T, rows, cols int, data []byte) {
 		// Valid dimensions above 2¹⁶ cost memory in proportion to them;
 		// fold them so that the fuzzer explores the logic, not the heap.
-		if rows > 1<<16 && rows <= 1<<31-1 {
+		if rows > 1<<16 && rows <= 1<<27 {
 			rows %= 1 << 10
 		}
-		if cols > 1<<16 && cols <= 1<<31-1 {
+		if cols > 1<<16 && cols <= 1<<27 {
 			cols %= 1 << 10
 		}
 		var I, J []int
@@ -498,7 +502,7 @@ func FuzzNewPattern(f *testing.F) {
 		switch {
 		case rows < 0 || cols < 0:
 			why = "negative"
-		case rows > 1<<31-1 || cols > 1<<31-1:
+		case rows > 1<<28-2-cols:
 			why = "too large"
 		case len(I) != len(J):
 			why = "differ in length"

@@ -67,18 +67,10 @@ func (sv *solver) chooseLinear(eigen bool) (LinearSolver, error) {
 		return LinearCG, nil
 	case LinearDense:
 		if nnz > 0 && bytes > set.MemoryLimit {
-			return 0, fmt.Errorf("sparsels: Solve: the dense linear solver needs about %s for nnz = %d, over MemoryLimit (%s)", byteSize(bytes), nnz, byteSize(set.MemoryLimit))
+			return 0, fmt.Errorf("sparsels: Solve: the dense linear solver needs about %s for nnz = %d, over MemoryLimit (%s)", formatBytes(float64(bytes)), nnz, formatBytes(float64(set.MemoryLimit)))
 		}
 	}
 	return set.Linear, nil
-}
-
-// byteSize formats a byte count exactly below 1 MiB and in MiB above.
-func byteSize(b int64) string {
-	if b < 1<<20 {
-		return fmt.Sprintf("%d bytes", b)
-	}
-	return fmt.Sprintf("%d MiB", b>>20)
 }
 
 // denseRate is the assumed dense throughput before the first dense

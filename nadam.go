@@ -34,23 +34,20 @@ func (sv *solver) nadam() (*Result, error) {
 	if done, r, err := sv.startCheck(); done {
 		return r, err
 	}
-	gnorm0 := sv.gnorm
 	lr := set.LearningRate
 	b1, b2, eps := set.Beta1, set.Beta2, set.Epsilon
-	// The moments are accumulated for the gradient divided by a power of two
-	// gs near its initial magnitude, because g² overflows above about 1e154
-	// (v became +Inf and every step 0, so NAdam sat at the start and reported
-	// function convergence on problems with entries around 1e150) and
-	// underflows below about 1e-154. Since
-	// m̂/(√v̂ + ε) = (m̂/gs)/(√(v̂/gs²) + ε/gs), the iterates are the published
-	// method's up to rounding, and identical when gs = 1, which it is unless
-	// the initial gradient lies outside [2⁻²⁵⁶, 2²⁵⁶].
-	gs := 1.0
-	if gmax := floats.Norm(grad, math.Inf(1)); gmax > 0x1p256 || gmax < 0x1p-256 {
-		_, e := math.Frexp(gmax)
-		gs = math.Ldexp(1, max(min(e, 1000), -1000))
-	}
-	epsScaled := eps / gs
+	// The moments are accumulated in units of 2^sExp, a power of two near
+	// the magnitude of the gradient and of the moments, because g² overflows
+	// above about 1e154 and underflows below about 1e-154. Since
+	// m̂/(√v̂ + ε) = (m̂/s)/(√(v̂/s²) + ε/s), the iterates are the published
+	// method's up to rounding, and identical while s = 1, which it stays
+	// unless the gradient or the moments leave [2⁻²⁵⁶, 2²⁵⁶]. The unit is
+	// updated every iteration, not only at the start: from a start near 0
+	// the gradient can grow by hundreds of orders of magnitude, and with the
+	// start's unit v overflowed and every later step was 0 (issue 11).
+	sExp := 0
+	mExp, vExp := math.MinInt32, math.MinInt32 // exponents of ‖m‖∞ and ‖v‖∞ in units of 2^sExp
+	epsScaled := eps
 	stall := 0
 	prevBest := e
 	for t := 1; ; t++ {
@@ -60,16 +57,27 @@ func (sv *solver) nadam() (*Result, error) {
 		if t > set.MaxIterations {
 			return sv.finish(IterationLimit, fmt.Sprintf("%d iterations", set.MaxIterations), nil)
 		}
+		if shift := nadamShift(grad, sExp, mExp, vExp); shift != 0 {
+			sExp += shift
+			for k := range m {
+				m[k] = math.Ldexp(m[k], -shift)
+				v[k] = math.Ldexp(v[k], -2*shift)
+			}
+			epsScaled = math.Ldexp(eps, -sExp)
+		}
 		b1t, b2t := math.Pow(b1, float64(t)), math.Pow(b2, float64(t))
 		b1t1 := b1t * b1
+		var mmax, vmax float64
 		for k, gk := range grad {
-			gk /= gs
+			gk = math.Ldexp(gk, -sExp)
 			m[k] = b1*m[k] + (1-b1)*gk
 			v[k] = b2*v[k] + (1-b2)*gk*gk
+			mmax, vmax = math.Max(mmax, math.Abs(m[k])), math.Max(vmax, v[k])
 			mhat := b1*m[k]/(1-b1t1) + (1-b1)*gk/(1-b1t)
 			vhat := v[k] / (1 - b2t)
 			g[k] -= lr * mhat / (math.Sqrt(vhat) + epsScaled)
 		}
+		mExp, vExp = exponent(mmax), exponent(vmax)
 		sv.cs.projectRows(g)
 
 		ts := time.Now()
@@ -102,7 +110,7 @@ func (sv *solver) nadam() (*Result, error) {
 		if err := sv.record(rec); err != nil {
 			return sv.callbackStop(err)
 		}
-		if sv.gnorm <= set.GradientTol*gnorm0 {
+		if set.GradientTol >= 0 && sv.gnorm <= sv.gradientThreshold() {
 			return sv.finish(GradientConvergence, "", nil)
 		}
 		// A run that never decreased E has not converged: no step it tried
@@ -125,4 +133,26 @@ func (sv *solver) nadam() (*Result, error) {
 			prevBest = sv.e
 		}
 	}
+}
+
+// nadamShift returns the change of the exponent sExp of NAdam's unit 2^sExp
+// that brings the gradient and the moments (whose ‖m‖∞ and ‖v‖∞ have the
+// exponents mExp and vExp in that unit) back near 1, or 0 while they lie
+// within [2⁻²⁵⁶, 2²⁵⁶], so that neither g² nor v can overflow or underflow.
+func nadamShift(grad []float64, sExp, mExp, vExp int) int {
+	a := max(exponent(floats.Norm(grad, math.Inf(1)))-sExp, mExp, (vExp+1)/2)
+	if a <= math.MinInt32/2 || (a >= -256 && a <= 256) {
+		return 0 // all zero, or in range
+	}
+	return a
+}
+
+// exponent returns e with |x| = f·2^e, f in [½, 1), or math.MinInt32 for
+// x = 0.
+func exponent(x float64) int {
+	if x == 0 || math.IsNaN(x) {
+		return math.MinInt32
+	}
+	_, e := math.Frexp(x)
+	return e
 }

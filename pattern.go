@@ -13,14 +13,15 @@ import (
 // dimensions; it keeps index arithmetic far from int overflow.
 const maxElements = 1 << 40
 
-// maxPatternDim bounds the dimensions of a Pattern. A pattern stores row and
-// column pointer arrays of rows+1 and cols+1 entries whatever its number of
-// nonzeros, so a dimension as large as maxElements would ask for terabytes
-// and crash the process with an unrecoverable out-of-memory error before
-// NewPattern could return; 2³¹−1, the index range of 32-bit sparse formats,
-// keeps that allocation at most a few tens of GiB and makes larger
-// dimensions an error reported before anything is allocated.
-const maxPatternDim = 1<<31 - 1
+// maxPatternPointers bounds rows + cols + 2, the length of a Pattern's row
+// and column pointer arrays, which it stores whatever its number of
+// nonzeros. Dimensions of 2³¹−1 (the index range of 32-bit sparse formats)
+// would ask for 32 GiB and end the process with an unrecoverable
+// out-of-memory error before NewPattern could return; 2²⁸ keeps them within
+// 2 GiB, and larger dimensions are an error reported before anything is
+// allocated. Any Problem on such a pattern needs n×c dense blocks, so it
+// could not be built anyway.
+const maxPatternPointers = 1 << 28
 
 // Pattern is the fixed sparsity pattern of an n×m matrix G: the subscripts
 // (i[k], j[k]) of its nonzeros in the caller's order. That order is the order
@@ -51,7 +52,8 @@ type Pattern struct {
 // NewPattern returns the pattern of a rows×cols matrix whose nonzeros are at
 // (i[k], j[k]), k = 0, …, len(i)−1, with zero-based subscripts.
 //
-// It returns an error if the dimensions are negative or above 2³¹−1, if i
+// It returns an error if the dimensions are negative or rows + cols exceeds
+// 2²⁸−2 (the row and column pointer arrays alone would then exceed 2 GiB), if i
 // and j have different lengths, if a subscript is out of range, or if a
 // subscript pair is repeated; the error names the offending positions.
 // An empty pattern is valid. The cost is O(rows + cols + nnz·log(nnz/rows))
@@ -60,8 +62,9 @@ func NewPattern(rows, cols int, i, j []int) (*Pattern, error) {
 	if rows < 0 || cols < 0 {
 		return nil, fmt.Errorf("sparsels: negative pattern dimensions %d×%d", rows, cols)
 	}
-	if rows > maxPatternDim || cols > maxPatternDim {
-		return nil, fmt.Errorf("sparsels: pattern dimensions %d×%d too large: at most %d rows and columns", rows, cols, maxPatternDim)
+	if rows > maxPatternPointers-2-cols {
+		return nil, fmt.Errorf("sparsels: pattern dimensions %d×%d too large: its row and column pointer arrays would need %s; at most %d rows and columns together",
+			rows, cols, formatBytes(8*(float64(rows)+float64(cols)+2)), maxPatternPointers-2)
 	}
 	if len(i) != len(j) {
 		return nil, fmt.Errorf("sparsels: pattern subscript lists differ in length: len(i) = %d, len(j) = %d", len(i), len(j))

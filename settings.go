@@ -210,7 +210,10 @@ type Settings struct {
 	Callback func(IterationRecord) error
 
 	// Linear algebra. DenseMaxNNZ is LinearAuto's limit for the dense path
-	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB).
+	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB);
+	// when set explicitly it bounds everything NewProblem and Solve allocate
+	// (EstimateMemory), and Solve refuses a problem over it before
+	// allocating.
 	// Forcing > 0 fixes the relative tolerance of CG; the default is the
 	// Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at 0.5.
 	// MaxCGIterations bounds CG per outer iteration (default 25: on large

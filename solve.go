@@ -52,6 +52,12 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 		return nil, fmt.Errorf("sparsels: Solve: unknown method %v", set.Method)
 	}
 	set.defaultIterations()
+	if s != nil && s.MemoryLimit > 0 {
+		// An explicit budget covers everything Solve allocates.
+		if err := p.memoryError(&set, set.MemoryLimit); err != nil {
+			return nil, err
+		}
+	}
 	sv := &solver{
 		ctx: ctx, p: p, set: set, cs: cs, start: time.Now(),
 		res: &Result{Method: set.Method},

@@ -45,8 +45,12 @@
 //
 // Reading never allocates in proportion to what a header merely claims:
 // storage grows as entries actually arrive, so a lying size line costs
-// nothing. Reader adds optional limits on the number of entries and on the
-// dimensions for untrusted input.
+// nothing. Reader adds optional limits for untrusted input: on the number of
+// entries, on the dimensions, and on the bytes of the Matrix (MaxBytes,
+// checked on the size line before any entry is read or decompressed). With
+// Reader.Duplicates set to SumDuplicates or RejectDuplicates, repeated
+// positions are summed or refused while reading, so that a file repeating
+// one entry a billion times costs the memory of the matrix, not of the file.
 //
 // WriteDense, WriteCoordinate, WriteSparse and Write emit full-precision
 // values (the shortest decimal form that parses back to the same float64),

@@ -164,8 +164,19 @@ func (m *Matrix) Duplicate() (k1, k2 int, ok bool) {
 // counting sort when rows is not much larger than the number of entries,
 // so that a huge declared size cannot force a huge allocation.
 func order(rows int, ri, ci []int) []int {
+	var scratch orderScratch
+	return scratch.order(rows, ri, ci)
+}
+
+// orderScratch keeps the arrays of order for reuse by repeated calls.
+type orderScratch struct{ perm, next []int }
+
+// order is the function order, with the result and its work array taken
+// from s; the result is valid until the next call.
+func (s *orderScratch) order(rows int, ri, ci []int) []int {
 	n := len(ri)
-	perm := make([]int, n)
+	s.perm = resize(s.perm, n)
+	perm := s.perm
 	cmp := func(a, b int) int {
 		if ri[a] != ri[b] {
 			return ri[a] - ri[b]
@@ -182,7 +193,9 @@ func order(rows int, ri, ci []int) []int {
 		slices.SortFunc(perm, cmp)
 		return perm
 	}
-	next := make([]int, rows+1)
+	s.next = resize(s.next, rows+1)
+	next := s.next
+	clear(next)
 	for _, r := range ri {
 		next[r+1]++
 	}
@@ -214,4 +227,13 @@ func order(rows int, ri, ci []int) []int {
 		}
 	}
 	return perm
+}
+
+// resize returns s with length n, reallocated only if its capacity is
+// short.
+func resize(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
 }

@@ -79,11 +79,12 @@ type Header struct {
 // Matrix is a matrix as stored in a Matrix Market file.
 //
 // For coordinate files, I, J and V hold the entries in file order with
-// 0-based indices, symmetry not expanded and duplicates not summed. The
-// entries of symmetric and skew-symmetric files are those of the lower
-// triangle, I[k] >= J[k] (I[k] > J[k] for skew-symmetric): a file that
-// stores the upper triangle has its entries mirrored as they are read, (i, j, v)
-// becoming (j, i, v), or (j, i, −v) for skew-symmetric files;
+// 0-based indices, symmetry not expanded and duplicates not summed unless
+// Reader.Duplicates says so. The entries of symmetric and skew-symmetric
+// files are those of the lower triangle, I[k] >= J[k] (I[k] > J[k] for
+// skew-symmetric): a file that stores the upper triangle has its entries
+// mirrored as they are read, (i, j, v) becoming (j, i, v), or (j, i, −v) for
+// skew-symmetric files;
 // V is all ones for pattern files, and Line[k] is the 1-based line number of
 // entry k in the source. Data is nil.
 //
@@ -117,6 +118,17 @@ type Reader struct {
 	// accepted. It bounds the memory of Matrix.CSR (O(Rows+entries)) and,
 	// with MaxDim*MaxDim, of Matrix.Dense.
 	MaxDim int
+	// MaxBytes, if positive, bounds the storage of the returned Matrix:
+	// 32 bytes per stored coordinate entry (I, J, V and Line) and 8 per
+	// array value, plus 8·Rows·Cols for the expansion of a symmetric or
+	// skew-symmetric array. A size line whose entries cannot fit is an
+	// error reported before any entry is read; see Storage. While reading,
+	// the storage grows with the entries that arrive and the memory in use
+	// stays below about three times the final storage.
+	MaxBytes int64
+	// Duplicates says what Read does with coordinate entries that repeat
+	// a position: keep them (the default), sum them, or reject them.
+	Duplicates Duplicates
 }
 
 // Read reads a Matrix Market matrix from r with no limits; see Reader.Read.
@@ -175,6 +187,9 @@ type parser struct {
 	name string
 	line int // number of the line last returned by next
 	tok  [4][]byte
+
+	mergeAt int          // entry count at which duplicates are merged while reading
+	scratch orderScratch // work arrays of merge
 }
 
 func (p *parser) errorf(line int, format string, args ...any) error {
@@ -442,6 +457,11 @@ func (p *parser) size(h *Header) error {
 	if max := p.rd.MaxEntries; max > 0 && h.NNZ > max {
 		return p.errorf(p.line, "%d entries exceed the limit of %d", h.NNZ, max)
 	}
+	if max := p.rd.MaxBytes; max > 0 {
+		if need := p.rd.Storage(*h); need > float64(max) {
+			return p.errorf(p.line, "%s, over the memory limit of %s", storageText(*h, need), formatBytes(float64(max)))
+		}
+	}
 	return nil
 }
 
@@ -500,7 +520,8 @@ func (p *parser) index(tok []byte, what string, n int) (int, error) {
 
 func (p *parser) coordinate(m *Matrix) error {
 	nnz := m.NNZ
-	c := min(nnz, prealloc)
+	p.mergeAt = mergeThreshold(p.rd.Duplicates, m.Header)
+	c := min(nnz, prealloc, p.mergeAt)
 	m.I = make([]int, 0, c)
 	m.J = make([]int, 0, c)
 	m.V = make([]float64, 0, c)
@@ -547,18 +568,24 @@ func (p *parser) coordinate(m *Matrix) error {
 				v = -v
 			}
 		}
+		if len(m.I) == p.mergeAt {
+			if err := p.merge(m); err != nil {
+				return err
+			}
+		}
 		if len(m.I) == cap(m.I) {
-			m.I = grow(m.I, nnz)
-			m.J = grow(m.J, nnz)
-			m.V = grow(m.V, nnz)
-			m.Line = grow(m.Line, nnz)
+			lim := min(nnz, p.mergeAt)
+			m.I = grow(m.I, lim)
+			m.J = grow(m.J, lim)
+			m.V = grow(m.V, lim)
+			m.Line = grow(m.Line, lim)
 		}
 		m.I = append(m.I, i)
 		m.J = append(m.J, j)
 		m.V = append(m.V, v)
 		m.Line = append(m.Line, p.line)
 	}
-	return nil
+	return p.merge(m)
 }
 
 // triangleSide records which triangle the off-diagonal entries of a

@@ -46,10 +46,18 @@ entries (w = 2f for the gradient), so that cancellation near a minimum is not
 reported as an error. A quantity passes when that is at most -tol. Since f is
 quadratic in g, the differences of f are exact up to rounding.
 
-A dense quantity whose arrays would exceed -max-dense-bytes is skipped, with
-the size it would need; the others are still checked. Exit status: 0 if every
-checked quantity passed, 1 if one failed or on bad data, 2 on a bad command
-line.
+At extreme scales finite differences cannot resolve some derivatives: at
+‖g‖∞ = 1e-200 the energy varies by about 1e-400 over the step, and at 1e150
+it overflows. A quantity whose differenced function overflows, or whose
+expected rounding error in the differences (2ε|F|/δ for the step δ) exceeds
+a quarter of -tol (and 1e-8) relative to its scale, is reported as not
+checkable at this scale instead of failing; the other quantities are still
+checked (at 1e-200, the Hessian by differences of the gradient).
+
+A dense quantity whose arrays would not fit in what -max-dense-bytes leaves
+beside the problem is skipped, with the size it would need; the others are
+still checked. Exit status: 0 if every checked quantity passed, 1 if one
+failed, if none could be checked, or on bad data, 2 on a bad command line.
 `,
 	flags: checkFlags,
 }
@@ -83,7 +91,7 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		case step <= 0:
 			return usageFail(stderr, cmd, fmt.Errorf("-step %v: want a positive step", float64(step)))
 		}
-		ld, err := loadProblem(files)
+		ld, err := loadProblem(ctx, files, &sparsels.Settings{Linear: sparsels.LinearCG})
 		if err != nil {
 			return fail(stderr, cmd, err)
 		}
@@ -91,7 +99,7 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 			return fail(stderr, cmd, fmt.Errorf("%s has no entries: there is nothing to check", files.G))
 		}
 		rng := rand.New(rand.NewPCG(seed, 0x5eed))
-		ck := newChecker(ld.prob, rng, coords, float64(step), int64(files.maxDense))
+		ck := newChecker(ld.prob, rng, coords, float64(step), ld.avail())
 
 		where := "at the values of " + files.G
 		if points > 0 {
@@ -133,17 +141,29 @@ type checkRow struct {
 	abs, rel float64
 	checked  bool
 	skip     string // why the row was not checked
+
+	// The differences cannot resolve the derivative at this scale: they
+	// overflow, or their rounding error relative to the derivative's scale
+	// is noise.
+	overflow bool
+	noise    float64
 }
 
 // diff accumulates the comparison of analytic values a with finite
 // differences b.
 type diff struct {
 	maxAbs, normA, normB float64
-	bad                  bool // a non-finite value
+	bad                  bool    // a non-finite analytic value where the difference is finite
+	overflow             bool    // a non-finite difference: the differenced function overflows
+	noise                float64 // the rounding error expected in the differences
 }
 
 func (d *diff) add(a, b float64) {
-	if math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0) {
+	switch finA, finB := !math.IsNaN(a) && !math.IsInf(a, 0), !math.IsNaN(b) && !math.IsInf(b, 0); {
+	case !finB:
+		d.overflow = true
+		return
+	case !finA:
 		d.bad = true
 		return
 	}
@@ -157,7 +177,8 @@ func (d *diff) add(a, b float64) {
 func (row *checkRow) record(d *diff, sigma float64, compared string) {
 	rel := 0.0
 	abs := d.maxAbs
-	switch den := math.Max(math.Max(d.normA, d.normB), sigma); {
+	den := math.Max(math.Max(d.normA, d.normB), sigma)
+	switch {
 	case d.bad:
 		abs, rel = math.NaN(), math.NaN()
 	case abs == 0:
@@ -174,6 +195,13 @@ func (row *checkRow) record(d *diff, sigma float64, compared string) {
 	}
 	if math.IsNaN(row.abs) {
 		row.abs, row.rel = math.NaN(), math.NaN()
+	}
+	row.overflow = row.overflow || d.overflow
+	if noise := d.noise / den; den > 0 && noise > row.noise || den == 0 && d.noise > 0 {
+		row.noise = math.Max(noise, row.noise)
+		if den == 0 {
+			row.noise = math.Inf(1)
+		}
 	}
 	row.checked = true
 	row.compared = compared
@@ -236,7 +264,7 @@ func (ck *checker) fits(row int, what string, sizes ...[2]int) bool {
 	if need <= float64(ck.limit) {
 		return true
 	}
-	ck.rows[row].skip = fmt.Sprintf("skipped: %s needs %.0f bytes (%s), over -max-dense-bytes = %d",
+	ck.rows[row].skip = fmt.Sprintf("skipped: %s needs %.0f bytes (%s), over the %d bytes that -max-dense-bytes leaves beside the problem",
 		what, need, formatBytes(need), ck.limit)
 	return false
 }
@@ -287,16 +315,27 @@ func (ck *checker) point(g []float64) {
 	for _, v := range diagJ {
 		maxCol = math.Max(maxCol, math.Sqrt(v))
 	}
+	// The rounding error of a central difference of F with the absolute
+	// step δ is about 2ε|F|/δ; a row whose expected error is not small
+	// next to its derivative's scale cannot be checked at this scale (at
+	// ‖g‖∞ = 1e-200 the energy varies by 1e-400 over the step).
+	const eps = 0x1p-52
+	delta := s * ck.step
+	fNorm := floats.Norm(f, 2)
+	noiseJ := 2 * eps * infNorm(f) / delta
+	gradA := p.Gradient(nil, g)
+	sigmaGrad := 2 * fNorm * maxCol
+	noiseGrad := 2 * eps * math.Max(infNorm(gradA), sigmaGrad) / delta
 
 	// Gradient.
 	{
-		ga := p.Gradient(nil, g)
+		ga := gradA
 		gf := fd.Gradient(nil, func(t []float64) float64 { return p.Energy(shift(t)) }, zeros, set)
-		var d diff
+		d := diff{noise: 2 * eps * math.Abs(p.Energy(g)) / delta}
 		for i, k := range S {
 			d.add(ga[k], gf[i]/s)
 		}
-		ck.rows[rowGradient].record(&d, 2*floats.Norm(f, 2)*maxCol, fmt.Sprint(K))
+		ck.rows[rowGradient].record(&d, sigmaGrad, fmt.Sprint(K))
 	}
 
 	// Differenced Jacobian columns, kept when a dense row needs them.
@@ -308,7 +347,7 @@ func (ck *checker) point(g []float64) {
 	}
 	{
 		col := mat.NewDense(rc, 1, nil)
-		var d diff
+		d := diff{noise: 2*maxCol*noiseJ*math.Sqrt(float64(rc)) + noiseJ*noiseJ*float64(rc)}
 		for i, k := range S {
 			fd.Jacobian(col, func(y, t []float64) {
 				copy(buf, g)
@@ -327,7 +366,7 @@ func (ck *checker) point(g []float64) {
 	if jacOK {
 		var Ja mat.Dense
 		p.Jacobian(&Ja, g)
-		var d diff
+		d := diff{noise: noiseJ}
 		for q := 0; q < rc; q++ {
 			for i, k := range S {
 				d.add(Ja.At(q, k), Jfd.At(q, i))
@@ -340,7 +379,7 @@ func (ck *checker) point(g []float64) {
 		p.GaussNewton(GNa, g)
 		var GNf mat.SymDense
 		GNf.SymOuterK(1, Jfd.T())
-		var d diff
+		d := diff{noise: 2*maxCol*noiseJ*math.Sqrt(float64(rc)) + noiseJ*noiseJ*float64(rc)}
 		for i, k := range S {
 			for j := i; j < K; j++ {
 				d.add(GNa.At(k, S[j]), GNf.At(i, j))
@@ -372,7 +411,7 @@ func (ck *checker) point(g []float64) {
 	{
 		jx := make([]float64, rc)
 		op.MulVecTo(jx, false, x)
-		var d diff
+		d := diff{noise: noiseJ}
 		for q := range jx {
 			d.add(jx[q], v[q])
 		}
@@ -381,12 +420,14 @@ func (ck *checker) point(g []float64) {
 
 	// Jᵀ·w and JᵀJ·x = Jᵀ(Jx) from the gradients of w·f and (Jx)·f.
 	for _, c := range []struct {
-		row  int
-		vec  []float64
-		anal func(dst []float64)
+		row      int
+		vec      []float64
+		vecNoise float64 // the rounding error of vec, in 2-norm
+		anal     func(dst []float64)
 	}{
-		{rowJtw, w, func(dst []float64) { op.MulVecTo(dst, true, w) }},
-		{rowGNx, v, func(dst []float64) { op.GaussNewtonMulVecTo(dst, x) }},
+		{rowJtw, w, 0, func(dst []float64) { op.MulVecTo(dst, true, w) }},
+		// v, the differenced J·x, carries the rounding noiseJ per entry.
+		{rowGNx, v, noiseJ * math.Sqrt(float64(rc)), func(dst []float64) { op.GaussNewtonMulVecTo(dst, x) }},
 	} {
 		a := make([]float64, nnz)
 		c.anal(a)
@@ -394,7 +435,7 @@ func (ck *checker) point(g []float64) {
 			ck.residual(tmp, shift(t))
 			return floats.Dot(c.vec, tmp)
 		}, zeros, set)
-		var d diff
+		d := diff{noise: 2*eps*floats.Norm(c.vec, 2)*fNorm/delta + c.vecNoise*(fNorm/delta*2*eps+maxCol)}
 		for i, k := range S {
 			d.add(a[k], fg[i]/s)
 		}
@@ -407,7 +448,7 @@ func (ck *checker) point(g []float64) {
 		p.Hessian(Ha, g)
 		Hf := mat.NewDense(nnz, K, nil)
 		fd.Jacobian(Hf, func(y, t []float64) { p.Gradient(y, shift(t)) }, zeros, jset)
-		var d diff
+		d := diff{noise: noiseGrad}
 		for q := 0; q < nnz; q++ {
 			for i, k := range S {
 				d.add(Ha.At(q, k), Hf.At(q, i)/s)
@@ -420,7 +461,7 @@ func (ck *checker) point(g []float64) {
 		op.HessianMulVecTo(hx, x)
 		hf := mat.NewDense(nnz, 1, nil)
 		fd.Jacobian(hf, func(y, t []float64) { p.Gradient(y, along(x, t[0])) }, origin, jset)
-		var d diff
+		d := diff{noise: noiseGrad}
 		for k, hv := range hf.RawMatrix().Data {
 			d.add(hx[k], hv/s)
 		}
@@ -431,7 +472,7 @@ func (ck *checker) point(g []float64) {
 // print writes the table and reports whether a checked row failed.
 func (ck *checker) print(w io.Writer, tol float64) (failed bool) {
 	fmt.Fprintf(w, "%-17s  %-10s  %12s  %12s  %s\n", "quantity", "compared", "max abs err", "max rel err", "result")
-	var nOK, nFail, nSkip int
+	var nOK, nFail, nSkip, nScale int
 	for _, row := range ck.rows {
 		if !row.checked {
 			nSkip++
@@ -439,11 +480,26 @@ func (ck *checker) print(w io.Writer, tol float64) (failed bool) {
 			continue
 		}
 		res := "OK"
-		if !(row.rel <= tol) {
+		switch {
+		case row.overflow && !math.IsNaN(row.rel):
+			// The analytic values are finite: the differenced function
+			// overflows at this scale.
+			nScale++
+			fmt.Fprintf(w, "%-17s  %-10s  %12s  %12s  %s\n", row.name, row.compared, "-", "-",
+				"not checkable at this scale: the differenced function overflows")
+			continue
+		case row.noise > math.Max(tol/4, 1e-8) && !math.IsNaN(row.rel):
+			// The comparison means nothing, whether it passes or not.
+			// Below 1e-8 the tolerance, not the scale, is what fails.
+			nScale++
+			fmt.Fprintf(w, "%-17s  %-10s  %12.3e  %12.3e  %s\n", row.name, row.compared, row.abs, row.rel,
+				fmt.Sprintf("not checkable at this scale: rounding in the differences is %.1g of the derivative's scale", row.noise))
+			continue
+		case row.rel <= tol:
+			nOK++
+		default:
 			res = "FAIL"
 			nFail++
-		} else {
-			nOK++
 		}
 		fmt.Fprintf(w, "%-17s  %-10s  %12.3e  %12.3e  %s\n", row.name, row.compared, row.abs, row.rel, res)
 	}
@@ -451,12 +507,17 @@ func (ck *checker) print(w io.Writer, tol float64) (failed bool) {
 	switch {
 	case nFail > 0:
 		fmt.Fprintf(w, "FAIL: %d of %d checked quantities exceed the tolerance %g", nFail, nOK+nFail, tol)
+	case nOK == 0:
+		fmt.Fprintf(w, "REFUSED: no quantity can be checked by finite differences at this scale")
 	default:
 		fmt.Fprintf(w, "OK: all %d checked quantities are within the tolerance %g", nOK, tol)
+	}
+	if nScale > 0 {
+		fmt.Fprintf(w, " (%d not checkable at this scale)", nScale)
 	}
 	if nSkip > 0 {
 		fmt.Fprintf(w, " (%d skipped as too large)", nSkip)
 	}
 	fmt.Fprintln(w)
-	return nFail > 0
+	return nFail > 0 || nOK == 0
 }

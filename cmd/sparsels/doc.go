@@ -64,24 +64,42 @@
 // ending in .gz is gzipped. Errors name the file, and the line for syntax
 // errors.
 //
-// Every dense array the command would allocate — the problem's working
-// blocks, about (4n + 3m + 2r)·c values, and each dense output: the r×c
-// residual, the (r·c)×nnz Jacobian, the nnz×nnz Gauss-Newton matrix and
-// Hessian — is checked against -max-dense-bytes (default 2 GiB) before it is
-// allocated, and refused with the size it would need; input files may have
-// no dimension and no entry count above that limit divided by 8, so that a
-// lying size line cannot make the command allocate without bound.
+// -max-dense-bytes (default 2 GiB) is the memory budget of everything the
+// command builds. Each input file is read with what remains of it (the size
+// line is refused before any entry is read when its entries cannot fit;
+// repeated entries of L, Y, B, X, C, D and the reference are summed while
+// reading, so repeating one entry costs nothing; G's are an error). Before
+// the problem is built, the files, their conversion and the estimate of
+// sparsels.EstimateMemory for the problem and the solver must fit, and each
+// dense output of eval (the r×c residual, the (r·c)×nnz Jacobian, the
+// nnz×nnz Gauss-Newton matrix and Hessian) must fit in what is left; each
+// is refused with the size it would need before anything is allocated.
+// Dimensions above the budget divided by 8 are refused on the size line.
+//
+// # Outputs
+//
+// The outputs are checked before any input is read: two naming the same
+// file, or one naming an input, is a command-line error; a target that is
+// not a regular file (directory, device, named pipe, symbolic link) or whose
+// directory cannot be written is an error. Each is written to a temporary
+// file beside it and all are renamed into place together at the end, so a
+// command writes all its outputs or none.
 //
 // # Exit status
 //
-//	0  success: solve converged (function, gradient or step tolerance); every check passed
-//	1  bad data (unreadable or malformed file, shape mismatch, infeasible constraints,
-//	   non-finite energy), a refused or failed write, or a failed check; solve writes nothing
-//	2  bad command line (unknown flag, missing required flag, bad value)
-//	3  solve stopped before convergence (iteration or time limit, interrupt, stationary
-//	   start, no further decrease); the best G found is written
+//	0    success: solve converged (function, gradient or step tolerance); every check passed
+//	1    bad data (unreadable or malformed file, shape mismatch, infeasible constraints,
+//	     non-finite energy, over the memory budget), a refused or failed write, or a
+//	     failed check; nothing is written
+//	2    bad command line (unknown flag, missing required flag, bad value, clashing
+//	     outputs); nothing is written
+//	3    solve stopped before convergence (iteration or time limit, interrupt, stationary
+//	     start, no further decrease): the best G found is written if an iteration was
+//	     computed; eval interrupted: nothing is written
+//	130  a second interrupt: the process ends at once, removing its temporary files
 //
-// An interrupt (Ctrl-C, SIGINT or SIGTERM) cancels a running solve, which
+// An interrupt (Ctrl-C, SIGINT or SIGTERM) stops the reading of the input
+// files promptly (nothing is written), or cancels a running solve, which
 // writes the best G found so far and exits with status 3; a second Ctrl-C
-// ends the process at once without writing.
+// ends the process at once without writing anything more.
 package main

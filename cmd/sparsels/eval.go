@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mtx"
 )
 
@@ -32,9 +33,13 @@ The output files are optional:
 	-hess      the Hessian ∇²E = 2(JᵀJ + Σ f_q ∇²f_q), nnz×nnz symmetric array
 
 A dense output over -max-dense-bytes is refused, with the size it would need,
-before anything is computed or written. Each file is replaced atomically.
-Exit status: 0 on success, 1 on bad data or a refused or failed write, 2 on a
-bad command line.
+before anything is computed or written. The outputs are checked before any
+input is read (see 'sparsels help solve': clashing paths are a command-line
+error, non-regular or unwritable targets an error), written to temporary
+files and renamed into place together at the end: all of them or none.
+Exit status: 0 on success, every output written; 1 on bad data or a refused
+or failed write, 2 on a bad command line, 3 on an interrupt (Ctrl-C or
+SIGTERM), all three with nothing written.
 `,
 	flags: evalFlags,
 }
@@ -60,17 +65,28 @@ func evalFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout,
 		if err := cons.check(); err != nil {
 			return report(stderr, cmd, err)
 		}
-		ld, err := loadProblem(files)
+		var outs outputs
+		for _, o := range [][2]string{{"residual", resid}, {"grad", grad}, {"jac", jac}, {"gn", gn}, {"hess", hs}} {
+			outs.add(o[0], o[1])
+		}
+		inputs := files.inputs()
+		cons.addInputs(inputs)
+		if err := outs.check(inputs); err != nil {
+			return report(stderr, cmd, err)
+		}
+		defer outs.discard()
+
+		ld, err := loadProblem(ctx, files, &sparsels.Settings{Linear: sparsels.LinearCG})
 		if err != nil {
-			return fail(stderr, cmd, err)
+			return failOrStop(stderr, cmd, err)
 		}
 		cs, consDesc, err := ld.loadConstraints(cons)
 		if err != nil {
-			return fail(stderr, cmd, err)
+			return failOrStop(stderr, cmd, err)
 		}
 		nnz := ld.pat.NNZ()
 		rc := ld.r * ld.c
-		limit := int64(files.maxDense)
+		limit := ld.avail()
 
 		// Refuse oversized or impossible outputs before computing anything.
 		for _, o := range []struct {
@@ -96,8 +112,7 @@ func evalFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout,
 		g := ld.g
 		e, gr := ld.prob.EnergyGradient(nil, g)
 		if k := firstNonFinite(gr); math.IsNaN(e) || math.IsInf(e, 0) || k >= 0 {
-			return fail(stderr, cmd, fmt.Errorf("%s, %s, %s, %s, %s: the energy (%v) or its gradient is not finite at G: the data overflow",
-				files.X, files.Y, files.L, files.B, files.G, e))
+			return fail(stderr, cmd, ld.blameOverflow(g, 0, nil, ""))
 		}
 		fmt.Fprintf(stdout, "problem: %s\n", ld.summary)
 		if consDesc != "" {
@@ -111,81 +126,100 @@ func evalFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout,
 			fmt.Fprintf(stdout, "projected gradient norm: %.6g\n", infNorm(pg))
 		}
 
+		// Each output is written to its temporary file; an interrupt stops
+		// the writing and nothing is written.
 		src := fmt.Sprintf("at G = %s, X = %s, Y = %s, L = %s, B = %s", files.G, files.X, files.Y, files.L, files.B)
+		var wrote []string
+		writeFailed := func(err error) int {
+			if ctx.Err() != nil {
+				return failOrStop(stderr, cmd, fmt.Errorf("%w while writing the outputs", errInterrupted))
+			}
+			return fail(stderr, cmd, err)
+		}
 		if resid != "" {
 			var f mat.Dense
 			ld.prob.Residual(&f, g)
-			err := mtx.WriteFile(resid, func(w io.Writer) error {
+			if err := outs.write(ctx, "residual", func(w io.Writer) error {
 				return mtx.WriteDense(w, &f, "residual f = X − Y Gᵀ L G B "+src)
-			})
-			if err != nil {
-				return fail(stderr, cmd, writeErr(resid, err))
+			}); err != nil {
+				return writeFailed(err)
 			}
-			fmt.Fprintf(stdout, "wrote %s (residual, %d×%d)\n", resid, ld.r, ld.c)
+			wrote = append(wrote, fmt.Sprintf("wrote %s (residual, %d×%d)", resid, ld.r, ld.c))
 		}
 		if grad != "" {
-			if err := ld.writeG(grad, gr, "gradient ∂E/∂g in the entry order of "+files.G+", "+src); err != nil {
-				return fail(stderr, cmd, err)
+			if err := outs.write(ctx, "grad", func(w io.Writer) error {
+				return mtx.WriteCoordinate(w, ld.n, ld.m, ld.gm.I, ld.gm.J, gr, "gradient ∂E/∂g in the entry order of "+files.G+", "+src)
+			}); err != nil {
+				return writeFailed(err)
 			}
-			fmt.Fprintf(stdout, "wrote %s (gradient, %d entries in the order of %s)\n", grad, nnz, files.G)
+			wrote = append(wrote, fmt.Sprintf("wrote %s (gradient, %d entries in the order of %s)", grad, nnz, files.G))
 		}
 		if jac != "" {
 			var J mat.Dense
 			ld.prob.Jacobian(&J, g)
-			err := mtx.WriteFile(jac, func(w io.Writer) error {
+			if err := outs.write(ctx, "jac", func(w io.Writer) error {
 				return mtx.WriteDense(w, &J, "Jacobian J = ∂vec(f)/∂g, vec column-major, columns in the entry order of "+files.G+", "+src)
-			})
-			if err != nil {
-				return fail(stderr, cmd, writeErr(jac, err))
+			}); err != nil {
+				return writeFailed(err)
 			}
-			fmt.Fprintf(stdout, "wrote %s (Jacobian, %d×%d)\n", jac, rc, nnz)
+			wrote = append(wrote, fmt.Sprintf("wrote %s (Jacobian, %d×%d)", jac, rc, nnz))
 		}
 		if gn != "" || hs != "" {
 			S := mat.NewSymDense(nnz, nil)
 			if gn != "" {
 				ld.prob.GaussNewton(S, g)
-				if err := writeSym(gn, S, "Gauss-Newton matrix JᵀJ, rows and columns in the entry order of "+files.G+", "+src); err != nil {
-					return fail(stderr, cmd, err)
+				if err := outs.write(ctx, "gn", symWriter(S, "Gauss-Newton matrix JᵀJ, rows and columns in the entry order of "+files.G+", "+src)); err != nil {
+					return writeFailed(err)
 				}
-				fmt.Fprintf(stdout, "wrote %s (Gauss-Newton matrix, %d×%d)\n", gn, nnz, nnz)
+				wrote = append(wrote, fmt.Sprintf("wrote %s (Gauss-Newton matrix, %d×%d)", gn, nnz, nnz))
 			}
 			if hs != "" {
 				ld.prob.Hessian(S, g)
-				if err := writeSym(hs, S, "Hessian of E, rows and columns in the entry order of "+files.G+", "+src); err != nil {
-					return fail(stderr, cmd, err)
+				if err := outs.write(ctx, "hess", symWriter(S, "Hessian of E, rows and columns in the entry order of "+files.G+", "+src)); err != nil {
+					return writeFailed(err)
 				}
-				fmt.Fprintf(stdout, "wrote %s (Hessian, %d×%d)\n", hs, nnz, nnz)
+				wrote = append(wrote, fmt.Sprintf("wrote %s (Hessian, %d×%d)", hs, nnz, nnz))
 			}
+		}
+		if ctx.Err() != nil {
+			return failOrStop(stderr, cmd, fmt.Errorf("%w before the outputs were committed", errInterrupted))
+		}
+		if err := outs.commit(); err != nil {
+			return fail(stderr, cmd, err)
+		}
+		for _, line := range wrote {
+			fmt.Fprintln(stdout, line)
 		}
 		return exitOK
 	}
 }
 
-// writeSym atomically writes the symmetric S to path as a Matrix Market
-// "array real symmetric" file (its lower triangle). It fills the unused
-// lower half of S's storage with the mirror of the upper, so that the
-// storage is the full matrix in column-major order, without a copy.
-func writeSym(path string, S *mat.SymDense, comment string) error {
-	raw := S.RawSymmetric()
-	n := raw.N
-	data := raw.Data
-	if raw.Stride != n {
-		full := mat.NewDense(n, n, nil)
-		full.Copy(S)
-		data = full.RawMatrix().Data
-	} else {
-		for i := 0; i < n; i++ {
-			for j := i + 1; j < n; j++ {
-				data[j*n+i] = data[i*n+j]
+// symWriter returns the function that writes the symmetric S as a Matrix
+// Market "array real symmetric" file (its lower triangle). It fills the
+// unused lower half of S's storage with the mirror of the upper, so that
+// the storage is the full matrix in column-major order, without a copy.
+func symWriter(S *mat.SymDense, comment string) func(w io.Writer) error {
+	return func(w io.Writer) error {
+		raw := S.RawSymmetric()
+		n := raw.N
+		data := raw.Data
+		if raw.Stride != n {
+			full := mat.NewDense(n, n, nil)
+			full.Copy(S)
+			data = full.RawMatrix().Data
+		} else {
+			for i := 0; i < n; i++ {
+				for j := i + 1; j < n; j++ {
+					data[j*n+i] = data[i*n+j]
+				}
 			}
 		}
+		m := &mtx.Matrix{
+			Header: mtx.Header{Format: mtx.Array, Field: mtx.Real, Symmetry: mtx.Symmetric, Rows: n, Cols: n},
+			Data:   data[:n*n],
+		}
+		return mtx.Write(w, m, comment)
 	}
-	m := &mtx.Matrix{
-		Header: mtx.Header{Format: mtx.Array, Field: mtx.Real, Symmetry: mtx.Symmetric, Rows: n, Cols: n},
-		Data:   data[:n*n],
-	}
-	err := mtx.WriteFile(path, func(w io.Writer) error { return mtx.Write(w, m, comment) })
-	return writeErr(path, err)
 }
 
 func infNorm(x []float64) float64 {

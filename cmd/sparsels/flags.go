@@ -59,13 +59,15 @@ func (b *byteSize) Set(s string) error {
 	return nil
 }
 
-// formatBytes formats a byte count with a binary unit.
+// formatBytes formats a byte count: exact below 1 MiB, otherwise with a
+// binary unit and one decimal.
 func formatBytes(b float64) string {
 	switch {
-	case b < 1<<10:
-		return fmt.Sprintf("%.0f B", b)
 	case b < 1<<20:
-		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+		if b == 1 {
+			return "1 byte"
+		}
+		return fmt.Sprintf("%.0f bytes", b)
 	case b < 1<<30:
 		return fmt.Sprintf("%.1f MiB", b/(1<<20))
 	case b < 1<<40:
@@ -75,14 +77,15 @@ func formatBytes(b float64) string {
 }
 
 // sizeError returns the error for a dense array of rows×cols float64 values
-// that would exceed limit bytes, or nil if it fits. The size is computed in
+// that would exceed limit bytes, what -max-dense-bytes leaves beside the
+// problem, or nil if it fits. The size is computed in
 // floating point, so huge dimensions cannot overflow.
 func sizeError(what string, rows, cols int, limit int64) error {
 	need := 8 * float64(rows) * float64(cols)
 	if need <= float64(limit) {
 		return nil
 	}
-	return fmt.Errorf("%s is %d×%d: it needs %.0f bytes (%s) of dense storage, over -max-dense-bytes = %d (%s)",
+	return fmt.Errorf("%s is %d×%d: it needs %.0f bytes (%s) of dense storage, over the %d bytes (%s) that -max-dense-bytes leaves beside the problem",
 		what, rows, cols, need, formatBytes(need), limit, formatBytes(float64(limit)))
 }
 
@@ -113,7 +116,7 @@ func (p *problemFiles) register(fs *flag.FlagSet, gHelp string) {
 	fs.StringVar(&p.B, "B", "", "Matrix Market `file` of the m×c matrix B (required)")
 	fs.StringVar(&p.G, "G", "", gHelp)
 	p.maxDense = defaultMaxDense
-	fs.Var(&p.maxDense, "max-dense-bytes", "cap, in `bytes` (such as 512MiB), on the problem's dense working storage and on each dense output; input dimensions and entry counts are limited to it divided by 8")
+	fs.Var(&p.maxDense, "max-dense-bytes", "memory budget, in `bytes` (such as 512MiB), for everything the command builds: the files read, the problem, the solver's estimated storage and the dense outputs; dimensions are limited to it divided by 8")
 }
 
 // check returns a usage error for the first missing required flag.

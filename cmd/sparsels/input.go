@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -13,53 +17,104 @@ import (
 
 // loaded is a problem read from its files.
 type loaded struct {
+	ctx        context.Context // reading stops when it is done
 	files      problemFiles
 	rd         mtx.Reader
+	budget     int64       // -max-dense-bytes
+	used       int64       // bytes held by the files read so far
 	gm         *mtx.Matrix // G as stored: its I, J give the order of g
 	pat        *sparsels.Pattern
 	g          []float64 // the values of G's file
 	prob       *sparsels.Problem
 	n, m, r, c int
-	summary    string // one line describing the inputs
+	need       float64            // bytes estimated for the files, the problem and the solver
+	norms      map[string]float64 // Frobenius norms of X, Y, L and B, for blameOverflow
+	summary    string             // one line describing the inputs
 }
 
-// reader returns the Matrix Market reader bounded by limit: no dimension and
-// no entry count above limit/8, so that neither a dense vector over a
-// dimension nor the entries can exceed the limit.
+// reader returns the Matrix Market reader bounded by limit: no dimension
+// above limit/8, so that a dense vector over a dimension fits.
 func reader(limit int64) mtx.Reader {
 	k := max(limit/8, 1)
 	if k > math.MaxInt32 {
 		k = math.MaxInt32
 	}
-	return mtx.Reader{MaxDim: int(k), MaxEntries: int(k)}
+	return mtx.Reader{MaxDim: int(k)}
+}
+
+// errInterrupted reports that an interrupt stopped the command before it
+// computed anything; nothing was written.
+var errInterrupted = errors.New("interrupted")
+
+// read reads a Matrix Market file with the given duplicate policy and what
+// remains of the memory budget. It stops promptly, with an error wrapping
+// errInterrupted, when ld.ctx is done.
+func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
+	if ld.ctx.Err() != nil {
+		return nil, fmt.Errorf("%w before reading %s", errInterrupted, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rd := ld.rd
+	rd.Duplicates = dup
+	// Files read after the problem is built (constraints, reference) get
+	// what the problem's estimate leaves.
+	held := max(ld.used, int64(ld.need))
+	rd.MaxBytes = max(ld.budget-held, 1)
+	a, err := rd.Read(ctxReader{ld.ctx, f}, path)
+	if err != nil {
+		var e *mtx.Error
+		switch {
+		case ld.ctx.Err() != nil:
+			return nil, fmt.Errorf("%w while reading %s", errInterrupted, path)
+		case errors.As(err, &e) && strings.Contains(e.Msg, "limit"):
+			return nil, fmt.Errorf("%w (the limit is -max-dense-bytes = %s minus %s for what was read or estimated before)",
+				err, formatBytes(float64(ld.budget)), formatBytes(float64(held)))
+		}
+		return nil, err
+	}
+	st := int64(rd.Storage(a.Header))
+	ld.used += st
+	if ld.need > 0 {
+		ld.need += float64(st)
+	}
+	return a, nil
 }
 
 // loadProblem reads the files of f and builds the problem. Every error names
-// the files involved.
-func loadProblem(f problemFiles) (*loaded, error) {
+// the files involved; an interrupt (ctx done) stops the reading with an
+// error wrapping errInterrupted.
+//
+// set gives the solver whose memory counts in the budget (eval and check
+// pass Newton with CG, whose estimate covers their evaluations; their dense
+// outputs must fit in what remains, see avail).
+func loadProblem(ctx context.Context, f problemFiles, set *sparsels.Settings) (*loaded, error) {
 	limit := int64(f.maxDense)
-	ld := &loaded{files: f, rd: reader(limit)}
+	ld := &loaded{ctx: ctx, files: f, rd: reader(limit), budget: limit}
 	if err := ld.readG(f.G); err != nil {
 		return nil, err
 	}
 	ld.n, ld.m = ld.gm.Rows, ld.gm.Cols
 	n, m := ld.n, ld.m
 
-	lm, err := ld.rd.ReadFile(f.L)
+	lm, err := ld.read(f.L, mtx.SumDuplicates)
 	if err != nil {
 		return nil, err
 	}
 	if lm.Rows != n || lm.Cols != n {
 		return nil, fmt.Errorf("%s: L is %d×%d, want %d×%d (%s is %d×%d)", f.L, lm.Rows, lm.Cols, n, n, f.G, n, m)
 	}
-	ym, err := ld.rd.ReadFile(f.Y)
+	ym, err := ld.read(f.Y, mtx.SumDuplicates)
 	if err != nil {
 		return nil, err
 	}
 	if ym.Cols != m {
 		return nil, fmt.Errorf("%s: Y is %d×%d, want r×%d (%s is %d×%d)", f.Y, ym.Rows, ym.Cols, m, f.G, n, m)
 	}
-	bm, err := ld.rd.ReadFile(f.B)
+	bm, err := ld.read(f.B, mtx.SumDuplicates)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +123,7 @@ func loadProblem(f problemFiles) (*loaded, error) {
 	}
 	ld.r, ld.c = ym.Rows, bm.Cols
 	r, c := ld.r, ld.c
-	xm, err := ld.rd.ReadFile(f.X)
+	xm, err := ld.read(f.X, mtx.SumDuplicates)
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +132,24 @@ func loadProblem(f problemFiles) (*loaded, error) {
 			f.X, xm.Rows, xm.Cols, r, c, r, f.Y, c, f.B)
 	}
 
-	// The problem keeps X and B dense and works on n×c, m×c and r×c blocks
-	// (about (4n + 3m + 2r)·c values), and a dense Y file is held twice.
-	work := 2*float64(r)*float64(c) + 2*float64(m)*float64(c) + (4*float64(n)+3*float64(m)+2*float64(r))*float64(c)
+	ld.norms = map[string]float64{"X": fileNorm(xm), "Y": fileNorm(ym), "L": fileNorm(lm), "B": fileNorm(bm)}
+
+	// Everything the command builds must fit the budget: the files read,
+	// the conversions of L and G (index arrays of n+1 entries and 40 bytes
+	// per entry, alive until NewProblem returns) and what NewProblem and
+	// Solve allocate (sparsels.EstimateMemory). It is refused before any of
+	// it is allocated.
+	nnzY := len(ym.I)
 	if ym.Format == mtx.Array {
-		work += 2 * float64(r) * float64(m)
+		nnzY = ym.Rows * ym.Cols
 	}
-	if 8*work > float64(limit) {
-		return nil, fmt.Errorf("the problem (%s is %d×%d, X %d×%d) needs about %s of dense storage, over -max-dense-bytes = %d (%s)",
-			f.G, n, m, r, c, formatBytes(8*work), limit, formatBytes(float64(limit)))
+	nnzL := 2 * len(lm.I) // symmetric files are expanded
+	convert := 24*float64(n) + 40*(float64(len(ld.gm.I))+float64(nnzL))
+	solve := sparsels.EstimateMemory(n, m, r, c, len(ld.gm.I), nnzL, nnzY, set)
+	ld.need = float64(ld.used) + convert + solve
+	if need := ld.need; need > float64(limit) {
+		return nil, fmt.Errorf("the problem (%s is %d×%d with %d entries, L has %d entries, X is %d×%d) needs about %s (%s for the files, %s to convert them, %s for the problem and the solver), over -max-dense-bytes = %s",
+			f.G, n, m, len(ld.gm.I), len(lm.I), r, c, formatBytes(need), formatBytes(float64(ld.used)), formatBytes(convert), formatBytes(solve), formatBytes(float64(limit)))
 	}
 
 	ld.pat, err = sparsels.NewPattern(n, m, ld.gm.I, ld.gm.J)
@@ -121,8 +185,12 @@ func loadProblem(f problemFiles) (*loaded, error) {
 // entry order is the order of g. A pattern file gives the values 1. The
 // Pattern is made later, once the dimensions are known to be affordable.
 func (ld *loaded) readG(path string) error {
-	gm, err := ld.rd.ReadFile(path)
+	gm, err := ld.read(path, mtx.RejectDuplicates)
 	if err != nil {
+		var e *mtx.Error
+		if errors.As(err, &e) && strings.HasPrefix(e.Msg, "duplicate entry") {
+			return fmt.Errorf("%w: each position of the pattern of G must appear once", err)
+		}
 		return err
 	}
 	if gm.Format != mtx.Coordinate {
@@ -130,10 +198,6 @@ func (ld *loaded) readG(path string) error {
 	}
 	if gm.Symmetry != mtx.General {
 		return fmt.Errorf("%s: G must be a general matrix, whose entries give the pattern and the order of g; this file is %s", path, gm.Symmetry)
-	}
-	if k1, k2, ok := gm.Duplicate(); ok {
-		return fmt.Errorf("%s:%d: duplicate entry (%d, %d) of G, first given on line %d: each position of the pattern must appear once",
-			path, gm.Line[k2], gm.I[k2]+1, gm.J[k2]+1, gm.Line[k1])
 	}
 	ld.gm = gm
 	ld.g = append([]float64(nil), gm.V...)
@@ -189,14 +253,14 @@ func (ld *loaded) loadConstraints(cf constraintFiles) (*sparsels.Constraints, st
 		}
 		return cs, "every row of G sums to 1", nil
 	case cf.C != "":
-		cm, err := ld.rd.ReadFile(cf.C)
+		cm, err := ld.read(cf.C, mtx.SumDuplicates)
 		if err != nil {
 			return nil, "", err
 		}
 		if cm.Rows != ld.m {
 			return nil, "", fmt.Errorf("%s: C is %d×%d, want %d×s (%s is %d×%d)", cf.C, cm.Rows, cm.Cols, ld.m, ld.files.G, ld.n, ld.m)
 		}
-		dm, err := ld.rd.ReadFile(cf.D)
+		dm, err := ld.read(cf.D, mtx.SumDuplicates)
 		if err != nil {
 			return nil, "", err
 		}
@@ -205,7 +269,7 @@ func (ld *loaded) loadConstraints(cf constraintFiles) (*sparsels.Constraints, st
 				cf.D, dm.Rows, dm.Cols, ld.n, cm.Cols, ld.n, ld.files.G, cm.Cols, cf.C)
 		}
 		s := cm.Cols
-		if err := sizeError(fmt.Sprintf("the constraints (%s, %s): C and D together", cf.C, cf.D), ld.m+ld.n, 2*s, int64(ld.files.maxDense)); err != nil {
+		if err := sizeError(fmt.Sprintf("the constraints (%s, %s): C and D together", cf.C, cf.D), ld.m+ld.n, 2*s, ld.avail()); err != nil {
 			return nil, "", err
 		}
 		C, err := operand(cm, false)
@@ -229,7 +293,7 @@ func (ld *loaded) loadConstraints(cf constraintFiles) (*sparsels.Constraints, st
 // G's shape whose entries lie in G's pattern; pattern entries it does not
 // list are 0, duplicates are summed.
 func (ld *loaded) loadRef(path string) ([]float64, error) {
-	rm, err := ld.rd.ReadFile(path)
+	rm, err := ld.read(path, mtx.SumDuplicates)
 	if err != nil {
 		return nil, err
 	}
@@ -273,4 +337,10 @@ func writeErr(path string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("cannot write %s: %w", path, err)
+}
+
+// avail returns the bytes of the budget left for dense outputs once the
+// problem is built.
+func (ld *loaded) avail() int64 {
+	return max(ld.budget-int64(ld.need), 0)
 }

@@ -18,25 +18,32 @@ const (
 	exitOK      = 0 // success: converged, or every check passed
 	exitError   = 1 // bad data, failed write, failed check
 	exitUsage   = 2 // bad command line
-	exitStopped = 3 // solve ended by a limit, a stop or an interrupt; G was written
+	exitStopped = 3 // ended by a limit, a stop or an interrupt; see the command's help for what was written
 )
 
+// exitSignal is the exit status after a second interrupt, which ends the
+// process at once (128 + SIGINT, as a shell reports a process killed by it).
+const exitSignal = 130
+
 func main() {
-	ctx := context.Background()
-	stop := func() {}
-	if len(os.Args) > 1 && (os.Args[1] == "solve" || os.Args[1] == "coarsen") {
-		// An interrupt cancels the solve, which then writes the best G so
-		// far. Other commands keep the default handling and simply die.
-		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		go func() {
-			// After the first interrupt, restore the default handling so
-			// that a second Ctrl-C ends the process at once.
-			<-ctx.Done()
-			stop()
-		}()
-	}
+	// The first interrupt (Ctrl-C or SIGTERM) cancels the context: reading
+	// stops, a solve ends and writes the best G found if it computed one,
+	// and the other commands stop without writing. A second interrupt ends
+	// the process at once, after removing every temporary file, without
+	// writing anything more.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		temps.cleanup()
+		fmt.Fprintln(os.Stderr, "sparsels: interrupted again: exiting at once; nothing more was written")
+		os.Exit(exitSignal)
+	}()
 	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }
 
@@ -165,10 +172,12 @@ Run 'sparsels help <command>' or 'sparsels <command> -h' for the flags of a
 command.
 
 Exit status: 0 on success (solve converged, all checks passed); 1 on bad data,
-an infeasible constraint, a failed write or a failed check; 2 on a bad command
-line; 3 when solve stopped before convergence (iteration or time limit,
-interrupt, stationary start, no further decrease), in which case the best G
-found was written.
+an infeasible constraint, a problem over the memory budget, a failed write or
+a failed check; 2 on a bad command line; 3 when solve stopped before
+convergence (iteration or time limit, stationary start, no further decrease,
+interrupt), in which case the best G found was written if it computed an
+iterate, or when eval was interrupted, with nothing written; 130 after a
+second interrupt. Outputs are written all together or not at all.
 `
 
 func printOverview(w io.Writer) {

@@ -35,13 +35,23 @@ lm, trust radius for newton, step length for gn, learning rate for nadam,
 CG iterations, accepted, elapsed), followed on stdout by the report and the
 full-precision energy of the written G. -q prints nothing but errors.
 
+The outputs (-o, -trace) are checked before any input is read: two of them
+naming the same file, or one naming an input, is a command-line error; a
+target that exists but is not a regular file (a directory, a device such as
+/dev/null, a named pipe, a symbolic link) or a directory where no file can be
+created is an error. They are written to temporary files and renamed into
+place together at the end, so each exit status writes all of them or none.
+
 Exit status: 0 when the run converged (function, gradient or step
-tolerance); 3 when it stopped otherwise, G being written all the same:
-iteration or time limit, interrupt (Ctrl-C or SIGTERM: the best G so far is
-written; a second Ctrl-C kills the process without writing), stationary
-start, or no further decrease; 1 on bad data (unreadable or malformed files,
-shape mismatches, infeasible constraints, non-finite energy) or a failed
-write, with nothing written; 2 on a bad command line.
+tolerance), outputs written; 3 when it stopped otherwise: iteration or time
+limit, stationary start, no further decrease, or interrupt (Ctrl-C or
+SIGTERM), with the best G found and the trace written; an interrupt that
+comes before the first iteration (while reading, say) stops at once and
+writes nothing, and a second interrupt ends the process at once (status
+130), removing its temporary files, writing nothing more; 1 on bad data
+(unreadable or malformed files, shape mismatches, infeasible constraints,
+non-finite energy, over the memory budget) or a failed write, with nothing
+written; 2 on a bad command line, with nothing written.
 `,
 	flags: solveFlags,
 }
@@ -107,17 +117,30 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		set.TimeLimit = time.Duration(timeLimit)
 		set.MemoryLimit = int64(files.maxDense)
 
-		ld, err := loadProblem(files)
+		// Every output is checked, and its temporary file created, before
+		// any work; they are written together at the end or not at all.
+		var outs outputs
+		outs.add("o", out)
+		outs.add("trace", trace)
+		inputs := files.inputs()
+		cons.addInputs(inputs)
+		inputs["ref"] = ref
+		if err := outs.check(inputs); err != nil {
+			return report(stderr, cmd, err)
+		}
+		defer outs.discard()
+
+		ld, err := loadProblem(ctx, files, &set)
 		if err != nil {
-			return fail(stderr, cmd, err)
+			return failOrStop(stderr, cmd, err)
 		}
 		var consDesc string
 		if set.Constraints, consDesc, err = ld.loadConstraints(cons); err != nil {
-			return fail(stderr, cmd, err)
+			return failOrStop(stderr, cmd, err)
 		}
 		if ref != "" {
 			if set.Ref, err = ld.loadRef(ref); err != nil {
-				return fail(stderr, cmd, err)
+				return failOrStop(stderr, cmd, err)
 			}
 		}
 		if !quiet {
@@ -147,19 +170,37 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 			if err == nil {
 				err = errors.New("solve returned no result")
 			}
+			if errors.Is(err, sparsels.ErrNotFinite) && res != nil && res.Iterations == 0 {
+				start := ld.g
+				if len(res.G) == len(start) {
+					start = res.G
+				}
+				return fail(stderr, cmd, ld.blameOverflow(start, set.Lambda, set.Ref, ref))
+			}
 			return fail(stderr, cmd, fmt.Errorf("%s: %w", ld.files.G, err))
+		}
+		if res.Status == sparsels.Canceled && res.Iterations == 0 {
+			fmt.Fprintf(stderr, "sparsels solve: interrupted before the first iteration: nothing was written\n")
+			return exitStopped
 		}
 
 		energy := ld.prob.Energy(res.G)
 		comment := fmt.Sprintf("written by sparsels solve -method %s: %s after %d iterations, E = %s",
 			res.Method, res.Reason, res.Iterations, strconv.FormatFloat(energy, 'g', -1, 64))
-		if err := ld.writeG(out, res.G, comment); err != nil {
+		// The writes are not interrupted: the run's result is worth keeping.
+		wctx := context.WithoutCancel(ctx)
+		if err := outs.write(wctx, "o", func(w io.Writer) error {
+			return mtx.WriteCoordinate(w, ld.n, ld.m, ld.gm.I, ld.gm.J, res.G, comment)
+		}); err != nil {
 			return fail(stderr, cmd, err)
 		}
 		if trace != "" {
-			if err := writeTrace(trace, res.History); err != nil {
+			if err := outs.write(wctx, "trace", func(w io.Writer) error { return writeTrace(w, res.History) }); err != nil {
 				return fail(stderr, cmd, err)
 			}
+		}
+		if err := outs.commit(); err != nil {
+			return fail(stderr, cmd, err)
 		}
 		if !quiet {
 			fmt.Fprintln(stdout, res.String())
@@ -217,34 +258,31 @@ func dampingLabel(m sparsels.Method) string {
 // traceHeader is the header of the -trace CSV file.
 const traceHeader = "iteration,energy,rel_decrease,grad_norm,step_norm,damping,cg_iterations,accepted,elapsed_seconds\n"
 
-// writeTrace atomically writes the iteration history as CSV to path.
-func writeTrace(path string, hist []sparsels.IterationRecord) error {
-	err := mtx.WriteFile(path, func(w io.Writer) error {
-		if _, err := io.WriteString(w, traceHeader); err != nil {
+// writeTrace writes the iteration history as CSV to w.
+func writeTrace(w io.Writer, hist []sparsels.IterationRecord) error {
+	if _, err := io.WriteString(w, traceHeader); err != nil {
+		return err
+	}
+	buf := make([]byte, 0, 256)
+	f := func(v float64) { buf = strconv.AppendFloat(buf, v, 'g', -1, 64); buf = append(buf, ',') }
+	for _, h := range hist {
+		buf = buf[:0]
+		buf = strconv.AppendInt(buf, int64(h.Iteration), 10)
+		buf = append(buf, ',')
+		f(h.Energy)
+		f(h.RelDecrease)
+		f(h.GradientNorm)
+		f(h.StepNorm)
+		f(h.Damping)
+		buf = strconv.AppendInt(buf, int64(h.CGIterations), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendBool(buf, h.Accepted)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, h.Elapsed.Seconds(), 'g', -1, 64)
+		buf = append(buf, '\n')
+		if _, err := w.Write(buf); err != nil {
 			return err
 		}
-		buf := make([]byte, 0, 256)
-		f := func(v float64) { buf = strconv.AppendFloat(buf, v, 'g', -1, 64); buf = append(buf, ',') }
-		for _, h := range hist {
-			buf = buf[:0]
-			buf = strconv.AppendInt(buf, int64(h.Iteration), 10)
-			buf = append(buf, ',')
-			f(h.Energy)
-			f(h.RelDecrease)
-			f(h.GradientNorm)
-			f(h.StepNorm)
-			f(h.Damping)
-			buf = strconv.AppendInt(buf, int64(h.CGIterations), 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendBool(buf, h.Accepted)
-			buf = append(buf, ',')
-			buf = strconv.AppendFloat(buf, h.Elapsed.Seconds(), 'g', -1, 64)
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return writeErr(path, err)
+	}
+	return nil
 }
