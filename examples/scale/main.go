@@ -59,7 +59,8 @@ type options struct {
 type stage struct {
 	name string
 	time time.Duration
-	rss  int64 // peak resident set size during the stage, bytes
+	cpu  time.Duration // user + system CPU time of the process during the stage
+	rss  int64         // peak resident set size during the stage, bytes; 0 if unknown
 	note string
 }
 
@@ -150,9 +151,8 @@ func (o *options) timeStage(r *run, name string, fn func() (string, error)) erro
 	runtime.GC()
 	debug.FreeOSMemory()
 	// Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0).
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		return fmt.Errorf("cannot reset the peak RSS: %w", err)
-	}
+	// Without it (not Linux) the peak is not reported.
+	resetOK := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	if o.cpuprofile != "" {
 		f, err := os.Create(fmt.Sprintf("%s-%d-%s.pprof", o.cpuprofile, r.n, name))
 		if err != nil {
@@ -165,14 +165,20 @@ func (o *options) timeStage(r *run, name string, fn func() (string, error)) erro
 		defer pprof.StopCPUProfile()
 	}
 	o.logf("n = %d: %s", r.n, name)
+	c0 := cpuTime()
 	t0 := time.Now()
 	note, err := fn()
 	el := time.Since(t0)
+	cpu := cpuTime() - c0
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	st := stage{name: name, time: el, rss: peakRSS(), note: note}
-	o.logf("n = %d: %s took %v, peak RSS %s. %s", r.n, name, el.Round(time.Millisecond), fmtBytes(float64(st.rss)), note)
+	st := stage{name: name, time: el, cpu: cpu, note: note}
+	if resetOK {
+		st.rss = peakRSS()
+	}
+	o.logf("n = %d: %s took %v (CPU %v), peak RSS %s. %s", r.n, name, el.Round(time.Millisecond),
+		cpu.Round(time.Millisecond), fmtBytes(float64(st.rss)), note)
 	r.stages = append(r.stages, st)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -30,6 +31,15 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime returns the user plus system CPU time used by the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // loadAvg returns the 1-minute load average from /proc/loadavg.
@@ -107,6 +117,8 @@ func fmtDur(d time.Duration) string {
 // fmtBytes formats a byte count in binary units.
 func fmtBytes(b float64) string {
 	switch {
+	case b <= 0:
+		return "–"
 	case b < 1<<20:
 		return fmt.Sprintf("%.3g KiB", b/(1<<10))
 	case b < 1<<30:
@@ -120,18 +132,19 @@ func fmtBytes(b float64) string {
 // the totals, and the log-log slopes of the stage times against n.
 func markdown(o *options, runs []*run) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| n / faces / m / k | stage | time | peak RSS | notes |\n|---|---|---:|---:|---|\n")
+	fmt.Fprintf(&b, "| n / faces / m / k | stage | time | CPU time | peak RSS | notes |\n|---|---|---:|---:|---:|---|\n")
 	for _, r := range runs {
-		var total time.Duration
+		var total, cpu time.Duration
 		var peak int64
 		for _, st := range r.stages {
-			fmt.Fprintf(&b, "| %d / %d / %d / %d | %s | %s | %s | %s |\n", r.n, r.faces, r.m, r.k,
-				st.name, fmtDur(st.time), fmtBytes(float64(st.rss)), st.note)
+			fmt.Fprintf(&b, "| %d / %d / %d / %d | %s | %s | %s | %s | %s |\n", r.n, r.faces, r.m, r.k,
+				st.name, fmtDur(st.time), fmtDur(st.cpu), fmtBytes(float64(st.rss)), st.note)
 			total += st.time
+			cpu += st.cpu
 			peak = max(peak, st.rss)
 		}
-		fmt.Fprintf(&b, "| %d / %d / %d / %d | **total** | **%s** | **%s** | load average %s at the start, %s at the end |\n",
-			r.n, r.faces, r.m, r.k, fmtDur(total), fmtBytes(float64(peak)), r.load[0], r.load[1])
+		fmt.Fprintf(&b, "| %d / %d / %d / %d | **total** | **%s** | **%s** | **%s** | load average %s at the start, %s at the end |\n",
+			r.n, r.faces, r.m, r.k, fmtDur(total), fmtDur(cpu), fmtBytes(float64(peak)), r.load[0], r.load[1])
 	}
 	fmt.Fprintf(&b, "\nMachine: %s. Solve: default settings, rows of G summing to 1, from G = Kᵀ", machine())
 	if o.solveLimit > 0 {
@@ -141,7 +154,7 @@ func markdown(o *options, runs []*run) string {
 	if len(runs) < 2 {
 		return b.String()
 	}
-	fmt.Fprintf(&b, "\nLog-log slope of time against n over n = ")
+	fmt.Fprintf(&b, "\nLog-log slope of CPU time against n over n = ")
 	var ns []float64
 	for i, r := range runs {
 		if i > 0 {
@@ -155,7 +168,7 @@ func markdown(o *options, runs []*run) string {
 		var ts []float64
 		for _, r := range runs {
 			if s < len(r.stages) {
-				ts = append(ts, r.stages[s].time.Seconds())
+				ts = append(ts, r.stages[s].cpu.Seconds())
 			}
 		}
 		fmt.Fprintf(&b, " %s %.2f;", st.name, slope(ns[:len(ts)], ts))
