@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -791,5 +792,22 @@ func BenchmarkSpotCoarseOperator(b *testing.B) {
 	dst := mat.NewDense(500, 500, nil)
 	for b.Loop() {
 		CoarseOperator(dst, L, 500, rows, cols, g)
+	}
+}
+
+// BenchmarkClusterLarge measures Cluster with m = n/100 on wavy grids of
+// 10⁴ and 10⁵ vertices (the scaling of examples/scale).
+func BenchmarkClusterLarge(b *testing.B) {
+	for _, side := range []int{100, 316} {
+		msh := mesh.WavyGrid(side, side, 1)
+		L, M := msh.Cotangent(), msh.Mass(mesh.Voronoi)
+		n := len(M)
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Cluster(L, M, n/100, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
