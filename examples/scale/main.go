@@ -9,8 +9,9 @@
 //
 // For every size n a wavy grid mesh of about n vertices (mesh.WavyGrid) is
 // written as an OBJ file to a temporary directory, and then the stages of
-// examples/coarsen run one after the other, each timed and with the peak
-// resident set size (VmHWM, reset before the stage) recorded:
+// examples/coarsen run one after the other, each with its wall time, the
+// CPU time of the process and the peak resident set size (VmHWM, reset
+// before the stage) recorded:
 //
 //   - read: mesh.ReadFile and Normalize (unit area);
 //   - operators: cotangent Laplacian and Voronoi mass;
@@ -20,8 +21,9 @@
 //   - solve: sparsels.Solve with the default settings (rows of G summing
 //     to 1, from G = Kᵀ), at most -solve-limit if positive.
 //
-// The program prints a markdown table with one row per size and stage and
-// the log-log slope of each stage's time over the sizes.
+// The program prints a markdown table with one row per size and stage, the
+// machine and load averages, and the log-log slope of each stage's CPU time
+// over the sizes (CPU time, because wall time depends on the machine's load).
 package main
 
 import (
