@@ -132,7 +132,7 @@ const boundDelay = 10
 // with Y per iteration. When Y is diagonal the normal matrix AᵀA is sparse
 // (two unknowns couple only through a shared row of S) and is assembled,
 // shifted by 10⁻¹² of its largest diagonal entry and factored by the sparse
-// Cholesky of internal/eigs under a reverse Cuthill-McKee ordering (up to
+// Cholesky of package eigs under a reverse Cuthill-McKee ordering (up to
 // m = 4096 and an envelope of 2²⁴ entries); CG then needs few iterations
 // (2 to 80 measured). Otherwise the preconditioner is the exact blocks of AᵀA that
 // belong to one row of P, built from entries of YᵀY and BBᵀ. Measured on

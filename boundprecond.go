@@ -25,7 +25,7 @@ type blockJacobi struct {
 func (b *blockJacobi) apply(dst, g []float64) { b.rx.precondition(dst, g, b.chol) }
 
 // normalCholesky is M = AᵀA + δI, assembled sparse and factored by the
-// sparse Cholesky of internal/eigs under a minimum-degree ordering.
+// sparse Cholesky of package eigs under a minimum-degree ordering.
 type normalCholesky struct{ ch eigs.Cholesky }
 
 func (n *normalCholesky) apply(dst, g []float64) { n.ch.SolveTo(dst, g) }

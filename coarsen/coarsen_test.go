@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,6 +304,82 @@ func TestClusterComponents(t *testing.T) {
 	cl, _ := Cluster(L, M, 2, 1)
 	if cl.Assign[0] == cl.Assign[3] {
 		t.Errorf("the two components share a cluster: %v", cl.Assign)
+	}
+}
+
+// scanFarthest is the reference farthest-point sampling: hop distances by a
+// full breadth-first search from all roots after each new root, and a scan
+// of all vertices for the farthest (lowest index among ties, unreachable
+// first).
+func scanFarthest(g *graph, m, first int) (roots []int, dist []float64) {
+	n := len(g.indptr) - 1
+	dist = make([]float64, n)
+	roots = []int{first}
+	for {
+		for i := range dist {
+			dist[i] = math.Inf(1)
+		}
+		queue := slices.Clone(roots)
+		for _, r := range roots {
+			dist[r] = 0
+		}
+		for h := 0; h < len(queue); h++ {
+			u := queue[h]
+			for q := g.indptr[u]; q < g.indptr[u+1]; q++ {
+				if v := g.adj[q]; math.IsInf(dist[v], 1) {
+					dist[v] = dist[u] + 1
+					queue = append(queue, v)
+				}
+			}
+		}
+		if len(roots) == m {
+			return roots, dist
+		}
+		next := -1
+		for i, d := range dist {
+			if !slices.Contains(roots, i) && (next < 0 || d > dist[next]) {
+				next = i
+			}
+		}
+		roots = append(roots, next)
+	}
+}
+
+// TestFarthestPoints checks the incremental farthest-point sampling against
+// the full-recomputation reference, including components without a root and
+// the ties of a regular grid.
+func TestFarthestPoints(t *testing.T) {
+	two := &mesh.Mesh{
+		V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {5, 0, 0}, {6, 0, 0}, {5, 1, 0}, {9, 9, 0}},
+		F: [][3]int{{0, 1, 2}, {3, 4, 5}},
+	}
+	for _, tc := range []struct {
+		name string
+		msh  *mesh.Mesh
+		ms   []int
+	}{
+		{"strip", strip(), []int{1, 3, 8}},
+		{"components", two, []int{3, 5, 7}},
+		{"grid", mesh.WavyGrid(17, 13, 2), []int{2, 10, 60, 221}},
+		{"jittered", mesh.JitteredGrid(20, 9, 0.3, 5), []int{7, 40}},
+	} {
+		L, M := tc.msh.Cotangent(), tc.msh.Mass(mesh.Barycentric)
+		for i := range M {
+			M[i] = max(M[i], 1) // the isolated vertex
+		}
+		indptr, ind, data := rawCSR(L, len(M))
+		g := newGraph(indptr, ind, data, M)
+		for _, m := range tc.ms {
+			for _, first := range []int{0, len(M) / 2, len(M) - 1} {
+				wantRoots, wantDist := scanFarthest(g, m, first)
+				dist := make([]float64, len(M))
+				roots := farthestPoints(g, m, []int{first}, dist)
+				if !slices.Equal(roots, wantRoots) || !slices.Equal(dist, wantDist) {
+					t.Errorf("%s m=%d first=%d: roots %v, want %v; dist %v, want %v",
+						tc.name, m, first, roots, wantRoots, dist, wantDist)
+				}
+			}
+		}
 	}
 }
 
@@ -715,5 +792,22 @@ func BenchmarkSpotCoarseOperator(b *testing.B) {
 	dst := mat.NewDense(500, 500, nil)
 	for b.Loop() {
 		CoarseOperator(dst, L, 500, rows, cols, g)
+	}
+}
+
+// BenchmarkClusterLarge measures Cluster with m = n/100 on wavy grids of
+// 10⁴ and 10⁵ vertices (the scaling of examples/scale).
+func BenchmarkClusterLarge(b *testing.B) {
+	for _, side := range []int{100, 316} {
+		msh := mesh.WavyGrid(side, side, 1)
+		L, M := msh.Cotangent(), msh.Mass(mesh.Voronoi)
+		n := len(M)
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Cluster(L, M, n/100, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

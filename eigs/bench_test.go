@@ -3,6 +3,8 @@ package eigs
 import (
 	"fmt"
 	"testing"
+
+	"github.com/james-bowman/sparse"
 )
 
 // BenchmarkSmallest measures k = 100 on square grid Laplacians with unit mass.
@@ -49,5 +51,39 @@ func BenchmarkCholesky(b *testing.B) {
 				c.SolveTo(x, x)
 			}
 		})
+	}
+}
+
+// BenchmarkOrdering compares MinimumDegree and NestedDissection, and the
+// factorization under each, on square grid Laplacians up to n = 10⁵
+// (mdCutoff separates them by default).
+func BenchmarkOrdering(b *testing.B) {
+	for _, nx := range []int{100, 316} {
+		n := nx * nx
+		ts := graphLaplacian(n, gridEdges(nx, nx))
+		for i := 0; i < n; i++ {
+			ts = append(ts, triplet{i, i, 1e-3})
+		}
+		a := buildCSR(n, ts)
+		for _, o := range []struct {
+			name string
+			f    func(*sparse.CSR) ([]int, error)
+		}{{"md", MinimumDegree}, {"nd", NestedDissection}} {
+			var perm []int
+			b.Run(fmt.Sprintf("%s/order/n=%d", o.name, n), func(b *testing.B) {
+				for b.Loop() {
+					perm, _ = o.f(a)
+				}
+			})
+			b.Run(fmt.Sprintf("%s/factorize/n=%d", o.name, n), func(b *testing.B) {
+				var c Cholesky
+				for b.Loop() {
+					if err := c.Factorize(a, perm); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(c.NNZ()), "nnz(L)")
+			})
+		}
 	}
 }

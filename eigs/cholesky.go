@@ -47,7 +47,8 @@ type Cholesky struct {
 // entries are summed, the upper triangle is ignored). perm is the
 // symmetric permutation to use in the package ordering convention
 // (perm[i] is the original index placed i-th); if perm is nil, the
-// MinimumDegree ordering of a is used. perm is copied.
+// MinimumDegree ordering of a is used for n ≤ 20000 and the
+// NestedDissection ordering for larger n. perm is copied.
 //
 // The factorization is up-looking: row k of L is found by a sparse
 // triangular solve whose pattern is the reach of row k of A in the
@@ -68,7 +69,11 @@ func (c *Cholesky) Factorize(a *sparse.CSR, perm []int) error {
 	n := r.n
 	if perm == nil {
 		xadj, adj := adjacency(r)
-		perm = minimumDegree(n, xadj, adj)
+		if n <= mdCutoff {
+			perm = minimumDegree(n, xadj, adj)
+		} else {
+			perm = nestedDissection(n, xadj, adj)
+		}
 	} else {
 		perm = append([]int(nil), perm...)
 	}

@@ -20,7 +20,8 @@
 // symmetric positive definite sparse.CSR matrix (reading its lower triangle)
 // under a symmetric permutation with an up-looking algorithm guided by the
 // elimination tree, and solves with one or many right-hand sides.
-// MinimumDegree (fill reducing, the default) and ReverseCuthillMcKee
+// MinimumDegree and NestedDissection (fill reducing; the default is the first
+// up to n = 20000 and the second above) and ReverseCuthillMcKee
 // (bandwidth and envelope reducing) compute orderings, and Envelope measures
 // the profile of a permuted matrix.
 //

@@ -88,7 +88,8 @@ func (e *ConvergenceError) Error() string {
 // Method: the problem is reduced to the standard symmetric problem
 // A v = λ v with A = M^{-1/2} L M^{-1/2} and u = M^{-1/2} v. A − σI, with σ
 // below the spectrum (see Settings.Shift), is factorized by a sparse Cholesky
-// factorization under a minimum degree ordering, and the largest eigenvalues
+// factorization under a fill-reducing ordering (minimum degree, or nested
+// dissection above n = 20000), and the largest eigenvalues
 // θ = 1/(λ − σ) of (A − σI)⁻¹ are found by a block Krylov–Schur (thick
 // restarted block Lanczos) iteration with full reorthogonalization: each new
 // block is cleared of its local (three-term) components and then

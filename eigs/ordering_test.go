@@ -49,7 +49,7 @@ func TestOrderingsArePermutations(t *testing.T) {
 		for _, o := range []struct {
 			name string
 			f    func(*sparse.CSR) ([]int, error)
-		}{{"rcm", ReverseCuthillMcKee}, {"md", MinimumDegree}} {
+		}{{"rcm", ReverseCuthillMcKee}, {"md", MinimumDegree}, {"nd", NestedDissection}, {"nd4", smallLeaves(4)}} {
 			p, err := o.f(tc.a)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", tc.name, o.name, err)
@@ -165,5 +165,71 @@ func TestMinimumDegreeFill(t *testing.T) {
 	}
 	if c.NNZ() != 2*leaves+1 {
 		t.Errorf("star nnz(L) = %d, want %d (no fill)", c.NNZ(), 2*leaves+1)
+	}
+}
+
+// smallLeaves returns NestedDissection with leaves of at most leaf vertices,
+// so that small test graphs are dissected down to a few vertices.
+func smallLeaves(leaf int) func(*sparse.CSR) ([]int, error) {
+	return func(a *sparse.CSR) ([]int, error) {
+		defer func(old int) { dissectionLeaf = old }(dissectionLeaf)
+		dissectionLeaf = leaf
+		return NestedDissection(a)
+	}
+}
+
+// TestNestedDissectionFill checks the nested dissection ordering on grids
+// large enough to be dissected: a factor within 1.6 times the size of the
+// minimum degree one and far below RCM's, on a shuffled grid, and the
+// default ordering of Factorize above mdCutoff.
+func TestNestedDissectionFill(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range []struct{ nx, ny int }{{60, 60}, {120, 30}, {1000, 3}} {
+		n := tc.nx * tc.ny
+		ts := graphLaplacian(n, gridEdges(tc.nx, tc.ny))
+		for i := 0; i < n; i++ {
+			ts = append(ts, triplet{i, i, 0.1})
+		}
+		a := permuteSym(buildCSR(n, ts), rnd.Perm(n))
+		nnz := func(perm []int) int {
+			var c Cholesky
+			if err := c.Factorize(a, perm); err != nil {
+				t.Fatal(err)
+			}
+			return c.NNZ()
+		}
+		md, _ := MinimumDegree(a)
+		rcmP, _ := ReverseCuthillMcKee(a)
+		nMD, nRCM := nnz(md), nnz(rcmP)
+		for _, leaf := range []int{16, dissectionLeaf} {
+			nd, err := smallLeaves(leaf)(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nND := nnz(nd)
+			t.Logf("nnz(L) on shuffled %dx%d grid: ND (leaves ≤ %d) %d, MD %d, RCM %d", tc.nx, tc.ny, leaf, nND, nMD, nRCM)
+			if float64(nND) > 1.6*float64(nMD) || (tc.ny > 3 && nND > nRCM) {
+				t.Errorf("%dx%d leaves ≤ %d: nnz(L) ND %d, MD %d, RCM %d", tc.nx, tc.ny, leaf, nND, nMD, nRCM)
+			}
+		}
+	}
+
+	const nx = 150 // n = 22500 > mdCutoff
+	a := gridLaplacian(nx, nx)
+	raw := a.RawMatrix()
+	for i := 0; i < nx*nx; i++ {
+		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+			if raw.Ind[p] == i {
+				raw.Data[p] += 1e-2
+			}
+		}
+	}
+	var c Cholesky
+	if err := c.Factorize(a, nil); err != nil {
+		t.Fatal(err)
+	}
+	nd, _ := NestedDissection(a)
+	if !slices.Equal(c.Perm(), nd) {
+		t.Errorf("Factorize at n = %d does not use NestedDissection by default", nx*nx)
 	}
 }

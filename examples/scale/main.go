@@ -1,0 +1,258 @@
+// Command scale measures the spectral coarsening pipeline on generated meshes
+// of growing size and writes the table of the BENCHMARKS.md section
+// "Coarsening pipeline scaling".
+//
+// Usage:
+//
+//	go run ./examples/scale [-sizes 1e4,1e5,1e6] [-ratio 100] [-k 100]
+//	                        [-solve-limit 0] [-cpuprofile prefix] [-out file.md]
+//
+// For every size n a wavy grid mesh of about n vertices (mesh.WavyGrid) is
+// written as an OBJ file to a temporary directory, and then the stages of
+// examples/coarsen run one after the other, each with its wall time, the
+// CPU time of the process and the peak resident set size (VmHWM, reset
+// before the stage) recorded:
+//
+//   - read: mesh.ReadFile and Normalize (unit area);
+//   - operators: cotangent Laplacian and Voronoi mass;
+//   - eigenpairs: the k smallest eigenpairs of (L, M) by eigs.Smallest;
+//   - clustering: m = n/ratio clusters by coarsen.Cluster;
+//   - set-up: coarsen.Setup, NewPattern, NewProblem, RowSumConstraints;
+//   - solve: sparsels.Solve with the default settings (rows of G summing
+//     to 1, from G = Kᵀ), at most -solve-limit if positive.
+//
+// The program prints a markdown table with one row per size and stage, the
+// machine and load averages, and the log-log slope of each stage's CPU time
+// over the sizes (CPU time, because wall time depends on the machine's load).
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sparsels/sparsels/mesh"
+)
+
+// options are the command-line settings.
+type options struct {
+	sizes      []int
+	ratio, k   int
+	solveLimit time.Duration
+	cpuprofile string
+	out        string
+	seed       uint64
+	log        io.Writer
+}
+
+// stage is the measured cost of one stage at one size.
+type stage struct {
+	name string
+	time time.Duration
+	cpu  time.Duration // user + system CPU time of the process during the stage
+	rss  int64         // peak resident set size during the stage, bytes; 0 if unknown
+	note string
+}
+
+// run is the record of one size.
+type run struct {
+	n, faces, m, k int
+	stages         []stage
+	load           [2]string // load averages at the start and the end
+}
+
+func main() {
+	o, err := parseOptions(os.Args[1:], os.Stderr)
+	if err == flag.ErrHelp {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var runs []*run
+	for _, n := range o.sizes {
+		r, err := measureSize(ctx, o, n)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "scale: n = %d: %v\n", n, err)
+			os.Exit(1)
+		}
+		runs = append(runs, r)
+		fmt.Fprint(os.Stderr, markdown(o, runs))
+	}
+	md := markdown(o, runs)
+	fmt.Print(md)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "scale:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func parseOptions(args []string, errw io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	sizes := fs.String("sizes", "1e4,1e5,1e6", "approximate vertex counts of the generated meshes")
+	ratio := fs.Int("ratio", 100, "n/m: vertices per cluster")
+	k := fs.Int("k", 100, "eigenpairs (columns of X and B)")
+	limit := fs.Duration("solve-limit", 0, "time limit of the solve stage (0: none, the default settings)")
+	prof := fs.String("cpuprofile", "", "write a CPU profile per size and stage to prefix-n-stage.pprof")
+	out := fs.String("out", "", "also write the markdown table to this file")
+	seed := fs.Uint64("seed", 1, "seed of the mesh jitter and the clustering")
+	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	o := &options{ratio: *ratio, k: *k, solveLimit: *limit, cpuprofile: *prof, out: *out, seed: *seed}
+	if !*quiet {
+		o.log = errw
+	}
+	for _, f := range strings.Split(*sizes, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || v < 100 || v > 1e8 {
+			return nil, fmt.Errorf("-sizes: %q is not a vertex count in [100, 1e8]", f)
+		}
+		o.sizes = append(o.sizes, int(v))
+	}
+	if o.ratio < 2 {
+		return nil, fmt.Errorf("-ratio %d: want at least 2", o.ratio)
+	}
+	if o.k < 2 {
+		return nil, fmt.Errorf("-k %d: want at least 2", o.k)
+	}
+	return o, nil
+}
+
+func (o *options) logf(format string, args ...any) {
+	if o.log != nil {
+		fmt.Fprintf(o.log, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+}
+
+// timeStage runs fn after releasing freed memory and resetting the peak RSS,
+// optionally under the CPU profiler, and appends its cost to r.
+func (o *options) timeStage(r *run, name string, fn func() (string, error)) error {
+	runtime.GC()
+	debug.FreeOSMemory()
+	// Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0).
+	// Without it (not Linux) the peak is not reported.
+	resetOK := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	if o.cpuprofile != "" {
+		f, err := os.Create(fmt.Sprintf("%s-%d-%s.pprof", o.cpuprofile, r.n, name))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	o.logf("n = %d: %s", r.n, name)
+	c0 := cpuTime()
+	t0 := time.Now()
+	note, err := fn()
+	el := time.Since(t0)
+	cpu := cpuTime() - c0
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	st := stage{name: name, time: el, cpu: cpu, note: note}
+	if resetOK {
+		st.rss = peakRSS()
+	}
+	o.logf("n = %d: %s took %v (CPU %v), peak RSS %s. %s", r.n, name, el.Round(time.Millisecond),
+		cpu.Round(time.Millisecond), fmtBytes(float64(st.rss)), note)
+	r.stages = append(r.stages, st)
+	return nil
+}
+
+// gridSide returns the side of a square grid of about n vertices.
+func gridSide(n int) (nx, ny int) {
+	nx = int(math.Round(math.Sqrt(float64(n))))
+	ny = int(math.Round(float64(n) / float64(nx)))
+	return max(nx, 2), max(ny, 2)
+}
+
+// writeOBJ writes msh as an OBJ file.
+func writeOBJ(path string, msh *mesh.Mesh) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var buf []byte
+	for _, p := range msh.V {
+		buf = append(buf[:0], 'v')
+		for _, x := range p {
+			buf = append(buf, ' ')
+			buf = strconv.AppendFloat(buf, x, 'g', -1, 64)
+		}
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
+	for _, t := range msh.F {
+		buf = append(buf[:0], 'f')
+		for _, v := range t {
+			buf = append(buf, ' ')
+			buf = strconv.AppendInt(buf, int64(v+1), 10)
+		}
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// measureSize runs the pipeline on a generated mesh of about n vertices.
+func measureSize(ctx context.Context, o *options, n int) (*run, error) {
+	dir, err := os.MkdirTemp("", "sparsels-scale-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "grid.obj")
+	nx, ny := gridSide(n)
+	if err := writeOBJ(path, mesh.WavyGrid(nx, ny, o.seed)); err != nil {
+		return nil, err
+	}
+	r := &run{n: nx * ny, k: o.k, load: [2]string{loadAvg(), ""}}
+	defer func() { r.load[1] = loadAvg() }()
+	r.m = r.n / o.ratio
+
+	var msh *mesh.Mesh
+	err = o.timeStage(r, "read", func() (string, error) {
+		var err error
+		if msh, err = mesh.ReadFile(path); err != nil {
+			return "", err
+		}
+		r.faces = len(msh.F)
+		st, _ := os.Stat(path)
+		return fmt.Sprintf("%d faces, OBJ %s", len(msh.F), fmtBytes(float64(st.Size()))), msh.Normalize()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, o.pipeline(ctx, r, msh)
+}
