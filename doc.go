@@ -86,15 +86,28 @@
 //
 // # Solvers
 //
-// Solve minimizes E from a starting point with a second-order method:
-// NewtonTrustRegion (the default, through Auto), LevenbergMarquardt or
-// GaussNewtonLineSearch, or for comparison the first-order NAdam of the
+// Solve minimizes E from a starting point. Auto, the default, runs
+// NewtonTrustRegion on problems with at most 1000 free values and
+// QuasiNewton above (Method.Resolve). QuasiNewton is limited-memory BFGS
+// whose initial inverse Hessian is the block-Jacobi inverse of the
+// Gauss-Newton row blocks plus a bound on the second-order term's row
+// blocks, and which minimizes E exactly along a direction whenever the unit
+// step does not decrease it enough: f is quadratic in g, so E along a line is
+// a quartic polynomial. The second-order methods are NewtonTrustRegion
+// (Steihaug-Toint CG with negative-curvature steps extended to the quartic's
+// minimizer, or an exact dense subproblem), LevenbergMarquardt and
+// GaussNewtonLineSearch (minimum-norm Gauss-Newton direction, exact line
+// minimization); for comparison there are the first-order NAdam of the
 // published spectral-coarsening code and gonum's LBFGS. Linear systems are
-// solved densely (from the Gram-form matrices, for up to a few thousand
-// nonzeros) or matrix-free by conjugate gradients preconditioned with the
-// exact JᵀJ blocks of each row of G, with an Eisenstat-Walker forcing
-// sequence; Newton's trust-region subproblem uses Steihaug-Toint CG. The
-// matrix-free path needs memory O(nnz(G) + nnz(L) + (r + n)·c).
+// solved densely (from the Gram-form matrices, for a few dozen nonzeros,
+// chosen by predicted cost) or matrix-free by conjugate gradients
+// preconditioned with the exact JᵀJ blocks of each row of G, with an
+// Eisenstat-Walker forcing sequence. The matrix-free path needs memory
+// O(nnz(G) + nnz(L) + (r + n)·c).
+//
+// LowerBound computes a certified lower bound on E over every feasible G
+// from a convex relaxation in S = GᵀLG (Settings.Bound reports it with the
+// optimality gap in the Result).
 //
 // Constraints adds row-wise linear equality constraints G·C = D, such as
 // the partition of unity G·1 = 1 (RowSumConstraints) or the near-null-space

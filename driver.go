@@ -150,6 +150,33 @@ func (sv *solver) limitReached(iter int) (*Result, error, bool) {
 	return nil, nil, false
 }
 
+// endIteration completes rec for an iteration that started at energy eOld
+// and ended as out (sv already moved if out.accepted), records it and runs
+// the callback, and applies the shared termination tests. done reports the
+// end of the run, with its result.
+func (sv *solver) endIteration(iter int, rec *IterationRecord, out stepOutcome, eOld float64) (r *Result, err error, done bool) {
+	if out.accepted {
+		rec.RelDecrease = (eOld - sv.e) / eOld
+	}
+	rec.Accepted = out.accepted
+	rec.Energy = sv.e
+	rec.GradientNorm = sv.gnorm
+	if err := sv.record(*rec); err != nil {
+		r, err = sv.callbackStop(err)
+		return r, err, true
+	}
+	if out.accepted && !finite(sv.gnorm) {
+		r, err = sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
+		return r, err, true
+	}
+	tiny := rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
+	if st, reason, ok := sv.convergence(out, tiny); ok {
+		r, err = sv.finish(st, reason, nil)
+		return r, err, true
+	}
+	return nil, nil, false
+}
+
 // callbackStop turns a callback error into the end of the run.
 func (sv *solver) callbackStop(err error) (*Result, error) {
 	if errors.Is(err, ErrStop) {

@@ -1,24 +1,13 @@
 package sparsels
 
-import "fmt"
+import (
+	"fmt"
 
-// formatBytes formats a byte count for messages: exact below 1 MiB
-// ("1 byte", "524288 bytes"), otherwise with a binary unit and one decimal
-// ("1.5 GiB"), so that a small limit is never printed as "0 MiB".
-func formatBytes(b float64) string {
-	switch {
-	case b < 1<<20:
-		if b == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%.0f bytes", b)
-	case b < 1<<30:
-		return fmt.Sprintf("%.1f MiB", b/(1<<20))
-	case b < 1<<40:
-		return fmt.Sprintf("%.1f GiB", b/(1<<30))
-	}
-	return fmt.Sprintf("%.1f TiB", b/(1<<40))
-}
+	"github.com/sparsels/sparsels/internal/bytesize"
+)
+
+// formatBytes formats a byte count for messages (bytesize.Format).
+func formatBytes(b float64) string { return bytesize.Format(b) }
 
 // EstimateMemory returns an estimate, in bytes, of the memory that
 // NewProblem and Solve with the settings set (nil means the defaults)

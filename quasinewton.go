@@ -1,7 +1,6 @@
 package sparsels
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -72,20 +71,9 @@ func (sv *solver) quasiNewton() (*Result, error) {
 			copy(qn.rgOld, sv.rgrad)
 			so.accept(out.energy)
 			qn.update(rec.Damping)
-			rec.RelDecrease = (eOld - sv.e) / eOld
 		}
-		rec.Accepted = out.accepted
-		rec.Energy = sv.e
-		rec.GradientNorm = sv.gnorm
-		if err := sv.record(rec); err != nil {
-			return sv.callbackStop(err)
-		}
-		if out.accepted && !finite(sv.gnorm) {
-			return sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
-		}
-		tiny := rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
-		if st, reason, ok := sv.convergence(out, tiny); ok {
-			return sv.finish(st, reason, nil)
+		if r, err, done := sv.endIteration(iter, &rec, out, eOld); done {
+			return r, err
 		}
 		if !out.accepted {
 			if len(qn.s) == 0 {

@@ -2,11 +2,9 @@ package sparsels
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -97,7 +95,6 @@ func (sv *solver) secondOrder(m stepper) (*Result, error) {
 			}
 			fresh = false
 		}
-		t := time.Now()
 		out, err := m.iterate(so, &rec)
 		if err != nil {
 			return sv.finish(NumericalFailure, err.Error(), err)
@@ -111,25 +108,13 @@ func (sv *solver) secondOrder(m stepper) (*Result, error) {
 			}
 			return sv.finish(st, "during the linear solve", nil)
 		}
-		_ = t
-		tiny := rec.StepNorm <= sv.set.StepTol*(floats.Norm(sv.g, 2)+sv.set.StepTol)
 		eOld := sv.e
 		if out.accepted {
 			so.accept(out.energy)
 			fresh = true
-			rec.RelDecrease = (eOld - sv.e) / eOld
 		}
-		rec.Accepted = out.accepted
-		rec.Energy = sv.e
-		rec.GradientNorm = sv.gnorm
-		if err := sv.record(rec); err != nil {
-			return sv.callbackStop(err)
-		}
-		if out.accepted && !finite(sv.gnorm) {
-			return sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
-		}
-		if st, reason, ok := sv.convergence(out, tiny); ok {
-			return sv.finish(st, reason, nil)
+		if r, err, done := sv.endIteration(iter, &rec, out, eOld); done {
+			return r, err
 		}
 		if reason, ok := m.failed(); ok {
 			return sv.finish(NumericalFailure, reason, nil)

@@ -3,6 +3,8 @@ package mtx
 import (
 	"fmt"
 	"math"
+
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 // Duplicates is what a Reader does with coordinate entries that repeat a
@@ -80,22 +82,8 @@ func storageText(h Header, need float64) string {
 	return fmt.Sprintf("%d entries need %s", h.NNZ, formatBytes(need))
 }
 
-// formatBytes formats a byte count: exact below 1 MiB, with a binary unit
-// and one decimal above.
-func formatBytes(b float64) string {
-	switch {
-	case b < 1<<20:
-		if b == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%.0f bytes", b)
-	case b < 1<<30:
-		return fmt.Sprintf("%.1f MiB", b/(1<<20))
-	case b < 1<<40:
-		return fmt.Sprintf("%.1f GiB", b/(1<<30))
-	}
-	return fmt.Sprintf("%.1f TiB", b/(1<<40))
-}
+// formatBytes formats a byte count for messages (bytesize.Format).
+func formatBytes(b float64) string { return bytesize.Format(b) }
 
 // merge applies the duplicate policy to the entries read so far: with
 // SumDuplicates it adds every repeated entry into the first one at its

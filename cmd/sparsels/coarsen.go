@@ -77,6 +77,7 @@ type coarsenArgs struct {
 	view, method          string
 	seed                  uint64
 	normalize, png, quiet bool
+	bound                 bool
 	ftol, gtol            finiteFloat
 	timeLimit             time.Duration
 }
@@ -102,6 +103,7 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.Var(&a.gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")
 	fs.DurationVar(&a.timeLimit, "time-limit", 0, "stop the minimization after this wall `time` (0: no limit)")
 	fs.BoolVar(&a.quiet, "q", false, "quiet: print only errors")
+	fs.BoolVar(&a.bound, "bound", false, "after the solve, compute the certified lower bound on E and report the optimality gap (summary.json: lower_bound, gap, relative_gap)")
 	return func(ctx context.Context, stdout, stderr io.Writer) int {
 		return runCoarsen(ctx, cmd, &a, stdout, stderr)
 	}
@@ -180,6 +182,7 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 	}
 	set := &sparsels.Settings{
 		MaxIterations: a.maxIter, FunctionTol: float64(a.ftol), GradientTol: float64(a.gtol), TimeLimit: a.timeLimit,
+		Bound: a.bound,
 	}
 	var err error
 	if set.Method, err = sparsels.ParseMethod(a.method); err != nil {
@@ -325,7 +328,12 @@ type coarsenSummary struct {
 	MeanEigenvalueError float64   `json:"mean_eigenvalue_error"`
 	MaxEigenvalueError  float64   `json:"max_eigenvalue_error"`
 	OffDiagonalEnergy   float64   `json:"functional_map_off_diagonal_energy"`
-	Seconds             struct {
+	// With -bound: the certified lower bound on E over every feasible G
+	// (sparsels.LowerBound), E − bound and (E − bound)/E.
+	LowerBound  *float64 `json:"lower_bound,omitempty"`
+	Gap         *float64 `json:"gap,omitempty"`
+	RelativeGap *float64 `json:"relative_gap,omitempty"`
+	Seconds     struct {
 		Eigenpairs, Clustering, Setup, Solve, Quality, Total float64
 	} `json:"seconds"`
 }
@@ -340,6 +348,11 @@ func newCoarsenSummary(in *coarsenInput, res *coarsen.Result) *coarsenSummary {
 		FineEigenvalues: q.FineValues, CoarseEigenvalues: q.CoarseValues, EigenvalueErrors: q.EigenvalueErrors,
 		MeanEigenvalueError: q.MeanEigenvalueError, MaxEigenvalueError: q.MaxEigenvalueError,
 		OffDiagonalEnergy: q.OffDiagonalEnergy,
+	}
+	if sr.Bound != nil {
+		lb := sr.Bound.Value
+		gap, rel := sr.Gap()
+		s.LowerBound, s.Gap, s.RelativeGap = &lb, &gap, &rel
 	}
 	t := res.Times
 	s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup = t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds()
@@ -484,6 +497,9 @@ func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSum
 	fmt.Fprintf(w, "initial energy: %s\n", strconv.FormatFloat(res.Solve.InitialEnergy, 'g', -1, 64))
 	fmt.Fprintf(w, "eigenvalue relative error: mean %.4g, max %.4g\n", s.MeanEigenvalueError, s.MaxEigenvalueError)
 	fmt.Fprintf(w, "functional map off-diagonal energy: %.4g\n", s.OffDiagonalEnergy)
+	if s.LowerBound != nil {
+		fmt.Fprintf(w, "lower bound: %s; gap %.6g (%.3g relative)\n", strconv.FormatFloat(*s.LowerBound, 'g', -1, 64), *s.Gap, *s.RelativeGap)
+	}
 	fmt.Fprintf(w, "time: eigenpairs %.3fs, clustering %.3fs, set-up %.3fs, solve %.3fs, quality %.3fs, total %.3fs\n",
 		s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup, s.Seconds.Solve, s.Seconds.Quality, s.Seconds.Total)
 	names := "L.mtx M.mtx X.mtx Y.mtx B.mtx G0.mtx pattern.mtx G.mtx Lc.mtx Mc.mtx C.mtx roots.txt clusters.txt summary.json"

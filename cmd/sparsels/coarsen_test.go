@@ -35,7 +35,7 @@ func TestCoarsenRoundTrip(t *testing.T) {
 	obj := writeGridOBJ(t, dir, 9)
 	out := filepath.Join(dir, "out")
 	args := []string{"coarsen", "-m", "20", "-k", "6", "-landmarks", "0,55", "-max-iter", "30", "-o", out}
-	r := runArgs(append(args, "-mesh", obj, "-png")...)
+	r := runArgs(append(args, "-mesh", obj, "-png", "-bound")...)
 	if r.code != exitOK && r.code != exitStopped {
 		t.Fatalf("coarsen: %v", r)
 	}
@@ -57,6 +57,10 @@ func TestCoarsenRoundTrip(t *testing.T) {
 	}
 	if sum.M != 20 || sum.K != 6 || sum.N != 100 || relErr(sum.Energy, energy) > 0 || len(sum.CoarseEigenvalues) != 6 {
 		t.Errorf("summary.json: %+v", sum)
+	}
+	// -bound: the certified lower bound is at most E, and the gap is E − bound.
+	if sum.LowerBound == nil || sum.Gap == nil || !(*sum.LowerBound <= sum.Energy) || relErr(*sum.Gap, sum.Energy-*sum.LowerBound) > 1e-12 {
+		t.Errorf("summary.json bound: %v, gap %v, energy %g", sum.LowerBound, sum.Gap, sum.Energy)
 	}
 
 	p := func(name string) string { return filepath.Join(out, name) }

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 // defaultMaxDense is the default of -max-dense-bytes: 2 GiB.
@@ -59,22 +60,8 @@ func (b *byteSize) Set(s string) error {
 	return nil
 }
 
-// formatBytes formats a byte count: exact below 1 MiB, otherwise with a
-// binary unit and one decimal.
-func formatBytes(b float64) string {
-	switch {
-	case b < 1<<20:
-		if b == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%.0f bytes", b)
-	case b < 1<<30:
-		return fmt.Sprintf("%.1f MiB", b/(1<<20))
-	case b < 1<<40:
-		return fmt.Sprintf("%.1f GiB", b/(1<<30))
-	}
-	return fmt.Sprintf("%.1f TiB", b/(1<<40))
-}
+// formatBytes formats a byte count for messages (bytesize.Format).
+func formatBytes(b float64) string { return bytesize.Format(b) }
 
 // sizeError returns the error for a dense array of rows×cols float64 values
 // that would exceed limit bytes, what -max-dense-bytes leaves beside the

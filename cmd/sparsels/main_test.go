@@ -761,3 +761,34 @@ func TestConstraintFiles(t *testing.T) {
 		t.Errorf("D with a wrong shape: %v", r)
 	}
 }
+
+// TestSolveBoundFlag checks -bound: the report gives the certified lower
+// bound and the gap, the bound is at most the energy, and without the flag
+// neither line appears.
+func TestSolveBoundFlag(t *testing.T) {
+	tp := newTestProblem(t, 7)
+	r := runArgs(tp.args("solve", tp.G0, "-rowsum", "-bound", "-o", tp.path("G.mtx"))...)
+	if r.code != exitOK && r.code != exitStopped {
+		t.Fatal(r)
+	}
+	num := func(re string) float64 {
+		m := regexp.MustCompile(re).FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Fatalf("no %q in\n%s", re, r.stdout)
+		}
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	e, lb := num(`(?m)^energy: (\S+)$`), num(`(?m)^lower bound: (\S+) `)
+	gap := num(`(?m)^gap: (\S+) `)
+	if !(lb <= e) || math.Abs(e-lb-gap) > 1e-6*math.Abs(e) {
+		t.Errorf("energy %g, bound %g, gap %g:\n%s", e, lb, gap, r.stdout)
+	}
+	r = runArgs(tp.args("solve", tp.G0, "-rowsum", "-o", tp.path("G2.mtx"))...)
+	if strings.Contains(r.stdout, "lower bound:") {
+		t.Errorf("bound printed without -bound:\n%s", r.stdout)
+	}
+}

@@ -66,7 +66,7 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		xtol                finiteFloat
 		maxIter             int
 		timeLimit           seconds
-		quiet               bool
+		quiet, bound        bool
 	)
 	files.register(fs, "Matrix Market `file` of the start G0: its entries give the pattern of G and the order of g (required)")
 	cons.register(fs)
@@ -75,13 +75,14 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 	fs.StringVar(&linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg, in any case")
 	fs.Var(&lambda, "lambda", "Tikhonov weight `λ` ≥ 0: add λ‖g − g_ref‖² to E")
 	fs.StringVar(&ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (default g_ref = 0)")
-	fs.IntVar(&maxIter, "max-iter", 0, "maximum number of iterations (0: 100, or 5000 for nadam and lbfgs)")
+	fs.IntVar(&maxIter, "max-iter", 0, "maximum number of iterations (0: 1000 for lm, gn and newton, 20000 for qn and lbfgs, 5000 for nadam)")
 	fs.Var(&ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
-	fs.Var(&gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")
+	fs.Var(&gtol, "gtol", "stop when the projected gradient falls to `g` times the smaller of its start and the problem's gradient scale (0: 1e-10, negative: never)")
 	fs.Var(&xtol, "xtol", "stop when an accepted step is at most `x`·‖g‖ (0: 1e-12, negative: never)")
 	fs.Var(&timeLimit, "time-limit", "stop after this wall `time`, such as 30s, 5m or 1h30m; a bare number is seconds (0: no limit)")
 	fs.StringVar(&trace, "trace", "", "write the per-iteration history as CSV to this `file`")
 	fs.BoolVar(&quiet, "q", false, "quiet: print only errors")
+	fs.BoolVar(&bound, "bound", false, "after the run, compute the certified lower bound on E (sparsels.LowerBound) and print the optimality gap")
 
 	return func(ctx context.Context, stdout, stderr io.Writer) int {
 		if err := files.check(); err != nil {
@@ -115,6 +116,7 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		set.MaxIterations = maxIter
 		set.FunctionTol, set.GradientTol, set.StepTol = float64(ftol), float64(gtol), float64(xtol)
 		set.TimeLimit = time.Duration(timeLimit)
+		set.Bound = bound
 		set.MemoryLimit = int64(files.maxDense)
 
 		// Every output is checked, and its temporary file created, before
@@ -208,6 +210,11 @@ func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 			if set.Lambda > 0 {
 				fmt.Fprintf(stdout, "tikhonov: %s\n", strconv.FormatFloat(res.Energy-energy, 'g', -1, 64))
 				fmt.Fprintf(stdout, "total: %s\n", strconv.FormatFloat(res.Energy, 'g', -1, 64))
+			}
+			if res.Bound != nil {
+				gap, rel := res.Gap()
+				fmt.Fprintf(stdout, "lower bound: %s (%s)\n", strconv.FormatFloat(res.Bound.Value, 'g', -1, 64), res.Bound.Kind)
+				fmt.Fprintf(stdout, "gap: %.6g (%.3g relative)\n", gap, rel)
 			}
 			if set.Constraints != nil {
 				fmt.Fprintf(stdout, "violation: %.3g\n", res.Violation)

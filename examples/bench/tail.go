@@ -53,7 +53,9 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 	t := rep.newTable(fmt.Sprintf("Tail: time to within 1e-2, 1e-3 and 1e-4 of the best energy any method found (each method %v)", o.tailTime),
 		"problem", "method", "final E", "E/best − 1", "to 1e-2", "to 1e-3", "to 1e-4", "iterations")
 	s := rep.newTable("Tail: the default against gonum LBFGS and NAdam, ratios from the same run",
-		"problem", "best E", "default to 1e-3", "LBFGS to 1e-3", "LBFGS / default", "NAdam's best: NAdam", "default", "NAdam / default")
+		"problem", "best E", "default to 1e-3", "LBFGS to 1e-3", "LBFGS / default", "LBFGS's final E: LBFGS", "default", "LBFGS / default", "NAdam's best: NAdam", "default", "NAdam / default")
+	bt := rep.newTable("Tail: the certified lower bound (sparsels.LowerBound) and the optimality gap",
+		"problem", "lower bound", "bound time", "unknowns", "CGLS iterations", "default's final E", "relative gap (E − bound)/E", "best relative gap of any method", "default to gap ≤ 1e-3")
 	for _, pr := range probs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -83,19 +85,52 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 			t.add(append(row, fmt.Sprint(r.res.Iterations))...)
 		}
 		def, lb := times[runs[0].name][1], times["lbfgs"][1]
+		var lbfgs *sparsels.Result
+		for _, r := range runs {
+			if r.res.Method == sparsels.LBFGS {
+				lbfgs = r.res
+			}
+		}
+		tLB := timeTo(lbfgs.History, lbfgs.Energy)
+		tDefLB := timeTo(runs[0].res.History, lbfgs.Energy)
 		nadam := runs[len(runs)-1].res
 		tNAdam := timeTo(nadam.History, nadam.Energy)
 		tDef := timeTo(runs[0].res.History, nadam.Energy)
 		s.add(label, fmt.Sprintf("%.8g", best), fmtReached(def), fmtReached(lb), ratioOf(lb, def, o.tailTime),
+			fmtReached(tLB), fmtReached(tDefLB), ratioOf(tLB, tDefLB, o.tailTime),
 			fmtReached(tNAdam), fmtReached(tDef), ratioOf(tNAdam, tDef, o.tailTime))
-		rep.target("%s: default within 1e-3 of the best ≥ 5x sooner than gonum LBFGS: %s (%s); NAdam's best ≥ 50x sooner than NAdam: %s (%s).",
-			pr.label, yesNo(def > 0 && (lb < 0 || lb >= 5*def)), ratioOf(lb, def, o.tailTime), yesNo(tDef > 0 && tNAdam >= 50*tDef), ratioOf(tNAdam, tDef, o.tailTime))
+		bd, err := sparsels.LowerBound(ctx, cb.p, cb.cs, nil)
+		if err != nil {
+			return fmt.Errorf("%s: lower bound: %w", pr.label, err)
+		}
+		o.logf("  lower bound %.10g in %v (%d unknowns)", bd.Value, bd.Time.Round(time.Millisecond), bd.Unknowns)
+		def0 := runs[0].res
+		gapTime := "not reached"
+		if d := timeTo(def0.History, bd.Value/(1-1e-3)); d >= 0 {
+			gapTime = fmtDur(d)
+		}
+		iters := fmt.Sprint(bd.Iterations)
+		if !bd.Converged {
+			iters += " (not converged)"
+		}
+		bt.add(label, fmt.Sprintf("%.8g", bd.Value), fmtDur(bd.Time), fmt.Sprint(bd.Unknowns), iters, fmt.Sprintf("%.8g", def0.Energy),
+			fmt.Sprintf("%.2e", (def0.Energy-bd.Value)/def0.Energy), fmt.Sprintf("%.2e", (best-bd.Value)/best), gapTime)
+		// Met only when measured: a lower bound on the ratio (LBFGS never got
+		// there) counts only if it already reaches 5.
+		met5 := def > 0 && (lb >= 5*def || lb < 0 && o.tailTime >= 5*def)
+		rep.target("%s: default within 1e-3 of the best ≥ 5x sooner than gonum LBFGS: %s (%s; to LBFGS's own final energy %s); NAdam's best ≥ 50x sooner than NAdam: %s (%s).",
+			pr.label, yesNo(met5), ratioOf(lb, def, o.tailTime), ratioOf(tLB, tDefLB, o.tailTime), yesNo(tDef > 0 && tNAdam >= 50*tDef), ratioOf(tNAdam, tDef, o.tailTime))
 	}
 	t.note("Published construction (cotangent Laplacian, Voronoi mass, 100 smallest eigenpairs, k-medoids, rows of G summing to 1, start G = Kᵀ); grid meshes with m = n/12. " +
 		"Every method runs once for the same wall time with FunctionTol, GradientTol and StepTol disabled (NAdam: its published 5000 iterations, or the time limit), one after the other in one process; " +
 		"\"best\" is the lowest final energy of the problem's runs, and a time is when a method's history first came within the given relative distance of it (– never).")
 	s.note("\"LBFGS / default\" is how many times sooner the default came within 1e-3 of the best energy than gonum's LBFGS fed with sparsels' gradient " +
-		"(≥ means LBFGS never got there, so the ratio is at least the run time over the default's time). \"NAdam's best\" is the time NAdam first reached its own final energy, and \"default\" when the default reached that energy.")
+		"(≥ means LBFGS never got there, so the ratio is only a lower bound: the run time over the default's time). " +
+		"\"LBFGS's final E\" compares the times to the energy LBFGS ended with, a ratio measured at a level both reached. " +
+		"\"NAdam's best\" is the time NAdam first reached its own final energy, and \"default\" when the default reached that energy.")
+	bt.note("The bound minimizes φ(S) = ‖X − Y S B‖² over every symmetric S on the coarse pattern with S·1 = 0, a convex relaxation of E(g) = φ(GᵀLG), " +
+		"lowered by its a-posteriori error estimate (see sparsels.LowerBound). A gap that no method closes is the relaxation's own gap, not the solvers': " +
+		"the bound is reached only where the relaxed minimizer S* is a GᵀLG on the pattern, which these problems are far from (S* is not even positive semidefinite).")
 	return nil
 }
 

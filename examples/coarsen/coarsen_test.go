@@ -219,7 +219,7 @@ func TestRoughEdges(t *testing.T) {
 	if !strings.Contains(stdout.String(), "spot.obj (embedded)") {
 		t.Errorf("output does not name the embedded mesh:\n%s", stdout.String())
 	}
-	if !strings.Contains(stdout.String(), "| qn (auto) |") || !strings.Contains(stdout.String(), "| 3 | iteration limit |") {
+	if !strings.Contains(stdout.String(), "| qn |") || !strings.Contains(stdout.String(), "| 3 | iteration limit |") {
 		t.Errorf("table does not show qn (the default) stopped by its iteration limit:\n%s", stdout.String())
 	}
 	if strings.Contains(stderr.String(), "auto ") {

@@ -38,6 +38,7 @@ func coarsenMesh(ctx context.Context, msh *mesh.Mesh, name string, method sparse
 	}
 	L := msh.Cotangent()
 	set := settings(method, o)
+	set.Bound = o.bound
 	opts := &coarsen.Options{K: o.k, Seed: o.seed, Settings: set, Eigs: eigsSettings, Progress: progress.stage(method)}
 	res, err := coarsen.Spectral(ctx, L, msh.Mass(mesh.Voronoi), o.m, opts)
 	progress.done()
