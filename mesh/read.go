@@ -58,6 +58,24 @@ func (lr *lineReader) next() (line []byte, ok bool, err error) {
 	return nil, false, nil
 }
 
+// nextFields returns the whitespace-separated fields of the next line that
+// has any once a '#' comment is removed, and true; nil and false at the end
+// of input; err is non-nil when reading failed.
+func (lr *lineReader) nextFields() (tok [][]byte, ok bool, err error) {
+	for {
+		line, ok, err := lr.next()
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		if c := bytes.IndexByte(line, '#'); c >= 0 {
+			line = line[:c]
+		}
+		if tok = bytes.Fields(line); len(tok) > 0 {
+			return tok, true, nil
+		}
+	}
+}
+
 func (lr *lineReader) errorf(line int, format string, args ...any) error {
 	return &ParseError{File: lr.name, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
@@ -126,19 +144,12 @@ func ReadOBJ(r io.Reader, name string) (*Mesh, error) {
 	var poly, scratch []int
 	maxIdx, maxIdxLine := -1, 0
 	for {
-		line, ok, err := lr.next()
+		tok, ok, err := lr.nextFields()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			break
-		}
-		if c := bytes.IndexByte(line, '#'); c >= 0 {
-			line = line[:c]
-		}
-		tok := bytes.Fields(line)
-		if len(tok) == 0 {
-			continue
 		}
 		switch string(tok[0]) {
 		case "v":
@@ -257,19 +268,12 @@ func ReadOFF(r io.Reader, name string) (*Mesh, error) {
 		return nil
 	}
 	for state != stDone {
-		line, ok, err := lr.next()
+		tok, ok, err := lr.nextFields()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			break
-		}
-		if c := bytes.IndexByte(line, '#'); c >= 0 {
-			line = line[:c]
-		}
-		tok := bytes.Fields(line)
-		if len(tok) == 0 {
-			continue
 		}
 		switch state {
 		case stHeader:
