@@ -35,6 +35,12 @@ type Constraints struct {
 	uOff, pOff []int
 	rank       []int
 	nullOff    []int // start of row a's coordinates in ξ; nullOff[n] = Dim()
+
+	// With one equation per row (s = 1) a row of rank 1 keeps U as the
+	// Householder reflection I − wwᵀ that maps C_a to a multiple of e₁;
+	// hh holds w at the row's positions in the row-major layout of the
+	// pattern, so that Zξ and Zᵀv cost O(p_a) rather than O(p_a²).
+	hh []float64
 }
 
 // unconstrained returns the trivial constraints of p: every value is free
@@ -115,6 +121,9 @@ func newConstraints(p *Pattern, c, d []float64, s int) (*Constraints, error) {
 	cs.pOff = make([]int, n+1)
 	cs.rank = make([]int, n)
 	cs.nullOff = make([]int, n+1)
+	if s == 1 {
+		cs.hh = make([]float64, p.NNZ())
+	}
 
 	var ca mat.Dense
 	var svd mat.SVD
@@ -123,7 +132,9 @@ func newConstraints(p *Pattern, c, d []float64, s int) (*Constraints, error) {
 		pa := len(cols)
 		var rk int
 		var u, pinv []float64
-		if pa > 0 && s > 0 {
+		if pa > 0 && s == 1 {
+			rk, u, pinv = cs.householderRow(a, cols)
+		} else if pa > 0 && s > 0 {
 			ca.Reset()
 			ca.ReuseAs(pa, s)
 			for i, b := range cols {
@@ -153,6 +164,10 @@ func newConstraints(p *Pattern, c, d []float64, s int) (*Constraints, error) {
 					u[i*pa+j] = U.At(i, j)
 				}
 			}
+			if rk == 0 {
+				// Z = I, which toFullRows and toReducedRows assume.
+				u = identity(pa)
+			}
 			pinv = make([]float64, rk*s)
 			for i := 0; i < rk; i++ {
 				for t := 0; t < s; t++ {
@@ -178,6 +193,45 @@ func newConstraints(p *Pattern, c, d []float64, s int) (*Constraints, error) {
 		}
 	}
 	return cs, nil
+}
+
+// householderRow returns the rank, the orthogonal matrix U and Σ⁻¹Vᵀ of
+// row a with one equation, whose coefficients are c at cols: U = I − wwᵀ,
+// w = v·√(2/vᵀv) with v = c_a + sign(c_a[0])‖c_a‖e₁, so that
+// U·c_a = −sign(c_a[0])‖c_a‖e₁ and the columns of U after the first span
+// the null space of c_aᵀ. It stores w into cs.hh. A zero c_a has rank 0
+// and U = I.
+func (cs *Constraints) householderRow(a int, cols []int) (rk int, u, pinv []float64) {
+	pa := len(cols)
+	w := cs.hh[cs.pat.rowPtr[a]:cs.pat.rowPtr[a+1]]
+	for i, b := range cols {
+		w[i] = cs.c[b]
+	}
+	sigma := norm2(w)
+	if sigma == 0 {
+		for i := range w {
+			w[i] = 0
+		}
+		return 0, identity(pa), nil
+	}
+	sign := 1.0
+	if w[0] < 0 {
+		sign = -1
+	}
+	w[0] += sign * sigma
+	// vᵀv = 2σ(σ + |c_a[0]|) without cancellation.
+	scale := 1 / (math.Sqrt(sigma) * math.Sqrt(sigma+math.Abs(cs.c[cols[0]])))
+	for i := range w {
+		w[i] *= scale
+	}
+	u = identity(pa)
+	for i := 0; i < pa; i++ {
+		for j := 0; j < pa; j++ {
+			u[i*pa+j] -= w[i] * w[j]
+		}
+	}
+	// C_a = U_r·σ·Vᵀ with U_r = −sign·c_a/σ and V = −sign.
+	return 1, u, []float64{-sign / sigma}
 }
 
 func identity(p int) []float64 {
@@ -314,8 +368,24 @@ func (cs *Constraints) toFullRows(dst, xi []float64, lo, hi int) {
 	for a := lo; a < hi; a++ {
 		idx := cs.pat.RowIndices(a)
 		pa, rk := len(idx), cs.rank[a]
-		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
 		x := xi[cs.nullOff[a]:cs.nullOff[a+1]]
+		switch {
+		case rk == 0:
+			for i, k := range idx {
+				dst[k] = x[i]
+			}
+			continue
+		case cs.hh != nil:
+			// Zξ = (I − wwᵀ)[0; ξ].
+			w := cs.hh[cs.pat.rowPtr[a]:cs.pat.rowPtr[a+1]]
+			t := dot(w[1:], x)
+			dst[idx[0]] = -w[0] * t
+			for i, k := range idx[1:] {
+				dst[k] = x[i] - w[i+1]*t
+			}
+			continue
+		}
+		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
 		for i, k := range idx {
 			var v float64
 			for j, xj := range x {
@@ -353,8 +423,26 @@ func (cs *Constraints) toReducedRows(dst, v []float64, lo, hi int) {
 	for a := lo; a < hi; a++ {
 		idx := cs.pat.RowIndices(a)
 		pa, rk := len(idx), cs.rank[a]
-		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
 		x := dst[cs.nullOff[a]:cs.nullOff[a+1]]
+		switch {
+		case rk == 0:
+			for i, k := range idx {
+				x[i] = v[k]
+			}
+			continue
+		case cs.hh != nil:
+			// Zᵀv = ((I − wwᵀ)v)[1:].
+			w := cs.hh[cs.pat.rowPtr[a]:cs.pat.rowPtr[a+1]]
+			var t float64
+			for i, k := range idx {
+				t += w[i] * v[k]
+			}
+			for j, k := range idx[1:] {
+				x[j] = v[k] - w[j+1]*t
+			}
+			continue
+		}
+		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
 		for j := range x {
 			var s float64
 			for i, k := range idx {
