@@ -85,6 +85,17 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 			t.add(append(row, fmt.Sprint(r.res.Iterations))...)
 		}
 		def, lb := times[runs[0].name][1], times["lbfgs"][1]
+		lbShown, lbLimit := fmtReached(lb), o.tailTime
+		if lb < 0 && def > 0 && 5*def > o.tailTime && o.tailExtend {
+			lb, lbLimit, err = extendLBFGS(ctx, o, cb, best*(1+1e-3), 5*def)
+			if err != nil {
+				return err
+			}
+			lbShown = fmtReached(lb) + " (rerun)"
+			if lb < 0 {
+				lbShown = fmt.Sprintf("not in %s (rerun)", fmtDur(lbLimit))
+			}
+		}
 		var lbfgs *sparsels.Result
 		for _, r := range runs {
 			if r.res.Method == sparsels.LBFGS {
@@ -96,7 +107,7 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 		nadam := runs[len(runs)-1].res
 		tNAdam := timeTo(nadam.History, nadam.Energy)
 		tDef := timeTo(runs[0].res.History, nadam.Energy)
-		s.add(label, fmt.Sprintf("%.8g", best), fmtReached(def), fmtReached(lb), ratioOf(lb, def, o.tailTime),
+		s.add(label, fmt.Sprintf("%.8g", best), fmtReached(def), lbShown, ratioOf(lb, def, lbLimit),
 			fmtReached(tLB), fmtReached(tDefLB), ratioOf(tLB, tDefLB, o.tailTime),
 			fmtReached(tNAdam), fmtReached(tDef), ratioOf(tNAdam, tDef, o.tailTime))
 		bd, err := sparsels.LowerBound(ctx, cb.p, cb.cs, nil)
@@ -117,15 +128,17 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 			fmt.Sprintf("%.2e", (def0.Energy-bd.Value)/def0.Energy), fmt.Sprintf("%.2e", (best-bd.Value)/best), gapTime)
 		// Met only when measured: a lower bound on the ratio (LBFGS never got
 		// there) counts only if it already reaches 5.
-		met5 := def > 0 && (lb >= 5*def || lb < 0 && o.tailTime >= 5*def)
+		met5 := def > 0 && (lb >= 5*def || lb < 0 && lbLimit >= 5*def)
 		rep.target("%s: default within 1e-3 of the best ≥ 5x sooner than gonum LBFGS: %s (%s; to LBFGS's own final energy %s); NAdam's best ≥ 50x sooner than NAdam: %s (%s).",
-			pr.label, yesNo(met5), ratioOf(lb, def, o.tailTime), ratioOf(tLB, tDefLB, o.tailTime), yesNo(tDef > 0 && tNAdam >= 50*tDef), ratioOf(tNAdam, tDef, o.tailTime))
+			pr.label, yesNo(met5), ratioOf(lb, def, lbLimit), ratioOf(tLB, tDefLB, o.tailTime), yesNo(tDef > 0 && tNAdam >= 50*tDef), ratioOf(tNAdam, tDef, o.tailTime))
 	}
 	t.note("Published construction (cotangent Laplacian, Voronoi mass, 100 smallest eigenpairs, k-medoids, rows of G summing to 1, start G = Kᵀ); grid meshes with m = n/12. " +
 		"Every method runs once for the same wall time with FunctionTol, GradientTol and StepTol disabled (NAdam: its published 5000 iterations, or the time limit), one after the other in one process; " +
 		"\"best\" is the lowest final energy of the problem's runs, and a time is when a method's history first came within the given relative distance of it (– never).")
 	s.note("\"LBFGS / default\" is how many times sooner the default came within 1e-3 of the best energy than gonum's LBFGS fed with sparsels' gradient " +
 		"(≥ means LBFGS never got there, so the ratio is only a lower bound: the run time over the default's time). " +
+		"When LBFGS did not get there in the common run time, it was run again alone from the same start for up to 5x the default's time, stopping when it came within 1e-3 of the best (\"rerun\"): " +
+		"the ratio is then measured, or at least 5 when it did not get there. The best energy is still the lowest of the common-time runs. " +
 		"\"LBFGS's final E\" compares the times to the energy LBFGS ended with, a ratio measured at a level both reached. " +
 		"\"NAdam's best\" is the time NAdam first reached its own final energy, and \"default\" when the default reached that energy.")
 	bt.note("The bound minimizes φ(S) = ‖X − Y S B‖² over every symmetric S on the coarse pattern with S·1 = 0, a convex relaxation of E(g) = φ(GᵀLG), " +
@@ -160,6 +173,29 @@ func tailRuns(ctx context.Context, o *options, cb *coarsening) ([]tailRun, error
 		runs = append(runs, tailRun{name: name, res: res})
 	}
 	return runs, nil
+}
+
+// extendLBFGS runs gonum LBFGS on cb for up to limit, stopping at the first
+// iteration whose energy is at most target, and returns when it got there
+// (−1 if it did not) and the time limit used.
+func extendLBFGS(ctx context.Context, o *options, cb *coarsening, target float64, limit time.Duration) (time.Duration, time.Duration, error) {
+	set := &sparsels.Settings{
+		Method: sparsels.LBFGS, Constraints: cb.cs, MaxIterations: 1 << 30, TimeLimit: limit,
+		FunctionTol: -1, GradientTol: -1, StepTol: -1,
+		Callback: func(r sparsels.IterationRecord) error {
+			if r.Energy <= target {
+				return sparsels.ErrStop
+			}
+			return nil
+		},
+	}
+	res, err := sparsels.Solve(ctx, cb.p, cb.g0, set)
+	if err != nil {
+		return 0, 0, err
+	}
+	d := timeTo(res.History, target)
+	o.logf("  lbfgs rerun for up to %v: E %.10g after %d iterations (%v), within 1e-3 of the best at %s", limit.Round(time.Millisecond), res.Energy, res.Iterations, res.Status, fmtReached(d))
+	return d, limit, nil
 }
 
 // fmtReached formats a time from timeTo, – for never.
