@@ -20,6 +20,7 @@ type blockPrecond struct {
 	threads int       // goroutines for update and apply
 	off     []int     // row a's factor at fac[off[a]:off[a+1]], q_a×q_a lower
 	fac     []float64 // Cholesky factors, row-major
+	inv     []float64 // the inverses (LLᵀ)⁻¹ of the blocks, row-major, same layout
 	tmp     []float64 // scratch, length max p_a²
 	orig    []float64 // scratch, length max p_a²
 	tz      []float64 // scratch, length max p_a²
@@ -36,6 +37,7 @@ func newBlockPrecond(cs *Constraints, kind Preconditioner, threads int) *blockPr
 		maxP = max(maxP, len(cs.pat.RowIndices(a)))
 	}
 	bp.fac = make([]float64, bp.off[n])
+	bp.inv = make([]float64, bp.off[n])
 	bp.tmp = make([]float64, maxP*maxP)
 	bp.orig = make([]float64, maxP*maxP)
 	bp.tz = make([]float64, maxP*maxP)
@@ -100,8 +102,42 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 				}
 			}
 			choleskyShifted(f, q, orig)
+			// Explicit inverses: apply is then a dense product per block,
+			// free of the divisions and serial dependences of triangular
+			// solves, and it runs many times per update.
+			inv := bp.inv[bp.off[a]:bp.off[a+1]]
+			for j := 0; j < q; j++ {
+				col := orig[:q]
+				for i := range col {
+					col[i] = 0
+				}
+				col[j] = 1
+				cholSolve(f, q, col)
+				for i, v := range col {
+					inv[i*q+j] = v
+				}
+			}
 		}
 	})
+}
+
+// cholSolve overwrites x with (LLᵀ)⁻¹x for the lower Cholesky factor L
+// stored row-major in the q×q matrix f.
+func cholSolve(f []float64, q int, x []float64) {
+	for i := 0; i < q; i++ {
+		s := x[i]
+		for k := 0; k < i; k++ {
+			s -= f[i*q+k] * x[k]
+		}
+		x[i] = s / f[i*q+i]
+	}
+	for i := q - 1; i >= 0; i-- {
+		s := x[i]
+		for k := i + 1; k < q; k++ {
+			s -= f[k*q+i] * x[k]
+		}
+		x[i] = s / f[i*q+i]
+	}
 }
 
 // choleskyShifted overwrites the symmetric q×q matrix f with its lower
@@ -177,23 +213,15 @@ func (bp *blockPrecond) apply(dst, r []float64) {
 			if q == 0 {
 				continue
 			}
-			f := bp.fac[bp.off[a]:bp.off[a+1]]
-			x := dst[o0:o1]
-			copy(x, r[o0:o1])
-			// Solve L y = r, then Lᵀ x = y.
-			for i := 0; i < q; i++ {
-				s := x[i]
-				for k := 0; k < i; k++ {
-					s -= f[i*q+k] * x[k]
+			inv := bp.inv[bp.off[a]:bp.off[a+1]]
+			x, ra := dst[o0:o1], r[o0:o1]
+			for i := range x {
+				row := inv[i*q : i*q+q]
+				var s float64
+				for k, v := range ra {
+					s += row[k] * v
 				}
-				x[i] = s / f[i*q+i]
-			}
-			for i := q - 1; i >= 0; i-- {
-				s := x[i]
-				for k := i + 1; k < q; k++ {
-					s -= f[k*q+i] * x[k]
-				}
-				x[i] = s / f[i*q+i]
+				x[i] = s
 			}
 		}
 	})
