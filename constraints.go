@@ -378,7 +378,10 @@ func (cs *Constraints) toFullRows(dst, xi []float64, lo, hi int) {
 		case cs.hh != nil:
 			// Zξ = (I − wwᵀ)[0; ξ].
 			w := cs.hh[cs.pat.rowPtr[a]:cs.pat.rowPtr[a+1]]
-			t := dot(w[1:], x)
+			var t float64
+			for i, v := range x {
+				t += w[i+1] * v
+			}
 			dst[idx[0]] = -w[0] * t
 			for i, k := range idx[1:] {
 				dst[k] = x[i] - w[i+1]*t

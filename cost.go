@@ -3,6 +3,8 @@ package sparsels
 import (
 	"fmt"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 // Predicted costs that choose between the dense and the matrix-free linear
@@ -67,7 +69,7 @@ func (sv *solver) chooseLinear(eigen bool) (LinearSolver, error) {
 		return LinearCG, nil
 	case LinearDense:
 		if nnz > 0 && bytes > set.MemoryLimit {
-			return 0, fmt.Errorf("sparsels: Solve: the dense linear solver needs about %s for nnz = %d, over MemoryLimit (%s)", formatBytes(float64(bytes)), nnz, formatBytes(float64(set.MemoryLimit)))
+			return 0, fmt.Errorf("sparsels: Solve: the dense linear solver needs about %s for nnz = %d, over MemoryLimit (%s)", bytesize.Format(float64(bytes)), nnz, bytesize.Format(float64(set.MemoryLimit)))
 		}
 	}
 	return set.Linear, nil

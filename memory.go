@@ -6,9 +6,6 @@ import (
 	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
-// formatBytes formats a byte count for messages (bytesize.Format).
-func formatBytes(b float64) string { return bytesize.Format(b) }
-
 // EstimateMemory returns an estimate, in bytes, of the memory that
 // NewProblem and Solve with the settings set (nil means the defaults)
 // allocate together for a problem with G n×m holding nnz entries, L n×n
@@ -98,5 +95,5 @@ func (p *Problem) memoryError(set *Settings, limit int64) error {
 	}
 	n, m, r, c := p.Dims()
 	return fmt.Errorf("sparsels: Solve: the problem (G %d×%d with %d entries, X %d×%d) needs about %s for NewProblem and Solve, over MemoryLimit (%s)",
-		n, m, p.pat.NNZ(), r, c, formatBytes(need), formatBytes(float64(limit)))
+		n, m, p.pat.NNZ(), r, c, bytesize.Format(need), bytesize.Format(float64(limit)))
 }

@@ -94,12 +94,4 @@ func TestMemoryErrorBytes(t *testing.T) {
 	if err := p.memoryError(nil, 1<<30); err != nil {
 		t.Errorf("a tiny problem over 1 GiB: %v", err)
 	}
-	for _, tc := range []struct {
-		b    float64
-		want string
-	}{{0, "0 bytes"}, {1, "1 byte"}, {1023, "1023 bytes"}, {1<<20 - 1, "1048575 bytes"}, {1 << 20, "1.0 MiB"}, {3 << 29, "1.5 GiB"}, {1 << 41, "2.0 TiB"}} {
-		if got := formatBytes(tc.b); got != tc.want {
-			t.Errorf("formatBytes(%v) = %q, want %q", tc.b, got, tc.want)
-		}
-	}
 }

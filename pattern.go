@@ -7,6 +7,8 @@ import (
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 // maxElements bounds the size of any index array built from user-given
@@ -64,7 +66,7 @@ func NewPattern(rows, cols int, i, j []int) (*Pattern, error) {
 	}
 	if rows > maxPatternPointers-2-cols {
 		return nil, fmt.Errorf("sparsels: pattern dimensions %d×%d too large: its row and column pointer arrays would need %s; at most %d rows and columns together",
-			rows, cols, formatBytes(8*(float64(rows)+float64(cols)+2)), maxPatternPointers-2)
+			rows, cols, bytesize.Format(8*(float64(rows)+float64(cols)+2)), maxPatternPointers-2)
 	}
 	if len(i) != len(j) {
 		return nil, fmt.Errorf("sparsels: pattern subscript lists differ in length: len(i) = %d, len(j) = %d", len(i), len(j))

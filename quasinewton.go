@@ -10,10 +10,11 @@ import (
 // block-Jacobi inverse of the Gauss-Newton row blocks plus qnBoundWeight
 // times a bound on the second-order term's row blocks (the preconditioner
 // of NewtonTrustRegion), refreshed at intervals that grow with the run
-// (qnRefreshEvery) and scaled by sᵀy/yᵀM⁻¹y. The unit step is taken when it decreases E enough; otherwise
-// E is minimized exactly along the direction: f is quadratic in g, so E
-// along a line is a quartic whose global minimizer over t > 0 costs a J·x
-// product and one residual evaluation (quartic.go).
+// (qnRefreshEvery) and scaled by sᵀy/yᵀM⁻¹y. The unit step is taken when it
+// decreases E enough; otherwise E is minimized exactly along the direction:
+// f is quadratic in g, so E along a line is a quartic whose global
+// minimizer over t > 0 costs a J·x product and one residual evaluation
+// (quartic.go).
 type quasiNewton struct {
 	sv       *solver
 	so       *secondOrder // operator, preconditioner and scaling

@@ -77,13 +77,10 @@ func (rd Reader) Storage(h Header) float64 {
 // storageText describes the storage need of a matrix with header h.
 func storageText(h Header, need float64) string {
 	if h.Format == Array {
-		return fmt.Sprintf("a %dx%d array needs %s", h.Rows, h.Cols, formatBytes(need))
+		return fmt.Sprintf("a %dx%d array needs %s", h.Rows, h.Cols, bytesize.Format(need))
 	}
-	return fmt.Sprintf("%d entries need %s", h.NNZ, formatBytes(need))
+	return fmt.Sprintf("%d entries need %s", h.NNZ, bytesize.Format(need))
 }
-
-// formatBytes formats a byte count for messages (bytesize.Format).
-func formatBytes(b float64) string { return bytesize.Format(b) }
 
 // merge applies the duplicate policy to the entries read so far: with
 // SumDuplicates it adds every repeated entry into the first one at its

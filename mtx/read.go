@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 // Canonical banner tokens, as stored in Header.
@@ -459,7 +461,7 @@ func (p *parser) size(h *Header) error {
 	}
 	if max := p.rd.MaxBytes; max > 0 {
 		if need := p.rd.Storage(*h); need > float64(max) {
-			return p.errorf(p.line, "%s, over the memory limit of %s", storageText(*h, need), formatBytes(float64(max)))
+			return p.errorf(p.line, "%s, over the memory limit of %s", storageText(*h, need), bytesize.Format(float64(max)))
 		}
 	}
 	return nil

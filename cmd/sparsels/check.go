@@ -14,6 +14,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels"
+
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 var checkCommand = &command{
@@ -265,7 +267,7 @@ func (ck *checker) fits(row int, what string, sizes ...[2]int) bool {
 		return true
 	}
 	ck.rows[row].skip = fmt.Sprintf("skipped: %s needs %.0f bytes (%s), over the %d bytes that -max-dense-bytes leaves beside the problem",
-		what, need, formatBytes(need), ck.limit)
+		what, need, bytesize.Format(need), ck.limit)
 	return false
 }
 

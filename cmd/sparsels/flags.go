@@ -60,9 +60,6 @@ func (b *byteSize) Set(s string) error {
 	return nil
 }
 
-// formatBytes formats a byte count for messages (bytesize.Format).
-func formatBytes(b float64) string { return bytesize.Format(b) }
-
 // sizeError returns the error for a dense array of rows×cols float64 values
 // that would exceed limit bytes, what -max-dense-bytes leaves beside the
 // problem, or nil if it fits. The size is computed in
@@ -73,7 +70,7 @@ func sizeError(what string, rows, cols int, limit int64) error {
 		return nil
 	}
 	return fmt.Errorf("%s is %d×%d: it needs %.0f bytes (%s) of dense storage, over the %d bytes (%s) that -max-dense-bytes leaves beside the problem",
-		what, rows, cols, need, formatBytes(need), limit, formatBytes(float64(limit)))
+		what, rows, cols, need, bytesize.Format(need), limit, bytesize.Format(float64(limit)))
 }
 
 // finiteFloat is a flag.Value for a finite float64.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mtx"
+
+	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
 // loaded is a problem read from its files.
@@ -72,7 +74,7 @@ func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
 			return nil, fmt.Errorf("%w while reading %s", errInterrupted, path)
 		case errors.As(err, &e) && strings.Contains(e.Msg, "limit"):
 			return nil, fmt.Errorf("%w (the limit is -max-dense-bytes = %s minus %s for what was read or estimated before)",
-				err, formatBytes(float64(ld.budget)), formatBytes(float64(held)))
+				err, bytesize.Format(float64(ld.budget)), bytesize.Format(float64(held)))
 		}
 		return nil, err
 	}
@@ -149,7 +151,7 @@ func loadProblem(ctx context.Context, f problemFiles, set *sparsels.Settings) (*
 	ld.need = float64(ld.used) + convert + solve
 	if need := ld.need; need > float64(limit) {
 		return nil, fmt.Errorf("the problem (%s is %d×%d with %d entries, L has %d entries, X is %d×%d) needs about %s (%s for the files, %s to convert them, %s for the problem and the solver), over -max-dense-bytes = %s",
-			f.G, n, m, len(ld.gm.I), len(lm.I), r, c, formatBytes(need), formatBytes(float64(ld.used)), formatBytes(convert), formatBytes(solve), formatBytes(float64(limit)))
+			f.G, n, m, len(ld.gm.I), len(lm.I), r, c, bytesize.Format(need), bytesize.Format(float64(ld.used)), bytesize.Format(convert), bytesize.Format(solve), bytesize.Format(float64(limit)))
 	}
 
 	ld.pat, err = sparsels.NewPattern(n, m, ld.gm.I, ld.gm.J)

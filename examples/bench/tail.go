@@ -152,10 +152,7 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 func tailRuns(ctx context.Context, o *options, cb *coarsening) ([]tailRun, error) {
 	var runs []tailRun
 	for _, m := range []sparsels.Method{sparsels.Auto, sparsels.NewtonTrustRegion, sparsels.LevenbergMarquardt, sparsels.GaussNewtonLineSearch, sparsels.LBFGS, sparsels.NAdam} {
-		set := &sparsels.Settings{
-			Method: m, Constraints: cb.cs, MaxIterations: 1 << 30, TimeLimit: o.tailTime,
-			FunctionTol: -1, GradientTol: -1, StepTol: -1,
-		}
+		set := tailSettings(m, cb, o.tailTime)
 		if m == sparsels.NAdam {
 			set.MaxIterations = 5000
 		}
@@ -175,19 +172,25 @@ func tailRuns(ctx context.Context, o *options, cb *coarsening) ([]tailRun, error
 	return runs, nil
 }
 
+// tailSettings are the settings of a tail run of method m on cb: no
+// iteration limit, the convergence tests off, and the time limit.
+func tailSettings(m sparsels.Method, cb *coarsening, limit time.Duration) *sparsels.Settings {
+	return &sparsels.Settings{
+		Method: m, Constraints: cb.cs, MaxIterations: 1 << 30, TimeLimit: limit,
+		FunctionTol: -1, GradientTol: -1, StepTol: -1,
+	}
+}
+
 // extendLBFGS runs gonum LBFGS on cb for up to limit, stopping at the first
 // iteration whose energy is at most target, and returns when it got there
 // (−1 if it did not) and the time limit used.
 func extendLBFGS(ctx context.Context, o *options, cb *coarsening, target float64, limit time.Duration) (time.Duration, time.Duration, error) {
-	set := &sparsels.Settings{
-		Method: sparsels.LBFGS, Constraints: cb.cs, MaxIterations: 1 << 30, TimeLimit: limit,
-		FunctionTol: -1, GradientTol: -1, StepTol: -1,
-		Callback: func(r sparsels.IterationRecord) error {
-			if r.Energy <= target {
-				return sparsels.ErrStop
-			}
-			return nil
-		},
+	set := tailSettings(sparsels.LBFGS, cb, limit)
+	set.Callback = func(r sparsels.IterationRecord) error {
+		if r.Energy <= target {
+			return sparsels.ErrStop
+		}
+		return nil
 	}
 	res, err := sparsels.Solve(ctx, cb.p, cb.g0, set)
 	if err != nil {
