@@ -105,6 +105,7 @@ func (sv *solver) record(rec IterationRecord) error {
 	rec.Elapsed = time.Since(sv.start)
 	sv.res.History = append(sv.res.History, rec)
 	if sv.set.Callback != nil {
+		rec.G = sv.g
 		return sv.set.Callback(rec)
 	}
 	return nil

@@ -76,6 +76,11 @@ type IterationRecord struct {
 	CGIterations int     // linear-solver iterations spent in this iteration
 	Accepted     bool
 	Elapsed      time.Duration // since the start of Solve
+	// G is the best iterate after the iteration, in the pattern's order. It
+	// is set only in the record passed to Settings.Callback (nil in
+	// Result.History) and is valid only during the call: the callback must
+	// neither modify nor retain it (copy what it keeps).
+	G []float64
 }
 
 // PhaseTimes splits the wall time of Solve.
