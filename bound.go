@@ -2,7 +2,6 @@ package sparsels
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -198,8 +197,8 @@ const boundDelay = 10
 // m = 2000: a few hundred ADMM iterations take minutes up to m ≈ 1000 and
 // hours beyond m ≈ 2000.
 //
-// LowerBound returns an error if cs was built for another pattern or the
-// context is cancelled (with the bound from the iterate reached so far).
+// LowerBound returns an error if cs was built on a pattern not Equal to p's
+// or the context is cancelled (with the bound from the iterate reached so far).
 func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettings) (*Bound, error) {
 	start := time.Now()
 	set := BoundSettings{}
@@ -215,8 +214,8 @@ func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettin
 	if set.PSDIterations <= 0 {
 		set.PSDIterations = 300
 	}
-	if cs != nil && cs.pat != p.pat {
-		return nil, errors.New("sparsels: LowerBound: constraints were built for another pattern")
+	if err := cs.checkFor("LowerBound", p.pat); err != nil {
+		return nil, err
 	}
 	ptr, ind := coarsePattern(p)
 	kind, nv, notes := boundKind(p, cs, ptr, ind)

@@ -38,11 +38,12 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 	if err := checkSolveArgs(p, g0, &set); err != nil {
 		return nil, err
 	}
+	if err := set.Constraints.checkFor("Solve", p.pat); err != nil {
+		return nil, err
+	}
 	cs := set.Constraints
 	if cs == nil {
 		cs = unconstrained(p.pat)
-	} else if !cs.pat.Equal(p.pat) {
-		return nil, errors.New("sparsels: Solve: constraints were built for another pattern")
 	}
 	switch set.Method {
 	case Auto:
