@@ -1038,6 +1038,38 @@ func TestAdvSolveSettingsFindings(t *testing.T) {
 			advErrContains(t, fmt.Sprintf("%+v", *set), err, "Settings")
 		}
 	})
+	// Zero means the default; a negative value is an error naming the
+	// field, not the default.
+	t.Run("negative settings", func(t *testing.T) {
+		for _, test := range []struct {
+			field string
+			set   sparsels.Settings
+		}{
+			{"MaxIterations", sparsels.Settings{MaxIterations: -1}},
+			{"TimeLimit", sparsels.Settings{TimeLimit: -time.Second}},
+			{"DenseMaxNNZ", sparsels.Settings{DenseMaxNNZ: -5}},
+			{"MemoryLimit", sparsels.Settings{MemoryLimit: -1}},
+			{"Forcing", sparsels.Settings{Forcing: -0.1}},
+			{"MaxCGIterations", sparsels.Settings{MaxCGIterations: -3}},
+			{"InitialRadius", sparsels.Settings{InitialRadius: -1}},
+			{"LearningRate", sparsels.Settings{Method: sparsels.NAdam, LearningRate: -0.02}},
+			{"Beta1", sparsels.Settings{Method: sparsels.NAdam, Beta1: -0.9}},
+			{"Beta2", sparsels.Settings{Method: sparsels.NAdam, Beta2: -0.9}},
+			{"Epsilon", sparsels.Settings{Method: sparsels.NAdam, Epsilon: -1e-8}},
+			{"StallPatience", sparsels.Settings{Method: sparsels.NAdam, StallPatience: -20}},
+		} {
+			res, err := sparsels.Solve(context.Background(), p, ap.g0, &test.set)
+			if res != nil {
+				t.Errorf("%s: result returned with error %v", test.field, err)
+			}
+			advErrContains(t, test.field, err, "Settings."+test.field, "negative")
+		}
+		// The tolerances take negative values to disable their test.
+		res, err := sparsels.Solve(context.Background(), p, ap.g0, &sparsels.Settings{FunctionTol: -1, GradientTol: -1, StepTol: -1, MaxIterations: 3})
+		if err != nil || res == nil {
+			t.Errorf("negative tolerances: %v", err)
+		}
+	})
 }
 
 // advDegenerate builds the degenerate problems of TestAdvDegenerateSolve.
