@@ -173,7 +173,9 @@ func (sv *solver) endIteration(iter int, rec *IterationRecord, out stepOutcome, 
 		r, err = sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
 		return r, err, true
 	}
-	tiny := rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
+	// A zero step is no step (a failed linear solve or line search), and
+	// says nothing about convergence.
+	tiny := rec.StepNorm > 0 && rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
 	if st, reason, ok := sv.convergence(out, tiny); ok {
 		r, err = sv.finish(st, reason, nil)
 		return r, err, true

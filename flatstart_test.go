@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -74,6 +75,44 @@ func readmeProblem(t *testing.T) (*Problem, *Constraints, []float64) {
 	return p, cs, gs
 }
 
+// quickstartProblem is the problem of examples/quickstart with L and X
+// scaled by s: L the 6×6 path Laplacian, two entries per row of G, Y = B =
+// I (3×3) and X = GᵀLG for a G with rows summing to 1, so that the minimum
+// is 0 with and without the constraints; g0 = 0.5. Scaling L and X by s
+// scales E by s² and leaves its minimizers unchanged.
+func quickstartProblem(t testing.TB, s float64) (*Problem, *Constraints, []float64) {
+	n, m := 6, 3
+	L := mat.NewDense(n, n, nil)
+	for a := 0; a+1 < n; a++ {
+		L.Set(a, a, L.At(a, a)+1)
+		L.Set(a+1, a+1, L.At(a+1, a+1)+1)
+		L.Set(a, a+1, -1)
+		L.Set(a+1, a, -1)
+	}
+	rows := []int{0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5}
+	cols := []int{0, 1, 0, 1, 0, 1, 1, 2, 1, 2, 1, 2}
+	pat, err := NewPattern(n, m, rows, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gKnown := []float64{1, 0, 0.8, 0.2, 0.3, 0.7, 0.7, 0.3, 0.2, 0.8, 0, 1}
+	X := CoarseOperator(L, pat, gKnown)
+	var Xd mat.Dense
+	Xd.Scale(s, X)
+	L.Scale(s, L)
+	I := mat.NewDiagDense(m, []float64{1, 1, 1})
+	p, err := NewProblem(&Xd, I, L, I, pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := RowSumConstraints(pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g0 := []float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}
+	return p, cons, g0
+}
+
 // TestFlatStartNoFalseConvergence checks issue 11, item 4: near G = 0 the
 // energy is flat (J(0) = 0), so every progress test is at rounding level
 // there; no method may report convergence from such a start unless it has
@@ -121,6 +160,53 @@ func TestFlatStartNoFalseConvergence(t *testing.T) {
 				t.Errorf("%v with E = %g (best %g): %v", res.Status, res.Energy, best, res)
 			}
 			t.Logf("%v: E %.4g (best %.4g) after %d iterations", res.Status, res.Energy, best, res.Iterations)
+		})
+	}
+}
+
+// TestNoFalseConvergence checks that a run that never moved does not claim
+// convergence in corners where a step, a tolerance or a model fails
+// numerically: every run must either reach E ≤ maxRatio·E(g0) (when
+// maxRatio is set) or end with a status that is not a convergence and says
+// why, and a convergence status must come within 1e-12·E(g0) of the minimum
+// 0. Before the fixes: LevenbergMarquardt with LinearDense and
+// InitialRadius 1e16 or more reported "relative step 0" after one rejected
+// step, the factorization of the undamped, singular JᵀJ having failed.
+func TestNoFalseConvergence(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		scale    float64
+		cons     bool
+		set      Settings
+		maxRatio float64
+	}{
+		{"lm dense radius 1e16", 1, false, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e16}, 1e-20},
+		{"lm dense radius 1e20", 1, false, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e20}, 1e-20},
+		{"lm dense radius 1e300", 1, false, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e300}, 1e-20},
+		{"lm dense radius 1e16 constrained", 1, true, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e16}, 1e-20},
+		{"lm dense radius 1e16 at 1e-10", 1e-10, false, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e16}, 1e-20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, cs, g0 := quickstartProblem(t, tc.scale)
+			set := tc.set
+			if tc.cons {
+				set.Constraints = cs
+			}
+			res, err := Solve(context.Background(), p, g0, &set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ratio := res.Energy / res.InitialEnergy
+			t.Logf("%s after %d iterations, E/E(g0) = %.3g", res.Reason, res.Iterations, ratio)
+			if tc.maxRatio > 0 && !(ratio <= tc.maxRatio) {
+				t.Errorf("E/E(g0) = %.3g, want at most %g: %s", ratio, tc.maxRatio, res.Reason)
+			}
+			if res.Status.Converged() && !(ratio <= 1e-12) {
+				t.Errorf("%v at E/E(g0) = %.3g: %s", res.Status, ratio, res.Reason)
+			}
+			if !res.Status.Converged() && !strings.Contains(res.Reason, ": ") {
+				t.Errorf("%v without a reason: %q", res.Status, res.Reason)
+			}
 		})
 	}
 }

@@ -24,9 +24,7 @@ func (gaussNewton) linearized(*secondOrder) error { return nil }
 
 func (gaussNewton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error) {
 	sv := so.sv
-	if _, err := so.dampedGN(1e-10, rec); err != nil {
-		return stepOutcome{}, err
-	}
+	so.dampedGN(1e-10, rec)
 	if !(dot(sv.rgrad, so.xi) < 0) {
 		// Not a descent direction (an inexact solve): use the
 		// (preconditioned) steepest descent direction.

@@ -180,7 +180,7 @@ type Settings struct {
 	// times the smaller of its value at the start and the problem's
 	// intrinsic gradient scale 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms;
 	// a start far from the natural scale of G does not set the bar); or when
-	// a step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12;
+	// a nonzero step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12;
 	// negative disables), the step was not cut short by the trust radius or
 	// the damping, and it was accepted or its predicted decrease is at the
 	// energy's rounding level. No convergence status is returned while G is
@@ -229,7 +229,8 @@ type Settings struct {
 	Preconditioner  Preconditioner
 
 	// InitialRadius is the first trust-region radius μ of LevenbergMarquardt
-	// (damping 1/μ, default 1e4) and of NewtonTrustRegion (default: the
+	// (damping 1/μ, default 1e4, at most 1e16: a smaller damping is lost to
+	// rounding) and of NewtonTrustRegion (default: the
 	// length of the Cauchy step along the preconditioned gradient with
 	// LinearCG, of the Newton step — or a gradient-scaled guess when the
 	// Hessian is indefinite — with LinearDense).
