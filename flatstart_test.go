@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -171,7 +173,12 @@ func TestFlatStartNoFalseConvergence(t *testing.T) {
 // why, and a convergence status must come within 1e-12·E(g0) of the minimum
 // 0. Before the fixes: LevenbergMarquardt with LinearDense and
 // InitialRadius 1e16 or more reported "relative step 0" after one rejected
-// step, the factorization of the undamped, singular JᵀJ having failed.
+// step, the factorization of the undamped, singular JᵀJ having failed; with
+// L and X at 1e-150 (E about 1e-300) GaussNewtonLineSearch with LinearCG,
+// and at 1e-155 LevenbergMarquardt with LinearCG and QuasiNewton, reported
+// convergence at E(g0) after 0 CG iterations: the inverses of the
+// preconditioner's blocks, about 1e-310, overflowed, and the NaN direction
+// gave a zero step.
 func TestNoFalseConvergence(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -185,6 +192,15 @@ func TestNoFalseConvergence(t *testing.T) {
 		{"lm dense radius 1e300", 1, false, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e300}, 1e-20},
 		{"lm dense radius 1e16 constrained", 1, true, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e16}, 1e-20},
 		{"lm dense radius 1e16 at 1e-10", 1e-10, false, Settings{Method: LevenbergMarquardt, Linear: LinearDense, InitialRadius: 1e16}, 1e-20},
+		// At 1e-150 GN with CG must do what it does unscaled (E/E(g0)
+		// 0.0066 after 1000 iterations); the others reach the minimum.
+		{"gn cg at 1e-150", 1e-150, true, Settings{Method: GaussNewtonLineSearch, Linear: LinearCG}, 0.01},
+		{"lm cg at 1e-150", 1e-150, true, Settings{Method: LevenbergMarquardt, Linear: LinearCG}, 1e-12},
+		{"newton cg at 1e-150", 1e-150, true, Settings{Method: NewtonTrustRegion, Linear: LinearCG}, 1e-12},
+		{"qn at 1e-150", 1e-150, true, Settings{Method: QuasiNewton}, 1e-12},
+		{"gn cg at 1e-155", 1e-155, true, Settings{Method: GaussNewtonLineSearch, Linear: LinearCG}, 0.01},
+		{"lm cg at 1e-155", 1e-155, true, Settings{Method: LevenbergMarquardt, Linear: LinearCG}, 1e-12},
+		{"qn at 1e-155", 1e-155, true, Settings{Method: QuasiNewton}, 1e-12},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, cs, g0 := quickstartProblem(t, tc.scale)
@@ -208,5 +224,54 @@ func TestNoFalseConvergence(t *testing.T) {
 				t.Errorf("%v without a reason: %q", res.Status, res.Reason)
 			}
 		})
+	}
+}
+
+// TestStepOutcomeTests checks the shared end-of-iteration tests on the
+// outcomes of a failed step, whatever method produced it: a non-finite step
+// ends the run in NumericalFailure naming it, a zero step with a negligible
+// (zero) predicted decrease claims nothing, and a NaN prediction is not
+// negligible.
+func TestStepOutcomeTests(t *testing.T) {
+	p, _, g0 := quickstartProblem(t, 1)
+	newSolver := func() *solver {
+		set := (&Settings{Method: LevenbergMarquardt}).withDefaults()
+		set.defaultIterations()
+		sv := &solver{ctx: context.Background(), p: p, set: set, cs: unconstrained(p.pat), start: time.Now(),
+			res: &Result{}, nnz: p.pat.NNZ(), g: append([]float64(nil), g0...), e: p.Energy(g0)}
+		sv.dim = sv.cs.Dim()
+		sv.grad = p.Gradient(nil, sv.g)
+		sv.setGradient()
+		sv.gnorm0, sv.gscale, sv.xnorm = sv.gnorm, p.gradientScale(), math.Sqrt(floats.Dot(p.x, p.x))
+		return sv
+	}
+	for _, tc := range []struct {
+		name     string
+		stepNorm float64
+		out      stepOutcome
+		want     Status // NotTerminated: the run goes on
+		reason   string
+	}{
+		{"NaN step", math.NaN(), stepOutcome{negligible: true}, NumericalFailure, "non-finite step"},
+		{"infinite step", math.Inf(1), stepOutcome{}, NumericalFailure, "non-finite step"},
+		{"NaN direction, exact line search", math.NaN(), stepOutcome{negligible: true, exact: true}, NumericalFailure, "non-finite step"},
+		{"zero step, zero prediction", 0, stepOutcome{negligible: true}, NotTerminated, ""},
+		{"tiny step, zero prediction", 1e-14, stepOutcome{negligible: true}, StepConvergence, "relative step"},
+	} {
+		sv := newSolver()
+		rec := IterationRecord{Iteration: 1, StepNorm: tc.stepNorm}
+		r, err, done := sv.endIteration(1, &rec, tc.out, sv.e)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		switch {
+		case tc.want == NotTerminated && done:
+			t.Errorf("%s: ended with %v (%s)", tc.name, r.Status, r.Reason)
+		case tc.want != NotTerminated && (!done || r.Status != tc.want || !strings.Contains(r.Reason, tc.reason)):
+			t.Errorf("%s: done %v, result %v; want %v with %q", tc.name, done, r, tc.want, tc.reason)
+		}
+	}
+	if newSolver().negligible(math.NaN()) {
+		t.Error("a NaN predicted decrease is negligible")
 	}
 }
