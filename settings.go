@@ -238,7 +238,10 @@ type Settings struct {
 
 	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
 	// the number of iterations without a new best energy after which the
-	// learning rate is halved (default 20).
+	// learning rate is halved (default 20). Epsilon is absolute, as
+	// published: with gradients far below it NAdam's steps stall at
+	// lr·∇E/ε, and a run that does not decrease E above its rounding error
+	// ends in NumericalFailure.
 	LearningRate  float64
 	Beta1, Beta2  float64
 	Epsilon       float64
