@@ -40,7 +40,7 @@ func (k BoundKind) String() string {
 }
 
 // BoundSettings are the options of LowerBound. The zero value, or a nil
-// *BoundSettings, means the defaults.
+// *BoundSettings, means the defaults; negative values are refused.
 type BoundSettings struct {
 	// Tolerance is the target of the estimated error of the relaxation's
 	// computed minimum relative to that minimum. The default is 1e-10.
@@ -198,13 +198,35 @@ const boundDelay = 10
 // m = 2000: a few hundred ADMM iterations take minutes up to m ≈ 1000 and
 // hours beyond m ≈ 2000.
 //
-// LowerBound returns an error if cs was built for another pattern or the
-// context is cancelled (with the bound from the iterate reached so far).
+// A nil ctx means context.Background(). LowerBound returns an error if p is
+// nil, if a BoundSettings field is negative or not finite, if cs was built
+// on a pattern not Equal to p's, or if the context is cancelled (with the
+// bound from the iterate reached so far).
 func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettings) (*Bound, error) {
 	start := time.Now()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if p == nil {
+		return nil, errors.New("sparsels: LowerBound: nil problem")
+	}
 	set := BoundSettings{}
 	if s != nil {
 		set = *s
+	}
+	if math.IsNaN(set.Tolerance) || math.IsInf(set.Tolerance, 0) {
+		return nil, fmt.Errorf("sparsels: BoundSettings.Tolerance = %v is not finite", set.Tolerance)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"Tolerance", set.Tolerance}, {"MaxIterations", float64(set.MaxIterations)},
+		{"PSDIterations", float64(set.PSDIterations)},
+	} {
+		if err := checkNotNegative("BoundSettings."+f.name, f.v); err != nil {
+			return nil, err
+		}
 	}
 	if set.Tolerance <= 0 {
 		set.Tolerance = 1e-10
@@ -215,8 +237,8 @@ func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettin
 	if set.PSDIterations <= 0 {
 		set.PSDIterations = 300
 	}
-	if cs != nil && cs.pat != p.pat {
-		return nil, errors.New("sparsels: LowerBound: constraints were built for another pattern")
+	if err := cs.checkFor("LowerBound", p.pat); err != nil {
+		return nil, err
 	}
 	ptr, ind := coarsePattern(p)
 	kind, nv, notes := boundKind(p, cs, ptr, ind)

@@ -401,6 +401,25 @@ func TestLowerBoundErrors(t *testing.T) {
 	if _, err := LowerBound(context.Background(), bi.p, other.cs, nil); err == nil {
 		t.Error("constraints of another pattern: no error")
 	}
+	if _, err := LowerBound(context.Background(), nil, bi.cs, nil); err == nil || !strings.Contains(err.Error(), "nil problem") {
+		t.Errorf("nil problem: error %v", err)
+	}
+	if bd, err := LowerBound(nil, bi.p, bi.cs, nil); err != nil || bd == nil || !bd.Converged {
+		t.Errorf("nil context: bound %+v, error %v", bd, err)
+	}
+	for _, tc := range []struct {
+		field string
+		set   BoundSettings
+	}{
+		{"Tolerance", BoundSettings{Tolerance: -1e-10}},
+		{"Tolerance", BoundSettings{Tolerance: math.NaN()}},
+		{"MaxIterations", BoundSettings{MaxIterations: -1}},
+		{"PSDIterations", BoundSettings{PSD: true, PSDIterations: -1}},
+	} {
+		if bd, err := LowerBound(context.Background(), bi.p, bi.cs, &tc.set); bd != nil || err == nil || !strings.Contains(err.Error(), "BoundSettings."+tc.field) {
+			t.Errorf("%+v: bound %v, error %v", tc.set, bd, err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	bd, err := LowerBound(ctx, bi.p, bi.cs, nil)

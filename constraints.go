@@ -245,6 +245,16 @@ func identity(p int) []float64 {
 // Pattern returns the pattern the constraints were built for.
 func (cs *Constraints) Pattern() *Pattern { return cs.pat }
 
+// checkFor returns an error, prefixed by op, unless the constraints cs
+// (nil for none) can serve a problem on the pattern pat: they must have been
+// built on a Pattern Equal to pat, not necessarily the same object.
+func (cs *Constraints) checkFor(op string, pat *Pattern) error {
+	if cs == nil || cs.pat.Equal(pat) {
+		return nil
+	}
+	return fmt.Errorf("sparsels: %s: constraints were built for another pattern", op)
+}
+
 // Dim returns the dimension of the null space: the number of free
 // coordinates ξ.
 func (cs *Constraints) Dim() int { return cs.nullOff[len(cs.nullOff)-1] }

@@ -174,7 +174,16 @@ func (sv *solver) endIteration(iter int, rec *IterationRecord, out stepOutcome, 
 		r, err = sv.finish(NumericalFailure, "non-finite gradient", fmt.Errorf("%w: gradient at iteration %d", ErrNotFinite, iter))
 		return r, err, true
 	}
-	tiny := rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
+	if !finite(rec.StepNorm) {
+		// The step was never a number: a NaN or an overflow in the linear
+		// solve, the preconditioner or the line search. The iterate did not
+		// move, and no test of progress can be trusted.
+		r, err = sv.finish(NumericalFailure, fmt.Sprintf("non-finite step (norm %v) at iteration %d", rec.StepNorm, iter), nil)
+		return r, err, true
+	}
+	// A zero step is no step (a failed linear solve or line search), and
+	// says nothing about convergence.
+	tiny := rec.StepNorm > 0 && rec.StepNorm <= sv.set.StepTol*(norm2(sv.g)+sv.set.StepTol)
 	if st, reason, ok := sv.convergence(out, tiny); ok {
 		r, err = sv.finish(st, reason, nil)
 		return r, err, true

@@ -24,9 +24,7 @@ func (gaussNewton) linearized(*secondOrder) error { return nil }
 
 func (gaussNewton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error) {
 	sv := so.sv
-	if _, err := so.dampedGN(1e-10, rec); err != nil {
-		return stepOutcome{}, err
-	}
+	so.dampedGN(1e-10, rec)
 	if !(dot(sv.rgrad, so.xi) < 0) {
 		// Not a descent direction (an inexact solve): use the
 		// (preconditioned) steepest descent direction.
@@ -44,7 +42,12 @@ func (gaussNewton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, 
 	rec.Damping = t
 	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
 	if !(t > 0) || math.IsInf(t, 0) {
+		// No step is taken; a direction that is not finite is reported
+		// as such (endIteration).
 		rec.StepNorm = 0
+		if dn := norm2(so.step); !finite(dn) {
+			rec.StepNorm = dn
+		}
 		return out, nil
 	}
 	rec.StepNorm = t * norm2(so.step)

@@ -14,10 +14,17 @@ import (
 // Cholesky factor of Z_aᵀ(B_a + diag(e_a))Z_a, where B_a is the row's block of
 // JᵀJ, e a nonnegative diagonal shift (Tikhonov weight and damping) and Z_a
 // the row's null-space basis.
+//
+// The blocks scale with the square of the energy's scale, so their inverses
+// leave the floating-point range long before E does (blocks of 1e-310 at E
+// about 1e-300). Outside [2⁻²⁵⁶, 2²⁵⁶] the factors are therefore kept for
+// M/2^unit, unit an even power of two near the largest diagonal entry, and
+// apply and normM scale back; inside, unit is 0 and nothing changes.
 type blockPrecond struct {
 	cs      *Constraints
 	kind    Preconditioner
 	threads int       // goroutines for update and apply
+	unit    int       // the factors are of M/2^unit
 	off     []int     // row a's factor at fac[off[a]:off[a+1]], q_a×q_a lower
 	fac     []float64 // Cholesky factors, row-major
 	inv     []float64 // the inverses (LLᵀ)⁻¹ of the blocks, row-major, same layout
@@ -55,6 +62,7 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 	cs := bp.cs
 	n := len(cs.rank)
 	sz := len(bp.tmp) // max p_a²
+	bp.unit = precondUnit(blocks, shift)
 	parallelRows(n, bp.threads, float64(len(bp.fac))*float64(sz), func(part, lo, hi int) {
 		tmp, orig, tzs := bp.tmp, bp.orig, bp.tz
 		if part > 0 {
@@ -79,6 +87,11 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 					t[i*pa+j] = v
 				}
 				t[i*pa+i] += shift[idx[i]]
+			}
+			if bp.unit != 0 {
+				for i, v := range t {
+					t[i] = math.Ldexp(v, -bp.unit)
+				}
 			}
 			// tz = t Z (p×q), then f = Zᵀ tz (q×q).
 			tz := tzs[:pa*q]
@@ -119,6 +132,28 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 			}
 		}
 	})
+}
+
+// precondUnit returns the even exponent unit such that the largest diagonal
+// entry of the blocks plus shift, divided by 2^unit, is near 1, or 0 while
+// that entry lies in [2⁻²⁵⁶, 2²⁵⁶] (or is 0 or not finite).
+func precondUnit(blocks *BlockDiag, shift []float64) int {
+	var big float64
+	pat := blocks.pat
+	for a := 0; a < pat.rows; a++ {
+		idx := pat.RowIndices(a)
+		blk, pa := blocks.Block(a), len(idx)
+		for i, k := range idx {
+			if v := math.Abs(blk[i*pa+i] + shift[k]); v > big {
+				big = v
+			}
+		}
+	}
+	e := exponent(big)
+	if big == 0 || math.IsInf(big, 0) || (e >= -256 && e <= 256) {
+		return 0
+	}
+	return e &^ 1
 }
 
 // cholSolve overwrites x with (LLᵀ)⁻¹x for the lower Cholesky factor L
@@ -223,6 +258,11 @@ func (bp *blockPrecond) apply(dst, r []float64) {
 				}
 				x[i] = s
 			}
+			if bp.unit != 0 {
+				for i, v := range x {
+					x[i] = math.Ldexp(v, -bp.unit)
+				}
+			}
 		}
 	})
 }
@@ -247,7 +287,7 @@ func (bp *blockPrecond) normM(x []float64) float64 {
 			sum += s * s
 		}
 	}
-	return math.Sqrt(sum)
+	return math.Ldexp(math.Sqrt(sum), bp.unit/2)
 }
 
 // cgWork is the scratch space of pcg and steihaug. If stop is not nil it is

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -98,6 +99,43 @@ func TestBlockPrecond(t *testing.T) {
 				}
 				if nm := bp.normM(x); math.Abs(nm*nm-xmx) > 1e-12*xmx {
 					t.Fatalf("kind %v: normM² = %g, xᵀMx = %g", kind, nm*nm, xmx)
+				}
+				// The blocks, the shift and r scaled by 2^e, as JᵀJ and the
+				// gradient scale together with the energy: M⁻¹r is
+				// unchanged and normM scales by 2^(e/2). At 2^±700 the
+				// scaling is exact; at 2^-1040 the blocks are subnormal
+				// (about 1e-313), their inverses are beyond the largest
+				// float64, and only the rounding of the subnormals (about
+				// 2⁻³⁴ relative) may differ.
+				nm := bp.normM(x)
+				for _, e := range []int{-700, 700, -1040} {
+					bs := NewBlockDiag(pat)
+					for i, v := range bd.data {
+						bs.data[i] = math.Ldexp(v, e)
+					}
+					ss, rs := make([]float64, len(shift)), make([]float64, len(r))
+					for i, v := range shift {
+						ss[i] = math.Ldexp(v, e)
+					}
+					for i, v := range r {
+						rs[i] = math.Ldexp(v, e)
+					}
+					bps := newBlockPrecond(cs, kind, threads)
+					bps.update(bs, ss)
+					xs := make([]float64, len(x))
+					bps.apply(xs, rs)
+					tol := 0.0
+					if e < -1022 {
+						tol = 1e-6
+					}
+					for i := range x {
+						if !(math.Abs(xs[i]-x[i]) <= tol*floats.Norm(x, math.Inf(1))) {
+							t.Fatalf("kind %v, scale 2^%d: (M⁻¹r)[%d] = %g, unscaled %g", kind, e, i, xs[i], x[i])
+						}
+					}
+					if nms := bps.normM(x); !(math.Abs(nms-math.Ldexp(nm, e/2)) <= tol*math.Ldexp(nm, e/2)) {
+						t.Fatalf("kind %v, scale 2^%d: normM = %g, want %g", kind, e, nms, math.Ldexp(nm, e/2))
+					}
 				}
 			}
 		}

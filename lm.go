@@ -16,11 +16,17 @@ import (
 // quadratic on zero-residual problems.
 type lm struct {
 	mu, nu float64
+	noStep bool // the last linear solve gave no step
 }
+
+// lmMaxRadius is the largest radius μ of LevenbergMarquardt: a damping
+// (1/μ)·D below about 10⁻¹⁶ of JᵀJ's diagonal is lost to rounding, and the
+// factorization of a singular JᵀJ then fails.
+const lmMaxRadius = 1e16
 
 func (m *lm) linearized(so *secondOrder) error {
 	if m.mu == 0 {
-		m.mu = so.sv.set.InitialRadius
+		m.mu = math.Min(so.sv.set.InitialRadius, lmMaxRadius)
 		if m.mu <= 0 {
 			m.mu = 1e4
 		}
@@ -33,9 +39,14 @@ func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error)
 	sv := so.sv
 	damp := math.Min(1, sv.gnorm/sv.gnorm0) / m.mu
 	rec.Damping = damp
-	xAx, err := so.dampedGN(damp, rec)
-	if err != nil {
-		return stepOutcome{}, err
+	xAx, ok := so.dampedGN(damp, rec)
+	m.noStep = !ok
+	if !ok {
+		// No step at this damping (a failed factorization or a breakdown
+		// of CG): it says nothing about convergence; damp more.
+		m.mu /= m.nu
+		m.nu *= 2
+		return stepOutcome{}, nil
 	}
 	// E(g+δ) ≈ E + gradᵀδ + δᵀ(JᵀJ+τ)δ; xAx includes the damping term dD.
 	var dD float64
@@ -56,14 +67,14 @@ func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error)
 	case pred > 0 && finite(eTrial) && rho > 1e-3:
 		out.accepted, out.energy = true, eTrial
 		out.limited = limited && rho >= 0.25
-		m.mu = math.Min(m.mu/math.Max(1.0/3, 1-math.Pow(2*rho-1, 3)), 1e16)
+		m.mu = math.Min(m.mu/math.Max(1.0/3, 1-math.Pow(2*rho-1, 3)), lmMaxRadius)
 		m.nu = 2
 	case out.negligible && dD > 1e3*math.Max(xAx-dD, 0):
 		// The damping, a thousand times the curvature, made the step so
 		// short that its effect is at rounding level: the ratio says
 		// nothing, and only a larger radius can help.
 		out.limited = true
-		m.mu = math.Min(10*m.mu, 1e16)
+		m.mu = math.Min(10*m.mu, lmMaxRadius)
 	default:
 		m.mu /= m.nu
 		m.nu *= 2
@@ -73,21 +84,25 @@ func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error)
 
 func (m *lm) failed() (string, bool) {
 	if m.mu < 1e-32 {
+		if m.noStep {
+			return "the linear solve gave no step at any damping", true
+		}
 		return "the damping grew without bound", true
 	}
 	return "", false
 }
 
 // dampedGN solves (JᵀJ + τ + damp·D)ξ = b, reduced, into so.xi and so.step
-// and returns ξᵀ(JᵀJ + τ + damp·D)ξ.
-func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (float64, error) {
+// and returns ξᵀ(JᵀJ + τ + damp·D)ξ. ok is false when the solve gave no
+// step, a zero or non-finite one (the factorization failed, or CG broke
+// down at once), although b is not zero.
+func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (xAx float64, ok bool) {
 	sv := so.sv
 	for k := range so.shift {
 		so.shift[k] = so.tau + damp*so.scale[k]
 	}
 	t := time.Now()
 	defer func() { sv.res.Times.LinearSolve += time.Since(t) }()
-	var xAx float64
 	if so.linear == LinearCG {
 		tp := time.Now()
 		so.bp.update(so.blocks, so.shift)
@@ -120,5 +135,5 @@ func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (float64, er
 	}
 	sv.cs.ToFull(so.step, so.xi)
 	rec.StepNorm = norm2(so.step)
-	return xAx, nil
+	return xAx, rec.StepNorm > 0 && finite(rec.StepNorm)
 }

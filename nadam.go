@@ -113,19 +113,19 @@ func (sv *solver) nadam() (*Result, error) {
 		if set.GradientTol >= 0 && sv.gnorm <= sv.gradientThreshold() {
 			return sv.finish(GradientConvergence, "", nil)
 		}
-		// A run that never decreased E has not converged: no step it tried
-		// decreases E, which is a numerical failure (for example a
-		// learning rate or an Epsilon unsuited to the scale of the problem).
+		// A run that never decreased E above its rounding error has not
+		// converged: no step it tried decreases E, which is a numerical
+		// failure (for example a learning rate unsuited to the problem).
 		if lr < 1e-10*set.LearningRate {
-			if sv.e == res.InitialEnergy {
+			if sv.negligible(res.InitialEnergy - sv.e) {
 				return sv.finish(NumericalFailure, "the learning rate fell below 1e-10 of its start without any decrease of E", nil)
 			}
 			return sv.finish(FunctionConvergence, "the learning rate fell below 1e-10 of its start", nil)
 		}
 		// Over a window of iterations the best energy must keep decreasing.
 		if t%100 == 0 {
-			if sv.e == res.InitialEnergy {
-				return sv.finish(NumericalFailure, fmt.Sprintf("no decrease of E in %d iterations", t), nil)
+			if sv.negligible(res.InitialEnergy - sv.e) {
+				return sv.finish(NumericalFailure, fmt.Sprintf("no decrease of E above its rounding error in %d iterations", t), nil)
 			}
 			if (prevBest-sv.e)/prevBest <= set.FunctionTol {
 				return sv.finish(FunctionConvergence, fmt.Sprintf("relative decrease over 100 iterations ≤ %.3g", set.FunctionTol), nil)

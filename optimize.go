@@ -48,8 +48,8 @@ func (ns *NullSpace) G(dst, xi []float64) []float64 {
 // problems. Start them at ξ = 0, which is the projected g0. It panics if
 // p's pattern is not Equal to the constraints' pattern.
 func (ns *NullSpace) Optimize(p *Problem) optimize.Problem {
-	if !p.pat.Equal(ns.cs.pat) {
-		panic("sparsels: NullSpace.Optimize: problem and constraints have different patterns")
+	if err := ns.cs.checkFor("NullSpace.Optimize", p.pat); err != nil {
+		panic(err)
 	}
 	return optimize.Problem{
 		Func: func(xi []float64) float64 { return p.Energy(ns.G(nil, xi)) },

@@ -119,7 +119,12 @@ func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
 	rec.Damping, rec.StepNorm = t, t*rec.StepNorm
 	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
 	if !(t > 0) || math.IsInf(t, 0) {
+		// No step is taken; a direction that is not finite is reported
+		// as such (endIteration).
 		rec.StepNorm = 0
+		if dn := norm2(so.step); !finite(dn) {
+			rec.StepNorm = dn
+		}
 		return out
 	}
 	if e := so.tryPoint(t); finite(e) && e < sv.e {

@@ -155,7 +155,10 @@ const (
 )
 
 // Settings configure Solve. The zero value, and a nil *Settings, give the
-// defaults stated on each field.
+// defaults stated on each field. Solve refuses, naming the field, a value
+// that is not finite or out of range, and a negative value in any numeric
+// field other than the tolerances FunctionTol, GradientTol and StepTol
+// (where a negative value disables the test) and Lambda (refused too).
 type Settings struct {
 	Method Method       // default Auto
 	Linear LinearSolver // default LinearAuto
@@ -177,7 +180,7 @@ type Settings struct {
 	// times the smaller of its value at the start and the problem's
 	// intrinsic gradient scale 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms;
 	// a start far from the natural scale of G does not set the bar); or when
-	// a step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12;
+	// a nonzero step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12;
 	// negative disables), the step was not cut short by the trust radius or
 	// the damping, and it was accepted or its predicted decrease is at the
 	// energy's rounding level. No convergence status is returned while G is
@@ -226,7 +229,8 @@ type Settings struct {
 	Preconditioner  Preconditioner
 
 	// InitialRadius is the first trust-region radius μ of LevenbergMarquardt
-	// (damping 1/μ, default 1e4) and of NewtonTrustRegion (default: the
+	// (damping 1/μ, default 1e4, at most 1e16: a smaller damping is lost to
+	// rounding) and of NewtonTrustRegion (default: the
 	// length of the Cauchy step along the preconditioned gradient with
 	// LinearCG, of the Newton step — or a gradient-scaled guess when the
 	// Hessian is indefinite — with LinearDense).
@@ -234,7 +238,10 @@ type Settings struct {
 
 	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
 	// the number of iterations without a new best energy after which the
-	// learning rate is halved (default 20).
+	// learning rate is halved (default 20). Epsilon is absolute, as
+	// published: with gradients far below it NAdam's steps stall at
+	// lr·∇E/ε, and a run that does not decrease E above its rounding error
+	// ends in NumericalFailure.
 	LearningRate  float64
 	Beta1, Beta2  float64
 	Epsilon       float64
@@ -242,7 +249,9 @@ type Settings struct {
 }
 
 // validate reports settings that are out of range or not finite, naming
-// the field.
+// the field. It checks the settings as given, before withDefaults: a
+// negative value where only zero means the default is an error, not the
+// default.
 func (s *Settings) validate() error {
 	switch s.Linear {
 	case LinearAuto, LinearDense, LinearCG:
@@ -266,11 +275,36 @@ func (s *Settings) validate() error {
 			return fmt.Errorf("sparsels: Settings.%s = %v is not finite", f.name, f.v)
 		}
 	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"MaxIterations", float64(s.MaxIterations)}, {"TimeLimit", float64(s.TimeLimit)},
+		{"DenseMaxNNZ", float64(s.DenseMaxNNZ)}, {"MemoryLimit", float64(s.MemoryLimit)},
+		{"Forcing", s.Forcing}, {"MaxCGIterations", float64(s.MaxCGIterations)},
+		{"InitialRadius", s.InitialRadius}, {"LearningRate", s.LearningRate},
+		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
+		{"StallPatience", float64(s.StallPatience)},
+	} {
+		if err := checkNotNegative("Settings."+f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if s.Beta1 >= 1 || s.Beta2 >= 1 {
 		return fmt.Errorf("sparsels: Settings.Beta1 = %v and Beta2 = %v must be below 1", s.Beta1, s.Beta2)
 	}
 	if s.Forcing >= 1 {
 		return fmt.Errorf("sparsels: Settings.Forcing = %v must be below 1", s.Forcing)
+	}
+	return nil
+}
+
+// checkNotNegative returns an error naming the field name if v is
+// negative, for the settings whose zero value means the default and which
+// have no meaning below zero.
+func checkNotNegative(name string, v float64) error {
+	if v < 0 {
+		return fmt.Errorf("sparsels: %s = %v is negative (0 means the default)", name, v)
 	}
 	return nil
 }

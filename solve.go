@@ -20,8 +20,9 @@ import (
 // the best iterate found. A start where the gradient and the Jacobian both
 // vanish (g0 = 0 is one) returns status StationaryStart.
 //
-// Solve returns an error for invalid arguments (wrong lengths, non-finite
-// values, constraints for another pattern, infeasible constraints), when the
+// Solve returns an error for invalid arguments (a nil p, wrong lengths,
+// non-finite values, negative or out-of-range Settings, constraints for
+// another pattern, infeasible constraints), when the
 // energy or gradient becomes NaN or infinite at an accepted point (wrapping
 // ErrNotFinite), when ctx is done (ctx.Err(), status Canceled), and when the
 // callback returns an error other than ErrStop. Whenever the Result is not
@@ -34,15 +35,21 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 	if p == nil {
 		return nil, errors.New("sparsels: Solve: nil problem")
 	}
+	if s != nil {
+		if err := s.validate(); err != nil {
+			return nil, err
+		}
+	}
 	set := s.withDefaults()
 	if err := checkSolveArgs(p, g0, &set); err != nil {
+		return nil, err
+	}
+	if err := set.Constraints.checkFor("Solve", p.pat); err != nil {
 		return nil, err
 	}
 	cs := set.Constraints
 	if cs == nil {
 		cs = unconstrained(p.pat)
-	} else if !cs.pat.Equal(p.pat) {
-		return nil, errors.New("sparsels: Solve: constraints were built for another pattern")
 	}
 	switch set.Method {
 	case Auto:
@@ -102,7 +109,7 @@ func (sv *solver) run() (*Result, error) {
 }
 
 // checkSolveArgs validates the arguments of Solve that do not depend on the
-// method.
+// method, other than the fields Settings.validate checks.
 func checkSolveArgs(p *Problem, g0 []float64, set *Settings) error {
 	nnz := p.pat.NNZ()
 	if len(g0) != nnz {
@@ -122,7 +129,7 @@ func checkSolveArgs(p *Problem, g0 []float64, set *Settings) error {
 			return fmt.Errorf("sparsels: Solve: Ref[%d] = %v is not finite", k, set.Ref[k])
 		}
 	}
-	return set.validate()
+	return nil
 }
 
 func firstNonFinite(x []float64) int {

@@ -49,7 +49,7 @@ func (sv *solver) gradientThreshold() float64 {
 }
 
 // convergence returns the convergence status earned after an iteration
-// whose outcome is out, if any; tiny reports a step at most StepTol
+// whose outcome is out, if any; tiny reports a nonzero step at most StepTol
 // relative. A tiny step cut short by the trust radius or the damping is no
 // sign of convergence; an exact line minimization that finds no decrease
 // above the energy's rounding error is.
@@ -83,11 +83,13 @@ func (sv *solver) convergence(out stepOutcome, tiny bool) (Status, string, bool)
 
 // negligible reports whether a predicted decrease of E is at the level of
 // the energy's rounding error, about 10⁻¹⁵·(E + √E·‖X‖_F) + 10⁻³⁰‖X‖²_F: the
-// residual f = X − Y GᵀLG B is a difference of terms as large as X.
+// residual f = X − Y GᵀLG B is a difference of terms as large as X. A NaN
+// prediction is not negligible: it comes from a failed model, not from a
+// converged one.
 func (sv *solver) negligible(pred float64) bool {
 	e := math.Abs(sv.e)
 	x := sv.xnorm
-	return !(pred > 10*(1e-15*(e+math.Sqrt(e)*x)+1e-30*x*x))
+	return !math.IsNaN(pred) && !(pred > 10*(1e-15*(e+math.Sqrt(e)*x)+1e-30*x*x))
 }
 
 // atFlatStart reports whether g is still in the flat region around G = 0,
