@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -381,5 +382,56 @@ func TestAdvDegenerateGeometry(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// endlessLine yields prefix and then the byte 'a' until limit bytes in all
+// have been read, without holding them in memory; n counts the bytes read.
+type endlessLine struct {
+	prefix string
+	n      int64
+	limit  int64
+}
+
+func (r *endlessLine) Read(p []byte) (int, error) {
+	if r.n >= r.limit {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && r.n < r.limit {
+		if r.n < int64(len(r.prefix)) {
+			p[k] = r.prefix[r.n]
+		} else {
+			p[k] = 'a'
+		}
+		k++
+		r.n++
+	}
+	return k, nil
+}
+
+// TestAdvPLYLongHeaderLine reads a PLY file whose second header line is a
+// comment of 256 MiB without a newline. The header reader must stop at
+// MaxLineLength: the error names line 2, at most a few MaxLineLength of the
+// input are consumed, and allocation stays within a few MaxLineLength.
+// Regression test for a header reader that buffered the whole line.
+func TestAdvPLYLongHeaderLine(t *testing.T) {
+	for _, prefix := range []string{"ply\ncomment ", "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x"} {
+		r := &endlessLine{prefix: prefix, limit: 256 << 20}
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		m, err := mesh.ReadPLY(r, "long.ply")
+		runtime.ReadMemStats(&m1)
+		var pe *mesh.ParseError
+		line := strings.Count(prefix, "\n") + 1
+		if m != nil || !errors.As(err, &pe) || pe.Line != line || !strings.Contains(pe.Msg, "line longer than") {
+			t.Fatalf("%q: error %v, want a *ParseError at line %d for a line longer than %d bytes", prefix, err, line, mesh.MaxLineLength)
+		}
+		if r.n > 2*mesh.MaxLineLength {
+			t.Errorf("%q: read %d bytes before giving up, want at most %d", prefix, r.n, 2*mesh.MaxLineLength)
+		}
+		if b := m1.TotalAlloc - m0.TotalAlloc; b > 8*mesh.MaxLineLength {
+			t.Errorf("%q: allocated %d bytes, want at most %d", prefix, b, 8*mesh.MaxLineLength)
+		}
 	}
 }

@@ -146,12 +146,12 @@ func readPLYHeader(br *bufio.Reader, name string) ([]plyElement, string, int, er
 	var elems []plyElement
 	format := ""
 	for line := 1; ; line++ {
-		s, err := br.ReadString('\n')
+		s, err := readHeaderLine(br)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, "", 0, errorf(line, "line longer than %d bytes", MaxLineLength)
+		}
 		if err != nil && (err != io.EOF || s == "") {
 			return nil, "", 0, errorf(line, "truncated PLY header")
-		}
-		if len(s) > MaxLineLength {
-			return nil, "", 0, errorf(line, "line longer than %d bytes", MaxLineLength)
 		}
 		f := strings.Fields(s)
 		if line == 1 {
@@ -199,6 +199,27 @@ func readPLYHeader(br *bufio.Reader, name string) ([]plyElement, string, int, er
 			return elems, format, line, nil
 		default:
 			return nil, "", 0, errorf(line, "unknown header keyword %q", f[0])
+		}
+	}
+}
+
+// readHeaderLine returns the next line of br including its newline, or
+// bufio.ErrTooLong as soon as the line exceeds MaxLineLength bytes before
+// the newline: memory stays bounded however long the line is.
+func readHeaderLine(br *bufio.Reader) (string, error) {
+	var buf []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		content := len(buf) + len(frag)
+		if err == nil {
+			content-- // the newline
+		}
+		if content > MaxLineLength {
+			return "", bufio.ErrTooLong
+		}
+		buf = append(buf, frag...)
+		if err != bufio.ErrBufferFull {
+			return string(buf), err
 		}
 	}
 }

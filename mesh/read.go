@@ -14,7 +14,10 @@ import (
 	"strings"
 )
 
-// MaxLineLength is the longest line, in bytes, that ReadOBJ and ReadOFF accept.
+// MaxLineLength is the longest line, in bytes and without its newline, that
+// ReadOBJ, ReadOFF and ReadPLY (header and ascii data) accept. Reading stops
+// with a *ParseError as soon as a line exceeds it, so memory use stays
+// bounded whatever the input.
 const MaxLineLength = 1 << 20
 
 // ParseError reports malformed mesh input.
