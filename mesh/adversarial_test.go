@@ -9,6 +9,7 @@ package mesh_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -432,6 +434,154 @@ func TestAdvPLYLongHeaderLine(t *testing.T) {
 		}
 		if b := m1.TotalAlloc - m0.TotalAlloc; b > 8*mesh.MaxLineLength {
 			t.Errorf("%q: allocated %d bytes, want at most %d", prefix, b, 8*mesh.MaxLineLength)
+		}
+	}
+}
+
+// plyProp is a property of a generated PLY element: a scalar of type typ, or
+// a list with count type count and item type typ.
+type plyProp struct{ count, typ, name string }
+
+// plyElem is a generated PLY element; each row lists the values of its
+// properties in order, a list as its length followed by its items.
+type plyElem struct {
+	name  string
+	props []plyProp
+	rows  [][]float64
+}
+
+// plyFile encodes elems as a PLY file in the given format.
+func plyFile(format string, elems []plyElem) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "ply\nformat %s 1.0\n", format)
+	for _, e := range elems {
+		fmt.Fprintf(&b, "element %s %d\n", e.name, len(e.rows))
+		for _, p := range e.props {
+			if p.count != "" {
+				fmt.Fprintf(&b, "property list %s %s %s\n", p.count, p.typ, p.name)
+			} else {
+				fmt.Fprintf(&b, "property %s %s\n", p.typ, p.name)
+			}
+		}
+	}
+	b.WriteString("end_header\n")
+	var order binary.ByteOrder = binary.LittleEndian
+	if format == "binary_big_endian" {
+		order = binary.BigEndian
+	}
+	put := func(typ string, x float64) {
+		switch typ {
+		case "uchar":
+			b.WriteByte(byte(x))
+		case "ushort":
+			binary.Write(&b, order, uint16(x))
+		case "int":
+			binary.Write(&b, order, int32(x))
+		case "float":
+			binary.Write(&b, order, float32(x))
+		default:
+			binary.Write(&b, order, x)
+		}
+	}
+	for _, e := range elems {
+		for _, row := range e.rows {
+			if format == "ascii" {
+				for k, x := range row {
+					if k > 0 {
+						b.WriteByte(' ')
+					}
+					fmt.Fprint(&b, x)
+				}
+				b.WriteByte('\n')
+				continue
+			}
+			k := 0
+			for _, p := range e.props {
+				if p.count == "" {
+					put(p.typ, row[k])
+					k++
+					continue
+				}
+				cnt := int(row[k])
+				put(p.count, row[k])
+				for _, x := range row[k+1 : k+1+cnt] {
+					put(p.typ, x)
+				}
+				k += 1 + cnt
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+// TestAdvPLYOtherLists reads valid PLY files with list properties other
+// than the faces' vertex indices, in ascii and both binary formats: a
+// per-face texture coordinate list of floats, a list property of the
+// vertices, and an edge element with a list. They are read and ignored, as
+// documented. Regression test for a reader that took every list for vertex
+// indices ("vertex index 0.5 out of range").
+func TestAdvPLYOtherLists(t *testing.T) {
+	xyz := []plyProp{{"", "float", "x"}, {"", "float", "y"}, {"", "double", "z"}}
+	verts := [][]float64{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0.25}}
+	faceIdx := plyProp{"uchar", "int", "vertex_indices"}
+	faces := [][]float64{{4, 0, 1, 2, 3}}
+	want := &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0.25}}, F: [][3]int{{0, 1, 2}, {0, 2, 3}}}
+	withCol := func(rows [][]float64, extra ...[]float64) [][]float64 {
+		out := make([][]float64, len(rows))
+		for i, r := range rows {
+			out[i] = append(append([]float64(nil), r...), extra[i]...)
+		}
+		return out
+	}
+	for _, test := range []struct {
+		name  string
+		elems []plyElem
+	}{
+		{"face texcoord list", []plyElem{
+			{"vertex", xyz, verts},
+			{"face", []plyProp{faceIdx, {"uchar", "float", "texcoord"}},
+				withCol(faces, []float64{8, 0.5, 0.25, 0.75, 0.5, 1.5, 0.125, 0, 99.5})},
+		}},
+		{"texcoord list before the indices", []plyElem{
+			{"vertex", xyz, verts},
+			{"face", []plyProp{{"uchar", "float", "texcoord"}, faceIdx},
+				[][]float64{{2, 0.5, -7.25, 4, 0, 1, 2, 3}}},
+		}},
+		{"vertex list property", []plyElem{
+			{"vertex", append(append([]plyProp(nil), xyz...), plyProp{"uchar", "float", "weights"}),
+				withCol(verts, []float64{2, 0.5, 9}, []float64{0}, []float64{1, -3.5}, []float64{3, 0.5, 1e6, 2})},
+			{"face", []plyProp{faceIdx}, faces},
+		}},
+		{"edge element with a list", []plyElem{
+			{"vertex", xyz, verts},
+			{"face", []plyProp{faceIdx}, faces},
+			{"edge", []plyProp{{"ushort", "float", "curve"}, {"", "int", "flags"}},
+				[][]float64{{3, 0.5, 17, -1, 7}, {0, 8}}},
+		}},
+		{"edge element with an index list beyond the vertices", []plyElem{
+			{"vertex", xyz, verts},
+			{"edge", []plyProp{{"uchar", "int", "vertex_indices"}}, [][]float64{{2, 9, 40}}},
+			{"face", []plyProp{faceIdx}, faces},
+		}},
+	} {
+		for _, format := range []string{"ascii", "binary_little_endian", "binary_big_endian"} {
+			data := plyFile(format, test.elems)
+			m, err := mesh.ReadPLY(bytes.NewReader(data), "lists.ply")
+			if err != nil {
+				t.Errorf("%s, %s: %v", test.name, format, err)
+				continue
+			}
+			if !reflect.DeepEqual(m, want) {
+				t.Errorf("%s, %s: got %v, want %v", test.name, format, m, want)
+			}
+		}
+	}
+	// The face indices are still checked.
+	bad := []plyElem{{"vertex", xyz, verts}, {"face", []plyProp{faceIdx, {"uchar", "float", "texcoord"}}, [][]float64{{3, 0, 1, 4, 1, 0.5}}}}
+	for _, format := range []string{"ascii", "binary_little_endian"} {
+		_, err := mesh.ReadPLY(bytes.NewReader(plyFile(format, bad)), "bad.ply")
+		if err == nil || !strings.Contains(err.Error(), "face 0: vertex index 4 out of range [0, 4)") {
+			t.Errorf("%s: out-of-range face index: error %v", format, err)
 		}
 	}
 }

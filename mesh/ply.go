@@ -45,9 +45,11 @@ var plySizes = map[string]int{
 //
 // The vertex element must have the properties x, y and z (of any numeric
 // type); the face element a list property vertex_indices (or
-// vertex_index) with 0-based indices. Other properties and elements are read
-// and ignored. Polygons with more than three vertices are fan-triangulated
-// from their first vertex.
+// vertex_index) with 0-based indices. Other properties and elements,
+// scalars and lists alike (such as per-face texture coordinates, a list
+// property of the vertices, or an edge element with a list), are read and
+// ignored; in ascii data their values must still be numbers. Polygons with
+// more than three vertices are fan-triangulated from their first vertex.
 //
 // ReadPLY returns a *ParseError for a malformed header, a bad or non-finite
 // number, an index out of range, a face with fewer than three vertices or a
@@ -102,18 +104,25 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 				if cnt < 0 || cnt > MaxLineLength || cnt != math.Trunc(cnt) {
 					return nil, plyErr(name, dr, line, e, idx, fmt.Errorf("bad list length %v", cnt))
 				}
+				// Only the face's vertex index list holds indices; the values
+				// of any other list (texture coordinates, an edge's or a
+				// vertex's lists) are read and ignored.
+				isFace := p.indices && e.name == "face"
 				poly = poly[:0]
 				for range int(cnt) {
 					x, err := dr.scalar(p.typ)
 					if err != nil {
 						return nil, plyErr(name, dr, line, e, idx, err)
 					}
-					poly = append(poly, int(x))
-					if x != math.Trunc(x) || x < 0 || int(x) >= len(m.V) {
+					if !isFace {
+						continue
+					}
+					if x != math.Trunc(x) || x < 0 || x >= float64(len(m.V)) {
 						return nil, plyErr(name, dr, line, e, idx, fmt.Errorf("vertex index %v out of range [0, %d)", x, len(m.V)))
 					}
+					poly = append(poly, int(x))
 				}
-				if p.indices && e.name == "face" {
+				if isFace {
 					if len(poly) < 3 {
 						return nil, plyErr(name, dr, line, e, idx, fmt.Errorf("face with %d vertices", len(poly)))
 					}
