@@ -248,7 +248,8 @@ func TestAdvBadMeshes(t *testing.T) {
 		{"obj", tri + "f 1 2 3\nv " + strings.Repeat("1", mesh.MaxLineLength) + " 0 0\n", 5, "line longer than"},
 		{"off", "", 0, "missing OFF header"},
 		{"off", "COFF\n3 1\n", 1, "missing OFF header"},
-		{"off", "OFF BINARY\n", 1, "have 1 fields"},
+		{"off", "OFF BINARY\n", 1, "binary OFF (header \"OFF BINARY\") is not supported"},
+		{"off", "OFF BINARY\n3 1 0\n", 1, "binary OFF"},
 		{"off", "OFF\n", 1, "missing counts"},
 		{"off", "OFF\n3\n", 2, "have 1 fields"},
 		{"off", "OFF\n-3 1\n", 2, "bad count"},
@@ -583,5 +584,37 @@ func TestAdvPLYOtherLists(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "face 0: vertex index 4 out of range [0, 4)") {
 			t.Errorf("%s: out-of-range face index: error %v", format, err)
 		}
+	}
+}
+
+// TestAdvByteOrderMark reads OBJ, OFF and PLY files that start with a UTF-8
+// byte order mark: the mesh must equal the one read without it. Regression
+// test for an OBJ reader that took "\ufeffv" for an unknown record and
+// dropped the first vertex, which shifted every negative face index.
+func TestAdvByteOrderMark(t *testing.T) {
+	const bom = "\ufeff"
+	obj := "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf -4 -3 -2\nf 1 3 4\n"
+	off := "OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n3 0 2 3\n"
+	ply := "ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
+		"element face 2\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n3 0 2 3\n"
+	want := &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}}, F: [][3]int{{0, 1, 2}, {0, 2, 3}}}
+	for _, test := range []struct {
+		format, file string
+		read         func(io.Reader, string) (*mesh.Mesh, error)
+	}{
+		{"obj", obj, mesh.ReadOBJ},
+		{"off", off, mesh.ReadOFF},
+		{"ply", ply, mesh.ReadPLY},
+	} {
+		for _, prefix := range []string{"", bom} {
+			m, err := test.read(strings.NewReader(prefix+test.file), "bom."+test.format)
+			if err != nil || !reflect.DeepEqual(m, want) {
+				t.Errorf("%s with prefix %q: got %v, %v; want %v", test.format, prefix, m, err, want)
+			}
+		}
+	}
+	// Only a mark at the very start is skipped.
+	if _, err := mesh.ReadOBJ(strings.NewReader("v 0 0 0\n"+bom+"v 1 0 0\nv 0 1 0\nf 1 2 3\n"), "mid.obj"); err == nil || !strings.Contains(err.Error(), "mid.obj:4: vertex index 3 out of range: 2 vertices") {
+		t.Errorf("mark inside the file: error %v", err)
 	}
 }

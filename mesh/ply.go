@@ -41,7 +41,8 @@ var plySizes = map[string]int{
 }
 
 // ReadPLY reads a Stanford PLY mesh from r (ascii, binary_little_endian or
-// binary_big_endian, version 1.0); name is used in error messages.
+// binary_big_endian, version 1.0); name is used in error messages. A UTF-8
+// byte order mark at the start of the input is skipped.
 //
 // The vertex element must have the properties x, y and z (of any numeric
 // type); the face element a list property vertex_indices (or
@@ -65,7 +66,9 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 	m := &Mesh{}
 	var dr plyDataReader
 	if format == "ascii" {
-		dr = &plyASCII{lr: newLineReader(br, name), first: line}
+		lr := newLineReader(br, name)
+		lr.bom = false // only at the start of the file
+		dr = &plyASCII{lr: lr, first: line}
 	} else {
 		var order binary.ByteOrder = binary.LittleEndian
 		if format == "binary_big_endian" {
@@ -161,6 +164,9 @@ func readPLYHeader(br *bufio.Reader, name string) ([]plyElement, string, int, er
 		}
 		if err != nil && (err != io.EOF || s == "") {
 			return nil, "", 0, errorf(line, "truncated PLY header")
+		}
+		if line == 1 {
+			s = strings.TrimPrefix(s, utf8BOM)
 		}
 		f := strings.Fields(s)
 		if line == 1 {

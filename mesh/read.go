@@ -20,6 +20,10 @@ import (
 // bounded whatever the input.
 const MaxLineLength = 1 << 20
 
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte order mark that some
+// editors write at the start of a text file.
+const utf8BOM = "\xef\xbb\xbf"
+
 // ParseError reports malformed mesh input.
 type ParseError struct {
 	File string // the name given to the reader
@@ -37,12 +41,13 @@ type lineReader struct {
 	sc   *bufio.Scanner
 	name string
 	line int
+	bom  bool // drop a UTF-8 byte order mark at the start of the first line
 }
 
 func newLineReader(r io.Reader, name string) *lineReader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), MaxLineLength)
-	return &lineReader{sc: sc, name: name}
+	return &lineReader{sc: sc, name: name, bom: true}
 }
 
 // next returns the next line and true, or nil and false at the end of input;
@@ -50,7 +55,12 @@ func newLineReader(r io.Reader, name string) *lineReader {
 func (lr *lineReader) next() (line []byte, ok bool, err error) {
 	if lr.sc.Scan() {
 		lr.line++
-		return lr.sc.Bytes(), true, nil
+		line = lr.sc.Bytes()
+		if lr.bom {
+			lr.bom = false
+			line = bytes.TrimPrefix(line, []byte(utf8BOM))
+		}
+		return line, true, nil
 	}
 	if e := lr.sc.Err(); e != nil {
 		if errors.Is(e, bufio.ErrTooLong) {
@@ -134,7 +144,8 @@ func fan(f [][3]int, p []int) [][3]int {
 // to the vertices read so far (-1 is the last one); positive indices may refer
 // to vertices defined later in the file. Polygons with more than three
 // vertices are fan-triangulated from their first vertex. Comments (#) and all
-// other records (vn, vt, o, g, s, usemtl, mtllib, l, ...) are ignored.
+// other records (vn, vt, o, g, s, usemtl, mtllib, l, ...) are ignored. A
+// UTF-8 byte order mark at the start of the input is skipped.
 //
 // ReadOBJ returns a *ParseError naming the line for a bad number, a
 // non-finite coordinate, an index of 0 or out of range, a face with fewer
@@ -228,7 +239,9 @@ const maxPrealloc = 1 << 16
 // and nf face lines "k v1 ... vk ..." with 0-based indices (trailing colour
 // values are ignored). Polygons with more than three vertices are
 // fan-triangulated. Comments start with # and run to the end of the line;
-// blank lines are skipped; anything after the last face is ignored.
+// blank lines are skipped; anything after the last face is ignored. A UTF-8
+// byte order mark at the start of the input is skipped. Binary OFF ("OFF
+// BINARY") is not supported and is reported as such.
 //
 // ReadOFF returns a *ParseError naming the line for a missing header, bad
 // counts or numbers, non-finite coordinates, an index out of range, a face with
@@ -282,6 +295,9 @@ func ReadOFF(r io.Reader, name string) (*Mesh, error) {
 		case stHeader:
 			if string(tok[0]) != "OFF" {
 				return nil, lr.errorf(lr.line, "missing OFF header, have %q", tok[0])
+			}
+			if len(tok) > 1 && string(tok[1]) == "BINARY" {
+				return nil, lr.errorf(lr.line, "binary OFF (header \"OFF BINARY\") is not supported: convert the file to ascii OFF")
 			}
 			state = stCounts
 			if len(tok) > 1 {
