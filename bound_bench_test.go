@@ -16,7 +16,7 @@ import (
 // on testdata/spot.obj with m coarse vertices and k eigenvectors.
 func spotProblem(tb testing.TB, m, k int) (*sparsels.Problem, *sparsels.Constraints, []float64) {
 	tb.Helper()
-	msh, err := mesh.ReadFile("testdata/spot.obj")
+	msh, err := mesh.ReadFile(context.Background(), "testdata/spot.obj")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package coarsen
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -711,7 +712,7 @@ func TestCoarseOperator(t *testing.T) {
 }
 
 func loadSpot(t testing.TB) (*sparse.CSR, []float64) {
-	m, err := mesh.ReadFile("../testdata/spot.obj")
+	m, err := mesh.ReadFile(context.Background(), "../testdata/spot.obj")
 	if err != nil {
 		t.Fatal(err)
 	}

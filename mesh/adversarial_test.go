@@ -9,6 +9,7 @@ package mesh_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -29,8 +30,12 @@ import (
 type advReader func(r *bytes.Reader, name string) (*mesh.Mesh, error)
 
 var advReaders = map[string]advReader{
-	"obj": func(r *bytes.Reader, name string) (*mesh.Mesh, error) { return mesh.ReadOBJ(r, name) },
-	"off": func(r *bytes.Reader, name string) (*mesh.Mesh, error) { return mesh.ReadOFF(r, name) },
+	"obj": func(r *bytes.Reader, name string) (*mesh.Mesh, error) {
+		return mesh.ReadOBJ(context.Background(), r, name)
+	},
+	"off": func(r *bytes.Reader, name string) (*mesh.Mesh, error) {
+		return mesh.ReadOFF(context.Background(), r, name)
+	},
 }
 
 // advRead reads data with the reader of the format and checks the error
@@ -302,9 +307,9 @@ func TestAdvReadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{filepath.Join(dir, "missing.obj"), filepath.Join(dir, "mesh.stl"), bad, dir} {
-		m, err := mesh.ReadFile(path)
+		m, err := mesh.ReadFile(context.Background(), path)
 		if m != nil || err == nil || !strings.Contains(err.Error(), path) {
-			t.Errorf("ReadFile(%s) = %v, %v; want an error naming the path", path, m != nil, err)
+			t.Errorf("ReadFile(context.Background(), %s) = %v, %v; want an error naming the path", path, m != nil, err)
 		}
 	}
 }
@@ -423,7 +428,7 @@ func TestAdvPLYLongHeaderLine(t *testing.T) {
 		r := &endlessLine{prefix: prefix, limit: 256 << 20}
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
-		m, err := mesh.ReadPLY(r, "long.ply")
+		m, err := mesh.ReadPLY(context.Background(), r, "long.ply")
 		runtime.ReadMemStats(&m1)
 		var pe *mesh.ParseError
 		line := strings.Count(prefix, "\n") + 1
@@ -567,7 +572,7 @@ func TestAdvPLYOtherLists(t *testing.T) {
 	} {
 		for _, format := range []string{"ascii", "binary_little_endian", "binary_big_endian"} {
 			data := plyFile(format, test.elems)
-			m, err := mesh.ReadPLY(bytes.NewReader(data), "lists.ply")
+			m, err := mesh.ReadPLY(context.Background(), bytes.NewReader(data), "lists.ply")
 			if err != nil {
 				t.Errorf("%s, %s: %v", test.name, format, err)
 				continue
@@ -580,7 +585,7 @@ func TestAdvPLYOtherLists(t *testing.T) {
 	// The face indices are still checked.
 	bad := []plyElem{{"vertex", xyz, verts}, {"face", []plyProp{faceIdx, {"uchar", "float", "texcoord"}}, [][]float64{{3, 0, 1, 4, 1, 0.5}}}}
 	for _, format := range []string{"ascii", "binary_little_endian"} {
-		_, err := mesh.ReadPLY(bytes.NewReader(plyFile(format, bad)), "bad.ply")
+		_, err := mesh.ReadPLY(context.Background(), bytes.NewReader(plyFile(format, bad)), "bad.ply")
 		if err == nil || !strings.Contains(err.Error(), "face 0: vertex index 4 out of range [0, 4)") {
 			t.Errorf("%s: out-of-range face index: error %v", format, err)
 		}
@@ -600,21 +605,109 @@ func TestAdvByteOrderMark(t *testing.T) {
 	want := &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}}, F: [][3]int{{0, 1, 2}, {0, 2, 3}}}
 	for _, test := range []struct {
 		format, file string
-		read         func(io.Reader, string) (*mesh.Mesh, error)
+		read         func(context.Context, io.Reader, string) (*mesh.Mesh, error)
 	}{
 		{"obj", obj, mesh.ReadOBJ},
 		{"off", off, mesh.ReadOFF},
 		{"ply", ply, mesh.ReadPLY},
 	} {
 		for _, prefix := range []string{"", bom} {
-			m, err := test.read(strings.NewReader(prefix+test.file), "bom."+test.format)
+			m, err := test.read(context.Background(), strings.NewReader(prefix+test.file), "bom."+test.format)
 			if err != nil || !reflect.DeepEqual(m, want) {
 				t.Errorf("%s with prefix %q: got %v, %v; want %v", test.format, prefix, m, err, want)
 			}
 		}
 	}
 	// Only a mark at the very start is skipped.
-	if _, err := mesh.ReadOBJ(strings.NewReader("v 0 0 0\n"+bom+"v 1 0 0\nv 0 1 0\nf 1 2 3\n"), "mid.obj"); err == nil || !strings.Contains(err.Error(), "mid.obj:4: vertex index 3 out of range: 2 vertices") {
+	if _, err := mesh.ReadOBJ(context.Background(), strings.NewReader("v 0 0 0\n"+bom+"v 1 0 0\nv 0 1 0\nf 1 2 3\n"), "mid.obj"); err == nil || !strings.Contains(err.Error(), "mid.obj:4: vertex index 3 out of range: 2 vertices") {
 		t.Errorf("mark inside the file: error %v", err)
+	}
+}
+
+// cancelAfter delivers r and cancels a context once it has delivered after
+// bytes; n counts the bytes delivered.
+type cancelAfter struct {
+	r      io.Reader
+	after  int
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n += k
+	if c.n >= c.after {
+		c.cancel()
+	}
+	return k, err
+}
+
+// TestAdvReadCancel cancels reading a large mesh (OBJ, OFF, ascii and
+// binary PLY, about 10 MB each) once the first 256 KiB have been delivered.
+// The reader must return an error wrapping context.Canceled that names the
+// file, having consumed at most a few 64 KiB beyond the cancellation, and in
+// less than a fifth of the time of the uncancelled read measured here.
+// A context cancelled beforehand stops the reading before any input.
+func TestAdvReadCancel(t *testing.T) {
+	g := mesh.WavyGrid(300, 300, 1)
+	var obj, off, ascii, bin bytes.Buffer
+	if err := mesh.WriteOBJ(&obj, g, "grid"); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&off, "OFF\n%d %d 0\n", len(g.V), len(g.F))
+	head := fmt.Sprintf("ply\nformat %%s 1.0\nelement vertex %d\nproperty double x\nproperty double y\nproperty double z\n"+
+		"element face %d\nproperty list uchar int vertex_indices\nend_header\n", len(g.V), len(g.F))
+	fmt.Fprintf(&ascii, head, "ascii")
+	fmt.Fprintf(&bin, head, "binary_little_endian")
+	for _, p := range g.V {
+		fmt.Fprintf(&off, "%v %v %v\n", p[0], p[1], p[2])
+		fmt.Fprintf(&ascii, "%v %v %v\n", p[0], p[1], p[2])
+		binary.Write(&bin, binary.LittleEndian, p)
+	}
+	for _, f := range g.F {
+		fmt.Fprintf(&off, "3 %d %d %d\n", f[0], f[1], f[2])
+		fmt.Fprintf(&ascii, "3 %d %d %d\n", f[0], f[1], f[2])
+		bin.WriteByte(3)
+		binary.Write(&bin, binary.LittleEndian, [3]int32{int32(f[0]), int32(f[1]), int32(f[2])})
+	}
+	const after = 256 << 10
+	for _, test := range []struct {
+		format string
+		data   []byte
+		read   func(context.Context, io.Reader, string) (*mesh.Mesh, error)
+	}{
+		{"obj", obj.Bytes(), mesh.ReadOBJ},
+		{"off", off.Bytes(), mesh.ReadOFF},
+		{"ascii ply", ascii.Bytes(), mesh.ReadPLY},
+		{"binary ply", bin.Bytes(), mesh.ReadPLY},
+	} {
+		name := "big." + test.format
+		start := time.Now()
+		m, err := test.read(context.Background(), bytes.NewReader(test.data), name)
+		full := time.Since(start)
+		if err != nil || len(m.V) != len(g.V) || len(m.F) != len(g.F) {
+			t.Fatalf("%s: uncancelled read: %v", test.format, err)
+		}
+
+		ctx, cancel := context.WithCancel(context.Background())
+		r := &cancelAfter{r: bytes.NewReader(test.data), after: after, cancel: cancel}
+		start = time.Now()
+		m, err = test.read(ctx, r, name)
+		took := time.Since(start)
+		cancel()
+		if m != nil || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("%s: cancelled read returned %v, %v; want an error wrapping context.Canceled naming %s", test.format, m != nil, err, name)
+		}
+		if limit := after + 4*65536; r.n > limit {
+			t.Errorf("%s: consumed %d bytes of %d, cancelled after %d; want at most %d", test.format, r.n, len(test.data), after, limit)
+		}
+		if took > full/5 {
+			t.Errorf("%s: cancelled read took %v, uncancelled %v", test.format, took, full)
+		}
+
+		r = &cancelAfter{r: bytes.NewReader(test.data), after: len(test.data) + 1, cancel: func() {}}
+		if m, err := test.read(ctx, r, name); m != nil || !errors.Is(err, context.Canceled) || r.n != 0 {
+			t.Errorf("%s: read with a done context returned %v, %v after %d bytes", test.format, m != nil, err, r.n)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -476,7 +477,7 @@ func heronArea(m *Mesh) float64 {
 
 func TestSpot(t *testing.T) {
 	const path = "../testdata/spot.obj"
-	m, err := ReadFile(path)
+	m, err := ReadFile(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +527,7 @@ func BenchmarkCotangentSpot(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	m, err := ReadOBJ(f, "spot.obj")
+	m, err := ReadOBJ(context.Background(), f, "spot.obj")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -57,16 +58,18 @@ var plySizes = map[string]int{
 // repeated vertex, truncated data, and a file without vertices or faces.
 // Errors in the header and in ascii data name the line; errors in binary
 // data name the element and are reported at the end_header line.
-func ReadPLY(r io.Reader, name string) (*Mesh, error) {
+// Cancellation through ctx is as for ReadOBJ (in binary data, ctx is
+// checked after every 8 Ki values).
+func ReadPLY(ctx context.Context, r io.Reader, name string) (*Mesh, error) {
 	br := bufio.NewReader(r)
-	elems, format, line, err := readPLYHeader(br, name)
+	elems, format, line, err := readPLYHeader(ctx, br, name)
 	if err != nil {
 		return nil, err
 	}
 	m := &Mesh{}
 	var dr plyDataReader
 	if format == "ascii" {
-		lr := newLineReader(br, name)
+		lr := newLineReader(ctx, br, name)
 		lr.bom = false // only at the start of the file
 		dr = &plyASCII{lr: lr, first: line}
 	} else {
@@ -77,12 +80,22 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 		dr = &plyBinary{r: br, order: order}
 	}
 	var poly, scratch []int
+	unchecked := 0 // values read since ctx was last checked
 	for _, e := range elems {
 		if len(e.props) == 0 {
 			continue // occupies no data (checkPLYElements keeps vertex and face non-empty)
 		}
 		for idx := range e.count {
+			if unchecked += len(e.props); unchecked >= checkEvery/8 {
+				unchecked = 0
+				if err := cancelled(ctx, name, max(line, dr.where())); err != nil {
+					return nil, err
+				}
+			}
 			if err := dr.begin(); err != nil {
+				if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+					return nil, err
+				}
 				return nil, plyErr(name, dr, line, e, idx, err)
 			}
 			var v [3]float64
@@ -111,6 +124,7 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 				// of any other list (texture coordinates, an edge's or a
 				// vertex's lists) are read and ignored.
 				isFace := p.indices && e.name == "face"
+				unchecked += int(cnt)
 				poly = poly[:0]
 				for range int(cnt) {
 					x, err := dr.scalar(p.typ)
@@ -151,13 +165,18 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 
 // readPLYHeader parses the header up to end_header and returns the elements,
 // the format and the line number of end_header.
-func readPLYHeader(br *bufio.Reader, name string) ([]plyElement, string, int, error) {
+func readPLYHeader(ctx context.Context, br *bufio.Reader, name string) ([]plyElement, string, int, error) {
 	errorf := func(line int, format string, args ...any) error {
 		return &ParseError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
 	var elems []plyElement
 	format := ""
 	for line := 1; ; line++ {
+		if line%1024 == 1 {
+			if err := cancelled(ctx, name, line-1); err != nil {
+				return nil, "", 0, err
+			}
+		}
 		s, err := readHeaderLine(br)
 		if errors.Is(err, bufio.ErrTooLong) {
 			return nil, "", 0, errorf(line, "line longer than %d bytes", MaxLineLength)
