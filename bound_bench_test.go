@@ -25,7 +25,7 @@ func spotProblem(tb testing.TB, m, k int) (*sparsels.Problem, *sparsels.Constrai
 	}
 	L := msh.Cotangent()
 	mass := msh.Mass(mesh.Voronoi)
-	_, U, err := eigs.Smallest(L, mass, k, &eigs.Settings{Seed: 1})
+	_, U, err := eigs.Smallest(context.Background(), L, mass, k, &eigs.Settings{Seed: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func coarseningProblem(b *testing.B) *coarseningBench {
 		}
 		L := msh.Cotangent()
 		mass := msh.Mass(mesh.Voronoi)
-		_, U, err := eigs.Smallest(L, mass, 100, nil)
+		_, U, err := eigs.Smallest(context.Background(), L, mass, 100, nil)
 		if err != nil {
 			benchErr = err
 			return

@@ -183,7 +183,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if err != nil {
 		return nil, err
 	}
-	if res.Values, res.Vectors, err = eigs.Smallest(L, mass, k, o.Eigs); err != nil {
+	if res.Values, res.Vectors, err = eigs.Smallest(ctx, L, mass, k, o.Eigs); err != nil {
 		return nil, fmt.Errorf("coarsen: eigenpairs: %w", err)
 	}
 	res.Times.Eigenpairs = time.Since(t)

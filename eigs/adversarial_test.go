@@ -7,11 +7,14 @@ package eigs_test
 // panic), and results at extreme scales must match the rescaled ones.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/james-bowman/sparse"
 
@@ -66,7 +69,7 @@ func advSmallest(t *testing.T, L *sparse.CSR, mass []float64, k int, s *eigs.Set
 			t.Fatalf("Smallest panicked: %v", r)
 		}
 	}()
-	vals, _, err = eigs.Smallest(L, mass, k, s)
+	vals, _, err = eigs.Smallest(context.Background(), L, mass, k, s)
 	if err != nil && vals != nil {
 		t.Errorf("values returned with error %v", err)
 	}
@@ -342,5 +345,102 @@ func TestAdvOrderingsBadInput(t *testing.T) {
 	}
 	if _, _, err := eigs.Envelope(L, []int{0, 1, 2, 3, 4, 4}); err == nil {
 		t.Error("Envelope accepted a repeated permutation entry")
+	}
+}
+
+// advGrid3 returns the graph Laplacian of the nx×ny×nz grid with unit
+// weights.
+func advGrid3(nx, ny, nz int) *sparse.CSR {
+	n := nx * ny * nz
+	id := func(i, j, l int) int { return (l*ny+j)*nx + i }
+	ptr := []int{0}
+	var ind []int
+	var val []float64
+	for l := 0; l < nz; l++ {
+		for j := 0; j < ny; j++ {
+			for i := 0; i < nx; i++ {
+				var nb []int
+				if l > 0 {
+					nb = append(nb, id(i, j, l-1))
+				}
+				if j > 0 {
+					nb = append(nb, id(i, j-1, l))
+				}
+				if i > 0 {
+					nb = append(nb, id(i-1, j, l))
+				}
+				deg := len(nb)
+				if i+1 < nx {
+					nb = append(nb, id(i+1, j, l))
+				}
+				if j+1 < ny {
+					nb = append(nb, id(i, j+1, l))
+				}
+				if l+1 < nz {
+					nb = append(nb, id(i, j, l+1))
+				}
+				for _, c := range nb[:deg] {
+					ind, val = append(ind, c), append(val, -1)
+				}
+				ind, val = append(ind, id(i, j, l)), append(val, float64(len(nb)))
+				for _, c := range nb[deg:] {
+					ind, val = append(ind, c), append(val, -1)
+				}
+				ptr = append(ptr, len(ind))
+			}
+		}
+	}
+	return sparse.NewCSR(n, n, ptr, ind, val)
+}
+
+// TestAdvSmallestCancel cancels eigs.Smallest on a 3D grid Laplacian at
+// several fractions of the time T of an uncancelled run measured here (in
+// the factorization and in the Krylov iteration): the call must return an
+// error wrapping context.Canceled within T/5 of the cancellation. A context
+// done beforehand must return at once.
+func TestAdvSmallestCancel(t *testing.T) {
+	L := advGrid3(16, 16, 16)
+	n, _ := L.Dims()
+	mass := advOnes(n, 1)
+	const k = 20
+	start := time.Now()
+	if _, _, err := eigs.Smallest(context.Background(), L, mass, k, nil); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(start)
+	for _, frac := range []float64{0, 0.05, 0.25, 0.5, 0.75} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var at time.Time
+		var mu sync.Mutex
+		timer := time.AfterFunc(time.Duration(frac*float64(full)), func() {
+			mu.Lock()
+			at = time.Now()
+			mu.Unlock()
+			cancel()
+		})
+		if frac == 0 {
+			timer.Stop()
+			at = time.Now()
+			cancel()
+		}
+		vals, _, err := eigs.Smallest(ctx, L, mass, k, nil)
+		end := time.Now()
+		timer.Stop()
+		cancel()
+		mu.Lock()
+		cancelled := at
+		mu.Unlock()
+		if err == nil && cancelled.IsZero() || cancelled.After(end) {
+			t.Logf("cancel at %.2f T: finished first", frac)
+			continue
+		}
+		if vals != nil || !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "eigs: ") {
+			t.Errorf("cancel at %.2f T: %v values, error %v; want an error wrapping context.Canceled", frac, len(vals), err)
+		}
+		lag := end.Sub(cancelled)
+		t.Logf("cancel at %.2f T: returned after %v, T = %v", frac, lag, full)
+		if lag > full/5 {
+			t.Errorf("cancel at %.2f T: returned %v after the cancellation, T = %v", frac, lag, full)
+		}
 	}
 }

@@ -36,7 +36,7 @@ func (o *options) pipeline(ctx context.Context, r *run, msh *mesh.Mesh) error {
 	err = o.timeStage(r, "eigenpairs", func() (string, error) {
 		var err error
 		var vals []float64
-		vals, U, err = eigs.Smallest(L, mass, r.k, &eigs.Settings{Seed: 1})
+		vals, U, err = eigs.Smallest(ctx, L, mass, r.k, &eigs.Settings{Seed: 1})
 		if err != nil {
 			return "", err
 		}
