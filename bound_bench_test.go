@@ -29,7 +29,7 @@ func spotProblem(tb testing.TB, m, k int) (*sparsels.Problem, *sparsels.Constrai
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cl, err := coarsen.Cluster(L, mass, m, 1)
+	cl, err := coarsen.Cluster(context.Background(), L, mass, m, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func coarseningProblem(b *testing.B) *coarseningBench {
 			benchErr = err
 			return
 		}
-		cl, err := coarsen.Cluster(L, mass, 500, 1)
+		cl, err := coarsen.Cluster(context.Background(), L, mass, 500, 1)
 		if err != nil {
 			benchErr = err
 			return

@@ -191,7 +191,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if t, err = stage(StageClustering); err != nil {
 		return nil, err
 	}
-	if res.Clustering, err = ClusterLandmarks(L, mass, m, o.Landmarks, o.Seed); err != nil {
+	if res.Clustering, err = clusterLandmarks(ctx, L, mass, m, o.Landmarks, o.Seed); err != nil {
 		return nil, fmt.Errorf("coarsen: clustering: %w", err)
 	}
 	res.Times.Clustering = time.Since(t)

@@ -99,7 +99,7 @@ func buildMeshCoarsening(msh *mesh.Mesh, m, k int, seed uint64) (*coarsening, er
 		return nil, err
 	}
 	tEig := time.Since(t0)
-	cl, err := coarsen.Cluster(L, mass, m, seed)
+	cl, err := coarsen.Cluster(context.Background(), L, mass, m, seed)
 	if err != nil {
 		return nil, err
 	}
