@@ -444,3 +444,38 @@ func TestAdvSmallestCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvSmallestFullRange checks L and masses scaled to the ends of the
+// float64 range. When M^{-1/2} L M^{-1/2} is representable the eigenvalues
+// must be found (scaled by l/m to a relative 1e-8); when it is not, the
+// error must say so and name the masses. Regression test for L·1e300 ("0 of
+// 2 eigenpairs converged … residual NaN") and masses 1e-300 ("projected
+// eigenproblem did not converge"): squares of the entries overflowed inside
+// the iteration.
+func TestAdvSmallestFullRange(t *testing.T) {
+	const n, k = 40, 3
+	_, want := advPath(n, 1)
+	for _, test := range []struct{ l, m float64 }{
+		{1e300, 1}, {1, 1e-300}, {1e-300, 1}, {1, 1e300}, {1e-300, 1e-300}, {1e300, 1e300}, {1e307, 1},
+	} {
+		L, _ := advPath(n, test.l)
+		vals, err := advSmallest(t, L, advOnes(n, test.m), k, &eigs.Settings{Seed: 3})
+		if err != nil {
+			t.Errorf("L·%g, M·%g: %v", test.l, test.m, err)
+			continue
+		}
+		s := test.l / test.m
+		for j, v := range vals {
+			if math.Abs(v-s*want[j]) > 1e-8*s*math.Max(want[j], 1e-2) {
+				t.Errorf("L·%g, M·%g: λ%d = %v, want %v", test.l, test.m, j, v, s*want[j])
+			}
+		}
+	}
+	for _, test := range []struct{ l, m float64 }{{1, 1e-310}, {1e300, 1e-300}, {1e307, 1e-1}} {
+		L, _ := advPath(n, test.l)
+		_, err := advSmallest(t, L, advOnes(n, test.m), k, nil)
+		if err == nil || !strings.Contains(err.Error(), "overflows") || !strings.Contains(err.Error(), "masses are too small") {
+			t.Errorf("L·%g, M·%g: error %v, want one saying M^{-1/2} L M^{-1/2} overflows", test.l, test.m, err)
+		}
+	}
+}

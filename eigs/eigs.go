@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
@@ -87,7 +88,9 @@ func (e *ConvergenceError) Error() string {
 // Settings.Seed.
 //
 // Method: the problem is reduced to the standard symmetric problem
-// A v = λ v with A = M^{-1/2} L M^{-1/2} and u = M^{-1/2} v. A − σI, with σ
+// A v = λ v with A = M^{-1/2} L M^{-1/2} and u = M^{-1/2} v, and A is
+// divided by the power of 4 nearest its largest entry, an exact scaling that
+// lets any representable A be solved. A − σI, with σ
 // below the spectrum (see Settings.Shift), is factorized by a sparse Cholesky
 // factorization under a fill-reducing ordering (minimum degree, or nested
 // dissection above n = 20000), and the largest eigenvalues
@@ -114,10 +117,11 @@ func (e *ConvergenceError) Error() string {
 // Smallest returns an error (and no results) if k ≤ 0 or k ≥ n, if L is not
 // square, malformed, contains NaN or infinite values or is not symmetric (to
 // a relative 1e-8 of its largest entry), if len(mass) ≠ n or a mass is not
-// positive and finite, if a setting is negative or NaN, if L − σM is not
-// positive definite (L is not positive semidefinite, or the shift is too
-// large), or a *ConvergenceError if the iteration did not converge within
-// Settings.MaxIter cycles.
+// positive and finite, if an entry of M^{-1/2} L M^{-1/2} is beyond the
+// float64 range (masses too small for L), if a setting is negative or NaN,
+// if L − σM is not positive definite (L is not positive semidefinite, or the
+// shift is too large), or a *ConvergenceError if the iteration did not
+// converge within Settings.MaxIter cycles.
 func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Settings) (values []float64, vectors *mat.Dense, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("eigs: stopped before the start: %w", err)
@@ -168,6 +172,33 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 	if err != nil {
 		return nil, nil, err
 	}
+	// Work with A/unit, unit a power of 4 near max|A[i,j]|: the iteration
+	// forms Gram matrices of blocks of (A − σI)V, whose entries are of the
+	// order of ‖A‖², so a matrix far from unit scale would overflow to Inf
+	// or underflow to 0 there. Scaling by a power of 4 is exact (square roots
+	// included), so the results do not otherwise depend on the scale.
+	var amax float64
+	for p, v := range a.data {
+		if math.IsInf(v, 0) {
+			i := sort.SearchInts(a.indptr, p+1) - 1
+			j := a.ind[p]
+			return nil, nil, fmt.Errorf("eigs: M^{-1/2} L M^{-1/2} overflows at (%d,%d): L(%d,%d)/√(mass[%d]·mass[%d]) with "+
+				"L(%d,%d) = %g, mass[%d] = %g and mass[%d] = %g is beyond the float64 range; the masses are too small "+
+				"for L (or L too large): scale L or the masses (the eigenvalues scale with L/M)",
+				i, j, i, j, i, j, i, j, L.At(i, j), i, mass[i], j, mass[j])
+		}
+		amax = max(amax, math.Abs(v))
+	}
+	unit := 1.0
+	if amax > 0 {
+		_, e := math.Frexp(amax)
+		e -= e & 1 // even: a power of 4
+		unit = math.Ldexp(1, e)
+		inv := math.Ldexp(1, -e)
+		for p := range a.data {
+			a.data[p] *= inv
+		}
+	}
 
 	var anorm, trace float64
 	for i := 0; i < n; i++ {
@@ -180,7 +211,7 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 		}
 		anorm = max(anorm, r)
 	}
-	sigma := set.Shift
+	sigma := set.Shift / unit
 	if sigma == 0 {
 		switch {
 		case trace > 0:
@@ -206,10 +237,13 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 	if m < k+2*b {
 		vals, x, err = denseSmallest(a, k)
 	} else {
-		vals, x, err = krylovSchur(ctx, a, k, sigma, anorm, b, m, &set)
+		vals, x, err = krylovSchur(ctx, a, k, sigma, anorm, unit, b, m, &set)
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	for i := range vals {
+		vals[i] *= unit
 	}
 
 	// Ascending order, M-orthonormal u = M^{-1/2} v, sign convention.

@@ -45,7 +45,10 @@ type krylov struct {
 
 // krylovSchur returns the k largest eigenpairs of (A − σI)⁻¹ as eigenpairs
 // (λ, v) of A, with unit vectors v stored contiguously.
-func krylovSchur(ctx context.Context, a rawCSR, k int, sigma, anorm float64, b, m int, set *Settings) ([]float64, []float64, error) {
+//
+// a is A/unit (see Smallest); unit only converts σ and the pivot back to the
+// units of L in error messages.
+func krylovSchur(ctx context.Context, a rawCSR, k int, sigma, anorm, unit float64, b, m int, set *Settings) ([]float64, []float64, error) {
 	n := a.n
 	// K = A − σI, lower triangle, for the Cholesky factorization.
 	kptr := make([]int, n+1)
@@ -87,7 +90,7 @@ func krylovSchur(ctx context.Context, a rawCSR, k int, sigma, anorm float64, b, 
 		var npd *NotPositiveDefiniteError
 		if errors.As(err, &npd) {
 			return nil, nil, fmt.Errorf("eigs: L − σM is not positive definite for shift σ = %g (pivot %g at row %d): "+
-				"L is not positive semidefinite or the shift is not below the smallest eigenvalue", sigma, npd.Pivot, npd.Row)
+				"L is not positive semidefinite or the shift is not below the smallest eigenvalue", sigma*unit, npd.Pivot*unit, npd.Row)
 		}
 		return nil, nil, err
 	}
