@@ -41,6 +41,17 @@ func TestAdvClusterErrorPrefix(t *testing.T) {
 	}
 }
 
+// TestAdvClusterZeroMass checks that a zero mass (a mesh vertex in no
+// triangle) is named together with the fix.
+func TestAdvClusterZeroMass(t *testing.T) {
+	L, mass := gridOperators(t, 5, 1)
+	mass[7] = 0
+	_, err := Cluster(context.Background(), L, mass, 4, 1)
+	if err == nil || !strings.Contains(err.Error(), "coarsen: mass[7] = 0") || !strings.Contains(err.Error(), "vertex 7") || !strings.Contains(err.Error(), "RemoveUnreferenced") {
+		t.Errorf("error %v, want one naming vertex 7 and RemoveUnreferenced", err)
+	}
+}
+
 // TestAdvClusterCancel cancels Cluster on a grid of 40 401 vertices at
 // several fractions of the time T of an uncancelled run measured here (in the
 // sampling of the roots and in the k-medoids rounds): it must return an

@@ -63,6 +63,10 @@ func rawCSR(L *sparse.CSR, n int) (indptr, ind []int, data []float64) {
 // non-finite entry of L or the first mass that is not positive and finite.
 func checkData(indptr, ind []int, data, mass []float64) error {
 	for i, v := range mass {
+		if v == 0 {
+			return fmt.Errorf("mass[%d] = 0 is not positive and finite"+
+				" (on a mesh, vertex %d is in no triangle of positive area; remove such vertices with mesh.Mesh.RemoveUnreferenced)", i, i)
+		}
 		if !(v > 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("mass[%d] = %v is not positive and finite", i, v)
 		}

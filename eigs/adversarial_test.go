@@ -113,7 +113,7 @@ func TestAdvSmallestBadInput(t *testing.T) {
 		{"k < 0", L, advOnes(n, 1), -3, nil, "k = -3"},
 		{"k = n", L, advOnes(n, 1), n, nil, "k = 12"},
 		{"short mass", L, advOnes(n-1, 1), 2, nil, "len(mass) = 11"},
-		{"zero mass", L, append(advOnes(n-1, 1), 0), 2, nil, "mass[11] = 0"},
+		{"zero mass", L, append(advOnes(n-1, 1), 0), 2, nil, "mass[11] = 0 is not positive and finite (M is singular: on a mesh, vertex 11 is in no triangle of positive area; remove such vertices with mesh.Mesh.RemoveUnreferenced)"},
 		{"negative mass", L, append(advOnes(n-1, 1), -1), 2, nil, "mass[11] = -1"},
 		{"NaN mass", L, append(advOnes(n-1, 1), math.NaN()), 2, nil, "mass[11] = NaN"},
 		{"Inf mass", L, append(advOnes(n-1, 1), math.Inf(1)), 2, nil, "mass[11] = +Inf"},

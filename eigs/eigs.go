@@ -163,6 +163,10 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 	}
 	scale := make([]float64, n) // M^{-1/2}
 	for i, m := range mass {
+		if m == 0 {
+			return nil, nil, fmt.Errorf("eigs: mass[%d] = 0 is not positive and finite"+
+				" (M is singular: on a mesh, vertex %d is in no triangle of positive area; remove such vertices with mesh.Mesh.RemoveUnreferenced)", i, i)
+		}
 		if !(m > 0) || math.IsInf(m, 0) {
 			return nil, nil, fmt.Errorf("eigs: mass[%d] = %v is not positive and finite", i, m)
 		}
