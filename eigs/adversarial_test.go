@@ -399,7 +399,11 @@ func advGrid3(nx, ny, nz int) *sparse.CSR {
 // error wrapping context.Canceled within T/5 of the cancellation. A context
 // done beforehand must return at once.
 func TestAdvSmallestCancel(t *testing.T) {
-	L := advGrid3(16, 16, 16)
+	side := 16
+	if testing.Short() {
+		side = 12
+	}
+	L := advGrid3(side, side, side)
 	n, _ := L.Dims()
 	mass := advOnes(n, 1)
 	const k = 20
@@ -412,16 +416,16 @@ func TestAdvSmallestCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var at time.Time
 		var mu sync.Mutex
-		timer := time.AfterFunc(time.Duration(frac*float64(full)), func() {
+		fire := func() {
 			mu.Lock()
 			at = time.Now()
 			mu.Unlock()
 			cancel()
-		})
+		}
+		timer := time.AfterFunc(time.Duration(frac*float64(full)), fire)
 		if frac == 0 {
 			timer.Stop()
-			at = time.Now()
-			cancel()
+			fire()
 		}
 		vals, _, err := eigs.Smallest(ctx, L, mass, k, nil)
 		end := time.Now()
