@@ -16,7 +16,7 @@ import (
 // on testdata/spot.obj with m coarse vertices and k eigenvectors.
 func spotProblem(tb testing.TB, m, k int) (*sparsels.Problem, *sparsels.Constraints, []float64) {
 	tb.Helper()
-	msh, err := mesh.ReadFile("testdata/spot.obj")
+	msh, err := mesh.ReadFile(context.Background(), "testdata/spot.obj")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -25,11 +25,11 @@ func spotProblem(tb testing.TB, m, k int) (*sparsels.Problem, *sparsels.Constrai
 	}
 	L := msh.Cotangent()
 	mass := msh.Mass(mesh.Voronoi)
-	_, U, err := eigs.Smallest(L, mass, k, &eigs.Settings{Seed: 1})
+	_, U, err := eigs.Smallest(context.Background(), L, mass, k, &eigs.Settings{Seed: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cl, err := coarsen.Cluster(L, mass, m, 1)
+	cl, err := coarsen.Cluster(context.Background(), L, mass, m, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}

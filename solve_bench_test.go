@@ -35,12 +35,12 @@ func coarseningProblem(b *testing.B) *coarseningBench {
 		}
 		L := msh.Cotangent()
 		mass := msh.Mass(mesh.Voronoi)
-		_, U, err := eigs.Smallest(L, mass, 100, nil)
+		_, U, err := eigs.Smallest(context.Background(), L, mass, 100, nil)
 		if err != nil {
 			benchErr = err
 			return
 		}
-		cl, err := coarsen.Cluster(L, mass, 500, 1)
+		cl, err := coarsen.Cluster(context.Background(), L, mass, 500, 1)
 		if err != nil {
 			benchErr = err
 			return

@@ -1,6 +1,7 @@
 package coarsen
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -58,20 +59,37 @@ func rawCSR(L *sparse.CSR, n int) (indptr, ind []int, data []float64) {
 	return indptr, ind, data
 }
 
-// checkData returns an error naming the first non-finite entry of L or the
-// first mass that is not positive and finite.
+// checkData returns an error, without the package prefix, naming the first
+// non-finite entry of L or the first mass that is not positive and finite.
 func checkData(indptr, ind []int, data, mass []float64) error {
 	for i, v := range mass {
+		if v == 0 {
+			return fmt.Errorf("mass[%d] = 0 is not positive and finite"+
+				" (on a mesh, vertex %d is in no triangle of positive area; remove such vertices with mesh.Mesh.RemoveUnreferenced)", i, i)
+		}
 		if !(v > 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("coarsen: mass[%d] = %v is not positive and finite", i, v)
+			return fmt.Errorf("mass[%d] = %v is not positive and finite", i, v)
 		}
 	}
 	for i := range len(indptr) - 1 {
 		for p := indptr[i]; p < indptr[i+1]; p++ {
 			if math.IsNaN(data[p]) || math.IsInf(data[p], 0) {
-				return fmt.Errorf("coarsen: L(%d,%d) = %v is not finite", i, ind[p], data[p])
+				return fmt.Errorf("L(%d,%d) = %v is not finite", i, ind[p], data[p])
 			}
 		}
+	}
+	return nil
+}
+
+// relaxWork is the number of Dijkstra queue entries relax processes between
+// two checks of its context.
+const relaxWork = 1 << 14
+
+// stopped returns an error wrapping ctx.Err(), without the package prefix,
+// naming the step, or nil if ctx is not done.
+func stopped(ctx context.Context, step string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped in %s: %w", step, err)
 	}
 	return nil
 }
@@ -183,8 +201,17 @@ func (h *minHeap) pop() item {
 // propagating owner along the shortest-path forest. A vertex changes owner
 // only on a strictly shorter path, so each vertex's owner is the owner of its
 // parent in the forest.
-func (g *graph) relax(h *minHeap, dist []float64, owner []int) {
-	for len(*h) > 0 {
+//
+// relax checks ctx every relaxWork queue entries and returns the error of
+// stopped once it is done.
+func (g *graph) relax(ctx context.Context, h *minHeap, dist []float64, owner []int) error {
+	for work := 0; len(*h) > 0; work++ {
+		if work == relaxWork {
+			work = 0
+			if err := stopped(ctx, "a shortest-path search"); err != nil {
+				return err
+			}
+		}
 		it := h.pop()
 		u := it.v
 		if it.d > dist[u] {
@@ -201,11 +228,13 @@ func (g *graph) relax(h *minHeap, dist []float64, owner []int) {
 			}
 		}
 	}
+	return nil
 }
 
 // multiSource sets dist to the graph distance from the nearest of sources
 // and, if owner is not nil, owner[i] to the index in sources of that source.
-func (g *graph) multiSource(h *minHeap, sources []int, dist []float64, owner []int) {
+// It returns the error of relax.
+func (g *graph) multiSource(ctx context.Context, h *minHeap, sources []int, dist []float64, owner []int) error {
 	for i := range dist {
 		dist[i] = math.Inf(1)
 		if owner != nil {
@@ -220,7 +249,7 @@ func (g *graph) multiSource(h *minHeap, sources []int, dist []float64, owner []i
 		}
 		h.push(item{0, s})
 	}
-	g.relax(h, dist, owner)
+	return g.relax(ctx, h, dist, owner)
 }
 
 // farthestPoints returns m roots chosen by farthest-point sampling in hop
@@ -236,7 +265,10 @@ func (g *graph) multiSource(h *minHeap, sources []int, dist []float64, owner []i
 // O((n + u) log n) for u distance updates, about n log m on meshes, where a
 // scan of all vertices for the farthest one after each root (the earlier
 // implementation) cost O(n m): 10¹⁰ steps for n = 10⁶ and m = 10⁴.
-func farthestPoints(g *graph, m int, seeds []int, dist []float64) []int {
+//
+// farthestPoints checks ctx before every root and returns the error of
+// stopped once it is done.
+func farthestPoints(ctx context.Context, g *graph, m int, seeds []int, dist []float64) ([]int, error) {
 	n := len(dist)
 	// Max-heap on (dist, −vertex), stored as minHeap items keyed (−d, v).
 	far := make(minHeap, n, 2*n)
@@ -249,6 +281,9 @@ func farthestPoints(g *graph, m int, seeds []int, dist []float64) []int {
 	queue := make([]int, 0, n)
 	next := seeds[0]
 	for {
+		if err := stopped(ctx, "the choice of the initial roots"); err != nil {
+			return nil, err
+		}
 		roots = append(roots, next)
 		isRoot[next] = true
 		dist[next] = 0
@@ -265,7 +300,7 @@ func farthestPoints(g *graph, m int, seeds []int, dist []float64) []int {
 			}
 		}
 		if len(roots) == m {
-			return roots
+			return roots, nil
 		}
 		if len(roots) < len(seeds) {
 			next = seeds[len(roots)]
@@ -308,12 +343,16 @@ func farthestPoints(g *graph, m int, seeds []int, dist []float64) []int {
 // mass, m and seed. The cost is O(m (n + nnz(L)) log n) for the sampling and
 // O(MaxRounds · nnz(L) log n) for the rounds.
 //
+// Cluster checks ctx before every root of the sampling, in every round, and
+// every 16 Ki queue entries of each shortest-path search; once ctx is done it
+// returns an error wrapping ctx.Err().
+//
 // Cluster returns an error if a mass is not positive and finite, an entry of
 // L is not finite, m > n, or the graph has more than m connected components.
 // It panics if L is not n×n with n = len(mass), if its CSR arrays are
 // malformed, or if m < 1.
-func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, error) {
-	return ClusterLandmarks(L, mass, m, nil, seed)
+func Cluster(ctx context.Context, L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, error) {
+	return ClusterLandmarks(ctx, L, mass, m, nil, seed)
 }
 
 // ClusterLandmarks is Cluster with the vertices landmarks forced to be
@@ -324,16 +363,30 @@ func Cluster(L *sparse.CSR, mass []float64, m int, seed uint64) (*Clustering, er
 //
 // ClusterLandmarks returns the errors of Cluster and an error naming the
 // landmark if one is out of range or repeated, or if there are more than m.
-func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, seed uint64) (*Clustering, error) {
+func ClusterLandmarks(ctx context.Context, L *sparse.CSR, mass []float64, m int, landmarks []int, seed uint64) (*Clustering, error) {
+	cl, err := clusterLandmarks(ctx, L, mass, m, landmarks, seed)
+	if err != nil {
+		return nil, fmt.Errorf("coarsen: %w", err)
+	}
+	return cl, nil
+}
+
+// clusterLandmarks is ClusterLandmarks with errors that do not start with
+// the package prefix, for callers that add their own (Spectral wraps them in
+// "coarsen: clustering: ").
+func clusterLandmarks(ctx context.Context, L *sparse.CSR, mass []float64, m int, landmarks []int, seed uint64) (*Clustering, error) {
 	n := len(mass)
 	indptr, ind, data := rawCSR(L, n)
 	if m < 1 {
 		panic(fmt.Sprintf("coarsen: number of clusters m = %d < 1", m))
 	}
 	if m > n {
-		return nil, fmt.Errorf("coarsen: cannot make %d clusters of %d vertices", m, n)
+		return nil, fmt.Errorf("cannot make %d clusters of %d vertices", m, n)
 	}
 	if err := checkData(indptr, ind, data, mass); err != nil {
+		return nil, err
+	}
+	if err := stopped(ctx, "the set-up"); err != nil {
 		return nil, err
 	}
 	fixed, err := checkLandmarks(landmarks, n, m)
@@ -347,10 +400,13 @@ func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, see
 	if len(seeds) == 0 {
 		seeds = []int{rand.New(rand.NewPCG(seed, 0x5eed5eed5eed5eed)).IntN(n)}
 	}
-	roots := farthestPoints(g, m, seeds, dist)
+	roots, err := farthestPoints(ctx, g, m, seeds, dist)
+	if err != nil {
+		return nil, err
+	}
 	for i, d := range dist {
 		if math.IsInf(d, 1) {
-			return nil, fmt.Errorf("coarsen: the graph of L has more than m = %d connected components (vertex %d is unreachable from the roots)", m, i)
+			return nil, fmt.Errorf("the graph of L has more than m = %d connected components (vertex %d is unreachable from the roots)", m, i)
 		}
 	}
 	var h minHeap
@@ -360,8 +416,13 @@ func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, see
 	border := make([]int, 0, n)
 	bdist := make([]float64, n)
 	newRoots := make([]int, m)
-	g.multiSource(&h, roots, dist, owner)
+	if err := g.multiSource(ctx, &h, roots, dist, owner); err != nil {
+		return nil, err
+	}
 	for range MaxRounds {
+		if err := stopped(ctx, "the k-medoids rounds"); err != nil {
+			return nil, err
+		}
 		// Medoid update: the vertex of each cluster farthest from its border.
 		border = border[:0]
 		for u := range n {
@@ -372,7 +433,9 @@ func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, see
 				}
 			}
 		}
-		g.multiSource(&h, border, bdist, nil)
+		if err := g.multiSource(ctx, &h, border, bdist, nil); err != nil {
+			return nil, err
+		}
 		copy(newRoots, roots)
 		for v := range n {
 			c := owner[v]
@@ -385,7 +448,9 @@ func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, see
 		}
 		copy(roots, newRoots)
 		copy(prev, owner)
-		g.multiSource(&h, roots, dist, owner)
+		if err := g.multiSource(ctx, &h, roots, dist, owner); err != nil {
+			return nil, err
+		}
 		if slices.Equal(owner, prev) {
 			break
 		}
@@ -410,18 +475,19 @@ func ClusterLandmarks(L *sparse.CSR, mass []float64, m int, landmarks []int, see
 }
 
 // checkLandmarks returns the landmarks as a set over the n vertices, or an
-// error naming a landmark out of range or repeated, or too many landmarks.
+// error (without the package prefix) naming a landmark out of range or
+// repeated, or too many landmarks.
 func checkLandmarks(landmarks []int, n, m int) ([]bool, error) {
 	if len(landmarks) > m {
-		return nil, fmt.Errorf("coarsen: %d landmarks for %d clusters", len(landmarks), m)
+		return nil, fmt.Errorf("%d landmarks for %d clusters", len(landmarks), m)
 	}
 	fixed := make([]bool, n)
 	for i, v := range landmarks {
 		if v < 0 || v >= n {
-			return nil, fmt.Errorf("coarsen: landmark %d is vertex %d, have %d vertices", i, v, n)
+			return nil, fmt.Errorf("landmark %d is vertex %d, have %d vertices", i, v, n)
 		}
 		if fixed[v] {
-			return nil, fmt.Errorf("coarsen: landmark %d repeats vertex %d", i, v)
+			return nil, fmt.Errorf("landmark %d repeats vertex %d", i, v)
 		}
 		fixed[v] = true
 	}

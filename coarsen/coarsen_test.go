@@ -1,6 +1,7 @@
 package coarsen
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -203,12 +204,12 @@ func TestCluster(t *testing.T) {
 			L := tc.m.Cotangent()
 			M := tc.m.Mass(mesh.Voronoi)
 			n := len(M)
-			cl, err := Cluster(L, M, tc.k, tc.seed)
+			cl, err := Cluster(context.Background(), L, M, tc.k, tc.seed)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkClusters(t, L, cl, n, tc.k)
-			again, err := Cluster(L, M, tc.k, tc.seed)
+			again, err := Cluster(context.Background(), L, M, tc.k, tc.seed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -291,17 +292,17 @@ func TestClusterComponents(t *testing.T) {
 		F: [][3]int{{0, 1, 2}, {3, 4, 5}},
 	}
 	L, M := two.Cotangent(), two.Mass(mesh.Barycentric)
-	if _, err := Cluster(L, M, 1, 1); err == nil || !strings.Contains(err.Error(), "connected components") {
+	if _, err := Cluster(context.Background(), L, M, 1, 1); err == nil || !strings.Contains(err.Error(), "connected components") {
 		t.Errorf("m=1 on two components: error %v", err)
 	}
 	for _, m := range []int{2, 3, 6} {
-		cl, err := Cluster(L, M, m, 1)
+		cl, err := Cluster(context.Background(), L, M, m, 1)
 		if err != nil {
 			t.Fatalf("m=%d: %v", m, err)
 		}
 		checkClusters(t, L, cl, 6, m)
 	}
-	cl, _ := Cluster(L, M, 2, 1)
+	cl, _ := Cluster(context.Background(), L, M, 2, 1)
 	if cl.Assign[0] == cl.Assign[3] {
 		t.Errorf("the two components share a cluster: %v", cl.Assign)
 	}
@@ -373,7 +374,7 @@ func TestFarthestPoints(t *testing.T) {
 			for _, first := range []int{0, len(M) / 2, len(M) - 1} {
 				wantRoots, wantDist := scanFarthest(g, m, first)
 				dist := make([]float64, len(M))
-				roots := farthestPoints(g, m, []int{first}, dist)
+				roots, _ := farthestPoints(context.Background(), g, m, []int{first}, dist)
 				if !slices.Equal(roots, wantRoots) || !slices.Equal(dist, wantDist) {
 					t.Errorf("%s m=%d first=%d: roots %v, want %v; dist %v, want %v",
 						tc.name, m, first, roots, wantRoots, dist, wantDist)
@@ -403,7 +404,7 @@ func TestClusterErrors(t *testing.T) {
 		{"infinite mass", L, badMass(7, math.Inf(1)), 2, "mass[7]"},
 		{"NaN in L", nanL, M, 2, "not finite"},
 	} {
-		if _, err := Cluster(tc.L, tc.mass, tc.m, 1); err == nil || !strings.Contains(err.Error(), tc.msg) || !strings.HasPrefix(err.Error(), "coarsen: ") {
+		if _, err := Cluster(context.Background(), tc.L, tc.mass, tc.m, 1); err == nil || !strings.Contains(err.Error(), tc.msg) || !strings.HasPrefix(err.Error(), "coarsen: ") {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.msg)
 		}
 	}
@@ -424,9 +425,9 @@ func TestPanics(t *testing.T) {
 	rect := sparse.NewCSR(2, 3, []int{0, 0, 0}, nil, nil)
 	cl := &Clustering{Assign: []int{0, 0, 0, 0, 1, 1, 1, 1}, Roots: []int{0, 4}}
 	for name, f := range map[string]func(){
-		"Cluster non-square":   func() { _, _ = Cluster(rect, M[:2], 1, 1) },
-		"Cluster mass length":  func() { _, _ = Cluster(L, M[:7], 1, 1) },
-		"Cluster m=0":          func() { _, _ = Cluster(L, M, 0, 1) },
+		"Cluster non-square":   func() { _, _ = Cluster(context.Background(), rect, M[:2], 1, 1) },
+		"Cluster mass length":  func() { _, _ = Cluster(context.Background(), L, M[:7], 1, 1) },
+		"Cluster m=0":          func() { _, _ = Cluster(context.Background(), L, M, 0, 1) },
 		"Pattern bad root":     func() { Pattern(L, &Clustering{Assign: cl.Assign, Roots: []int{0, 1}}) },
 		"Pattern bad assign":   func() { Pattern(L, &Clustering{Assign: []int{0, 0, 0, 0, 2, 1, 1, 1}, Roots: []int{0, 5}}) },
 		"Pattern short assign": func() { Pattern(L, &Clustering{Assign: cl.Assign[:7], Roots: cl.Roots}) },
@@ -510,7 +511,7 @@ func TestSetupAgainstDense(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			L, M := tc.m.Cotangent(), tc.m.Mass(mesh.Voronoi)
 			n := len(M)
-			cl, err := Cluster(L, M, tc.c, tc.seed)
+			cl, err := Cluster(context.Background(), L, M, tc.c, tc.seed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -602,7 +603,7 @@ func TestEnergyAtKT(t *testing.T) {
 	g := mesh.JitteredGrid(9, 7, 0.4, 4)
 	L, M := g.Cotangent(), g.Mass(mesh.Voronoi)
 	n := len(M)
-	cl, err := Cluster(L, M, 10, 3)
+	cl, err := Cluster(context.Background(), L, M, 10, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -674,7 +675,7 @@ func TestCoarseOperator(t *testing.T) {
 	L = g.Cotangent()
 	M := g.Mass(mesh.Barycentric)
 	n := len(M)
-	cl, err := Cluster(L, M, 6, 2)
+	cl, err := Cluster(context.Background(), L, M, 6, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -711,7 +712,7 @@ func TestCoarseOperator(t *testing.T) {
 }
 
 func loadSpot(t testing.TB) (*sparse.CSR, []float64) {
-	m, err := mesh.ReadFile("../testdata/spot.obj")
+	m, err := mesh.ReadFile(context.Background(), "../testdata/spot.obj")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -727,7 +728,7 @@ func TestSpot(t *testing.T) {
 	const m, k = 500, 100
 	U := randomU(n, k, 1)
 	start := time.Now()
-	cl, err := Cluster(L, M, m, 1)
+	cl, err := Cluster(context.Background(), L, M, m, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -768,7 +769,7 @@ func BenchmarkSpotSetup(b *testing.B) {
 	L, M := loadSpot(b)
 	U := randomU(len(M), 100, 1)
 	for b.Loop() {
-		cl, err := Cluster(L, M, 500, 1)
+		cl, err := Cluster(context.Background(), L, M, 500, 1)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -780,7 +781,7 @@ func BenchmarkSpotSetup(b *testing.B) {
 
 func BenchmarkSpotCoarseOperator(b *testing.B) {
 	L, M := loadSpot(b)
-	cl, err := Cluster(L, M, 500, 1)
+	cl, err := Cluster(context.Background(), L, M, 500, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -804,7 +805,7 @@ func BenchmarkClusterLarge(b *testing.B) {
 		n := len(M)
 		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Cluster(L, M, n/100, 1); err != nil {
+				if _, err := Cluster(context.Background(), L, M, n/100, 1); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -20,7 +20,7 @@ import (
 // Laplace–Beltrami operator: all a geometry user writes. (The iteration
 // limit keeps this example fast; nil options run the defaults.)
 func Example_mesh() {
-	msh, err := mesh.ReadFile("../testdata/spot.obj")
+	msh, err := mesh.ReadFile(context.Background(), "../testdata/spot.obj")
 	if err != nil {
 		log.Fatal(err)
 	}

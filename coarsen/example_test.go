@@ -22,7 +22,7 @@ func Example() {
 	}
 	L, M := m.Cotangent(), m.Mass(mesh.Barycentric)
 
-	cl, err := coarsen.Cluster(L, M, 2, 1)
+	cl, err := coarsen.Cluster(context.Background(), L, M, 2, 1)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package coarsen
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -65,7 +66,7 @@ func Measure(values []float64, vectors *mat.Dense, Lc *sparse.CSR, mc []float64,
 	if k >= m {
 		return nil, fmt.Errorf("coarsen: cannot measure %d eigenpairs on %d coarse vertices (want k < m)", k, m)
 	}
-	cv, phic, err := eigs.Smallest(Lc, mc, k, s)
+	cv, phic, err := eigs.Smallest(context.Background(), Lc, mc, k, s)
 	if err != nil {
 		return nil, fmt.Errorf("coarsen: coarse eigenpairs: %w", err)
 	}

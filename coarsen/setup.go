@@ -115,7 +115,7 @@ func Setup(L *sparse.CSR, mass []float64, U *mat.Dense, cl *Clustering) (*Data, 
 	}
 	m := checkClustering(cl, n)
 	if err := checkData(indptr, ind, data, mass); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("coarsen: %w", err)
 	}
 	u := U.RawMatrix()
 	for i := range n {

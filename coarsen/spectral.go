@@ -183,7 +183,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if err != nil {
 		return nil, err
 	}
-	if res.Values, res.Vectors, err = eigs.Smallest(L, mass, k, o.Eigs); err != nil {
+	if res.Values, res.Vectors, err = eigs.Smallest(ctx, L, mass, k, o.Eigs); err != nil {
 		return nil, fmt.Errorf("coarsen: eigenpairs: %w", err)
 	}
 	res.Times.Eigenpairs = time.Since(t)
@@ -191,7 +191,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if t, err = stage(StageClustering); err != nil {
 		return nil, err
 	}
-	if res.Clustering, err = ClusterLandmarks(L, mass, m, o.Landmarks, o.Seed); err != nil {
+	if res.Clustering, err = clusterLandmarks(ctx, L, mass, m, o.Landmarks, o.Seed); err != nil {
 		return nil, fmt.Errorf("coarsen: clustering: %w", err)
 	}
 	res.Times.Clustering = time.Since(t)

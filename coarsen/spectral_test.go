@@ -28,7 +28,7 @@ func gridOperators(t *testing.T, nx int, seed uint64) (*sparse.CSR, []float64) {
 
 func TestGalerkinMatchesCoarseOperator(t *testing.T) {
 	L, mass := gridOperators(t, 9, 3)
-	cl, err := Cluster(L, mass, 12, 1)
+	cl, err := Cluster(context.Background(), L, mass, 12, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestClusterLandmarksAreRoots(t *testing.T) {
 		{30, []int{168, 84, 3}},
 	} {
 		for seed := range uint64(3) {
-			cl, err := ClusterLandmarks(L, mass, tc.m, tc.landmarks, seed)
+			cl, err := ClusterLandmarks(context.Background(), L, mass, tc.m, tc.landmarks, seed)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,11 +7,14 @@ package eigs_test
 // panic), and results at extreme scales must match the rescaled ones.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/james-bowman/sparse"
 
@@ -66,7 +69,7 @@ func advSmallest(t *testing.T, L *sparse.CSR, mass []float64, k int, s *eigs.Set
 			t.Fatalf("Smallest panicked: %v", r)
 		}
 	}()
-	vals, _, err = eigs.Smallest(L, mass, k, s)
+	vals, _, err = eigs.Smallest(context.Background(), L, mass, k, s)
 	if err != nil && vals != nil {
 		t.Errorf("values returned with error %v", err)
 	}
@@ -110,7 +113,7 @@ func TestAdvSmallestBadInput(t *testing.T) {
 		{"k < 0", L, advOnes(n, 1), -3, nil, "k = -3"},
 		{"k = n", L, advOnes(n, 1), n, nil, "k = 12"},
 		{"short mass", L, advOnes(n-1, 1), 2, nil, "len(mass) = 11"},
-		{"zero mass", L, append(advOnes(n-1, 1), 0), 2, nil, "mass[11] = 0"},
+		{"zero mass", L, append(advOnes(n-1, 1), 0), 2, nil, "mass[11] = 0 is not positive and finite (M is singular: on a mesh, vertex 11 is in no triangle of positive area; remove such vertices with mesh.Mesh.RemoveUnreferenced)"},
 		{"negative mass", L, append(advOnes(n-1, 1), -1), 2, nil, "mass[11] = -1"},
 		{"NaN mass", L, append(advOnes(n-1, 1), math.NaN()), 2, nil, "mass[11] = NaN"},
 		{"Inf mass", L, append(advOnes(n-1, 1), math.Inf(1)), 2, nil, "mass[11] = +Inf"},
@@ -342,5 +345,141 @@ func TestAdvOrderingsBadInput(t *testing.T) {
 	}
 	if _, _, err := eigs.Envelope(L, []int{0, 1, 2, 3, 4, 4}); err == nil {
 		t.Error("Envelope accepted a repeated permutation entry")
+	}
+}
+
+// advGrid3 returns the graph Laplacian of the nx×ny×nz grid with unit
+// weights.
+func advGrid3(nx, ny, nz int) *sparse.CSR {
+	n := nx * ny * nz
+	id := func(i, j, l int) int { return (l*ny+j)*nx + i }
+	ptr := []int{0}
+	var ind []int
+	var val []float64
+	for l := 0; l < nz; l++ {
+		for j := 0; j < ny; j++ {
+			for i := 0; i < nx; i++ {
+				var nb []int
+				if l > 0 {
+					nb = append(nb, id(i, j, l-1))
+				}
+				if j > 0 {
+					nb = append(nb, id(i, j-1, l))
+				}
+				if i > 0 {
+					nb = append(nb, id(i-1, j, l))
+				}
+				deg := len(nb)
+				if i+1 < nx {
+					nb = append(nb, id(i+1, j, l))
+				}
+				if j+1 < ny {
+					nb = append(nb, id(i, j+1, l))
+				}
+				if l+1 < nz {
+					nb = append(nb, id(i, j, l+1))
+				}
+				for _, c := range nb[:deg] {
+					ind, val = append(ind, c), append(val, -1)
+				}
+				ind, val = append(ind, id(i, j, l)), append(val, float64(len(nb)))
+				for _, c := range nb[deg:] {
+					ind, val = append(ind, c), append(val, -1)
+				}
+				ptr = append(ptr, len(ind))
+			}
+		}
+	}
+	return sparse.NewCSR(n, n, ptr, ind, val)
+}
+
+// TestAdvSmallestCancel cancels eigs.Smallest on a 3D grid Laplacian at
+// several fractions of the time T of an uncancelled run measured here (in
+// the factorization and in the Krylov iteration): the call must return an
+// error wrapping context.Canceled within T/5 of the cancellation. A context
+// done beforehand must return at once.
+func TestAdvSmallestCancel(t *testing.T) {
+	side := 16
+	if testing.Short() {
+		side = 12
+	}
+	L := advGrid3(side, side, side)
+	n, _ := L.Dims()
+	mass := advOnes(n, 1)
+	const k = 20
+	start := time.Now()
+	if _, _, err := eigs.Smallest(context.Background(), L, mass, k, nil); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(start)
+	for _, frac := range []float64{0, 0.05, 0.25, 0.5, 0.75} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var at time.Time
+		var mu sync.Mutex
+		fire := func() {
+			mu.Lock()
+			at = time.Now()
+			mu.Unlock()
+			cancel()
+		}
+		timer := time.AfterFunc(time.Duration(frac*float64(full)), fire)
+		if frac == 0 {
+			timer.Stop()
+			fire()
+		}
+		vals, _, err := eigs.Smallest(ctx, L, mass, k, nil)
+		end := time.Now()
+		timer.Stop()
+		cancel()
+		mu.Lock()
+		cancelled := at
+		mu.Unlock()
+		if err == nil && cancelled.IsZero() || cancelled.After(end) {
+			t.Logf("cancel at %.2f T: finished first", frac)
+			continue
+		}
+		if vals != nil || !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "eigs: ") {
+			t.Errorf("cancel at %.2f T: %v values, error %v; want an error wrapping context.Canceled", frac, len(vals), err)
+		}
+		lag := end.Sub(cancelled)
+		t.Logf("cancel at %.2f T: returned after %v, T = %v", frac, lag, full)
+		if lag > full/5 {
+			t.Errorf("cancel at %.2f T: returned %v after the cancellation, T = %v", frac, lag, full)
+		}
+	}
+}
+
+// TestAdvSmallestFullRange checks L and masses scaled to the ends of the
+// float64 range. When M^{-1/2} L M^{-1/2} is representable the eigenvalues
+// must be found (scaled by l/m to a relative 1e-8); when it is not, the
+// error must say so and name the masses. Regression test for L·1e300 ("0 of
+// 2 eigenpairs converged … residual NaN") and masses 1e-300 ("projected
+// eigenproblem did not converge"): squares of the entries overflowed inside
+// the iteration.
+func TestAdvSmallestFullRange(t *testing.T) {
+	const n, k = 40, 3
+	_, want := advPath(n, 1)
+	for _, test := range []struct{ l, m float64 }{
+		{1e300, 1}, {1, 1e-300}, {1e-300, 1}, {1, 1e300}, {1e-300, 1e-300}, {1e300, 1e300}, {1e307, 1},
+	} {
+		L, _ := advPath(n, test.l)
+		vals, err := advSmallest(t, L, advOnes(n, test.m), k, &eigs.Settings{Seed: 3})
+		if err != nil {
+			t.Errorf("L·%g, M·%g: %v", test.l, test.m, err)
+			continue
+		}
+		s := test.l / test.m
+		for j, v := range vals {
+			if math.Abs(v-s*want[j]) > 1e-8*s*math.Max(want[j], 1e-2) {
+				t.Errorf("L·%g, M·%g: λ%d = %v, want %v", test.l, test.m, j, v, s*want[j])
+			}
+		}
+	}
+	for _, test := range []struct{ l, m float64 }{{1, 1e-310}, {1e300, 1e-300}, {1e307, 1e-1}} {
+		L, _ := advPath(n, test.l)
+		_, err := advSmallest(t, L, advOnes(n, test.m), k, nil)
+		if err == nil || !strings.Contains(err.Error(), "overflows") || !strings.Contains(err.Error(), "masses are too small") {
+			t.Errorf("L·%g, M·%g: error %v, want one saying M^{-1/2} L M^{-1/2} overflows", test.l, test.m, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package eigs
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -15,7 +16,7 @@ func BenchmarkSmallest(b *testing.B) {
 		mass := ones(n)
 		b.Run(fmt.Sprintf("grid%dx%d/n=%d/k=100", nx, nx, n), func(b *testing.B) {
 			for b.Loop() {
-				if _, _, err := Smallest(l, mass, 100, nil); err != nil {
+				if _, _, err := Smallest(context.Background(), l, mass, 100, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,6 +1,7 @@
 package eigs
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -61,7 +62,21 @@ type Cholesky struct {
 // permutation of 0..n-1, or, as a *NotPositiveDefiniteError, if a pivot is
 // not positive. On error the receiver is left empty.
 func (c *Cholesky) Factorize(a *sparse.CSR, perm []int) error {
+	return c.factorize(context.Background(), a, perm)
+}
+
+// factorizeWork is the number of flops of the numeric factorization between
+// two checks of the context.
+const factorizeWork = 1 << 22
+
+// factorize is Factorize checking ctx during the ordering (when perm is nil)
+// and about every factorizeWork flops of the numeric phase; once ctx is done
+// it leaves the receiver empty and returns an error wrapping ctx.Err().
+func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) error {
 	*c = Cholesky{}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("eigs: factorization stopped before the ordering: %w", err)
+	}
 	r, err := checkCSR("a", a)
 	if err != nil {
 		return err
@@ -70,12 +85,15 @@ func (c *Cholesky) Factorize(a *sparse.CSR, perm []int) error {
 	if perm == nil {
 		xadj, adj := adjacency(r)
 		if n <= mdCutoff {
-			perm = minimumDegree(n, xadj, adj)
+			perm = minimumDegree(ctx, n, xadj, adj)
 		} else {
-			perm = nestedDissection(n, xadj, adj)
+			perm = nestedDissection(ctx, n, xadj, adj)
 		}
 	} else {
 		perm = append([]int(nil), perm...)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("eigs: factorization stopped in the ordering: %w", err)
 	}
 	inv, err := checkPerm(perm, n)
 	if err != nil {
@@ -162,7 +180,15 @@ func (c *Cholesky) Factorize(a *sparse.CSR, perm []int) error {
 	for k := 0; k < n; k++ {
 		mark[k] = -1
 	}
+	work := 0
 	for k := 0; k < n; k++ {
+		if work >= factorizeWork {
+			work = 0
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("eigs: factorization stopped at row %d of %d: %w", k, n, err)
+			}
+		}
+		work++
 		top := n
 		mark[k] = k
 		for p := up[k]; p < up[k+1]; p++ {
@@ -192,6 +218,7 @@ func (c *Cholesky) Factorize(a *sparse.CSR, perm []int) error {
 				x[i] -= vals[t] * lkj
 			}
 			d -= lkj * lkj
+			work += f - colptr[j]
 			rowind[f] = k
 			val[f] = lkj
 			fill[j] = f + 1

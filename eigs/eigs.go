@@ -1,10 +1,12 @@
 package eigs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
@@ -86,7 +88,9 @@ func (e *ConvergenceError) Error() string {
 // Settings.Seed.
 //
 // Method: the problem is reduced to the standard symmetric problem
-// A v = λ v with A = M^{-1/2} L M^{-1/2} and u = M^{-1/2} v. A − σI, with σ
+// A v = λ v with A = M^{-1/2} L M^{-1/2} and u = M^{-1/2} v, and A is
+// divided by the power of 4 nearest its largest entry, an exact scaling that
+// lets any representable A be solved. A − σI, with σ
 // below the spectrum (see Settings.Shift), is factorized by a sparse Cholesky
 // factorization under a fill-reducing ordering (minimum degree, or nested
 // dissection above n = 20000), and the largest eigenvalues
@@ -104,14 +108,24 @@ func (e *ConvergenceError) Error() string {
 // KrylovDim triangular solves with the Cholesky factor; memory is
 // O(n·KrylovDim + nnz(factor)).
 //
+// Smallest checks ctx before it starts, during the fill-reducing ordering and
+// the factorization (about every 10⁶ visits and 4·10⁶ flops), before every
+// block step of the Krylov iteration and of the
+// final check; once ctx is done it returns an error wrapping ctx.Err(). The
+// dense path (k close to n) is not interrupted once it has started.
+//
 // Smallest returns an error (and no results) if k ≤ 0 or k ≥ n, if L is not
 // square, malformed, contains NaN or infinite values or is not symmetric (to
 // a relative 1e-8 of its largest entry), if len(mass) ≠ n or a mass is not
-// positive and finite, if a setting is negative or NaN, if L − σM is not
-// positive definite (L is not positive semidefinite, or the shift is too
-// large), or a *ConvergenceError if the iteration did not converge within
-// Settings.MaxIter cycles.
-func Smallest(L *sparse.CSR, mass []float64, k int, s *Settings) (values []float64, vectors *mat.Dense, err error) {
+// positive and finite, if an entry of M^{-1/2} L M^{-1/2} is beyond the
+// float64 range (masses too small for L), if a setting is negative or NaN,
+// if L − σM is not positive definite (L is not positive semidefinite, or the
+// shift is too large), or a *ConvergenceError if the iteration did not
+// converge within Settings.MaxIter cycles.
+func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Settings) (values []float64, vectors *mat.Dense, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("eigs: stopped before the start: %w", err)
+	}
 	var set Settings
 	if s != nil {
 		set = *s
@@ -149,6 +163,10 @@ func Smallest(L *sparse.CSR, mass []float64, k int, s *Settings) (values []float
 	}
 	scale := make([]float64, n) // M^{-1/2}
 	for i, m := range mass {
+		if m == 0 {
+			return nil, nil, fmt.Errorf("eigs: mass[%d] = 0 is not positive and finite"+
+				" (M is singular: on a mesh, vertex %d is in no triangle of positive area; remove such vertices with mesh.Mesh.RemoveUnreferenced)", i, i)
+		}
 		if !(m > 0) || math.IsInf(m, 0) {
 			return nil, nil, fmt.Errorf("eigs: mass[%d] = %v is not positive and finite", i, m)
 		}
@@ -157,6 +175,33 @@ func Smallest(L *sparse.CSR, mass []float64, k int, s *Settings) (values []float
 	a, err := symmetricScaled(raw, scale)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Work with A/unit, unit a power of 4 near max|A[i,j]|: the iteration
+	// forms Gram matrices of blocks of (A − σI)V, whose entries are of the
+	// order of ‖A‖², so a matrix far from unit scale would overflow to Inf
+	// or underflow to 0 there. Scaling by a power of 4 is exact (square roots
+	// included), so the results do not otherwise depend on the scale.
+	var amax float64
+	for p, v := range a.data {
+		if math.IsInf(v, 0) {
+			i := sort.SearchInts(a.indptr, p+1) - 1
+			j := a.ind[p]
+			return nil, nil, fmt.Errorf("eigs: M^{-1/2} L M^{-1/2} overflows at (%d,%d): L(%d,%d)/√(mass[%d]·mass[%d]) with "+
+				"L(%d,%d) = %g, mass[%d] = %g and mass[%d] = %g is beyond the float64 range; the masses are too small "+
+				"for L (or L too large): scale L or the masses (the eigenvalues scale with L/M)",
+				i, j, i, j, i, j, i, j, L.At(i, j), i, mass[i], j, mass[j])
+		}
+		amax = max(amax, math.Abs(v))
+	}
+	unit := 1.0
+	if amax > 0 {
+		_, e := math.Frexp(amax)
+		e -= e & 1 // even: a power of 4
+		unit = math.Ldexp(1, e)
+		inv := math.Ldexp(1, -e)
+		for p := range a.data {
+			a.data[p] *= inv
+		}
 	}
 
 	var anorm, trace float64
@@ -170,7 +215,7 @@ func Smallest(L *sparse.CSR, mass []float64, k int, s *Settings) (values []float
 		}
 		anorm = max(anorm, r)
 	}
-	sigma := set.Shift
+	sigma := set.Shift / unit
 	if sigma == 0 {
 		switch {
 		case trace > 0:
@@ -196,10 +241,13 @@ func Smallest(L *sparse.CSR, mass []float64, k int, s *Settings) (values []float
 	if m < k+2*b {
 		vals, x, err = denseSmallest(a, k)
 	} else {
-		vals, x, err = krylovSchur(a, k, sigma, anorm, b, m, &set)
+		vals, x, err = krylovSchur(ctx, a, k, sigma, anorm, unit, b, m, &set)
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	for i := range vals {
+		vals[i] *= unit
 	}
 
 	// Ascending order, M-orthonormal u = M^{-1/2} v, sign convention.

@@ -1,6 +1,7 @@
 package eigs
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -203,7 +204,7 @@ func TestSmallestPath(t *testing.T) {
 			continue
 		}
 		l := pathLaplacian(tc.n)
-		vals, vecs, err := Smallest(l, ones(tc.n), tc.k, tc.set)
+		vals, vecs, err := Smallest(context.Background(), l, ones(tc.n), tc.k, tc.set)
 		if err != nil {
 			t.Fatalf("n=%d k=%d: %v", tc.n, tc.k, err)
 		}
@@ -291,7 +292,7 @@ func TestSmallestAgainstDense(t *testing.T) {
 		if long[tc.name] && testing.Short() {
 			continue
 		}
-		vals, vecs, err := Smallest(tc.l, tc.mass, tc.k, tc.set)
+		vals, vecs, err := Smallest(context.Background(), tc.l, tc.mass, tc.k, tc.set)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -329,15 +330,15 @@ func TestSmallestDeterministic(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(13, 14))
 	l := gridLaplacian(18, 17)
 	mass := randomMass(306, rnd)
-	v1, u1, err := Smallest(l, mass, 25, &Settings{Seed: 5})
+	v1, u1, err := Smallest(context.Background(), l, mass, 25, &Settings{Seed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, u2, _ := Smallest(l, mass, 25, &Settings{Seed: 5})
+	v2, u2, _ := Smallest(context.Background(), l, mass, 25, &Settings{Seed: 5})
 	if !slices.Equal(v1, v2) || !mat.Equal(u1, u2) {
 		t.Error("results differ between identical calls")
 	}
-	v3, u3, err := Smallest(l, mass, 25, &Settings{Seed: 6})
+	v3, u3, err := Smallest(context.Background(), l, mass, 25, &Settings{Seed: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +359,7 @@ func TestSmallestZero(t *testing.T) {
 	const n, k = 90, 6
 	mass := randomMass(n, rnd)
 	l := sparse.NewCSR(n, n, make([]int, n+1), nil, nil)
-	vals, u, err := Smallest(l, mass, k, nil)
+	vals, u, err := Smallest(context.Background(), l, mass, k, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,11 +411,11 @@ func TestSmallestRawInput(t *testing.T) {
 		indptr = append(indptr, len(ind))
 	}
 	messy := sparse.NewCSR(n, n, indptr, ind, data)
-	v1, u1, err := Smallest(clean, ones(n), 8, nil)
+	v1, u1, err := Smallest(context.Background(), clean, ones(n), 8, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, u2, err := Smallest(messy, ones(n), 8, nil)
+	v2, u2, err := Smallest(context.Background(), messy, ones(n), 8, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +472,7 @@ func TestSmallestErrors(t *testing.T) {
 		{"blockNeg", l, m, 3, &Settings{BlockSize: -1}, "negative"},
 		{"malformed", sparse.NewCSR(2, 2, []int{0, 3, 2}, []int{0, 1}, []float64{1, 1}), ones(2), 1, nil, "L "},
 	} {
-		vals, vecs, err := Smallest(tc.l, tc.mass, tc.k, tc.set)
+		vals, vecs, err := Smallest(context.Background(), tc.l, tc.mass, tc.k, tc.set)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "eigs: ") {
 			t.Errorf("%s: error %v, want containing %q", tc.name, err, tc.want)
 		}
@@ -480,7 +481,7 @@ func TestSmallestErrors(t *testing.T) {
 		}
 	}
 	// No convergence: an unattainable tolerance in one cycle.
-	_, _, err := Smallest(gridLaplacian(30, 30), ones(900), 20, &Settings{Tol: 1e-30, MaxIter: 2})
+	_, _, err := Smallest(context.Background(), gridLaplacian(30, 30), ones(900), 20, &Settings{Tol: 1e-30, MaxIter: 2})
 	var ce *ConvergenceError
 	if !errors.As(err, &ce) || ce.Wanted != 20 || ce.Iterations != 2 || ce.Converged != 0 || !(ce.Residual > 1e-30) {
 		t.Errorf("error %#v, want ConvergenceError with 0 of 20 converged after 2 cycles", err)

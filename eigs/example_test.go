@@ -1,6 +1,7 @@
 package eigs_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"math"
@@ -43,7 +44,7 @@ func ExampleSmallest() {
 	for i := range mass {
 		mass[i] = 1
 	}
-	values, vectors, err := eigs.Smallest(l, mass, 4, nil)
+	values, vectors, err := eigs.Smallest(context.Background(), l, mass, 4, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package eigs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -19,6 +20,8 @@ import (
 // (m+b)×n matrix v; h is the (m+b)×(m+b) row-major matrix of projection
 // coefficients with S V[0:j] = V[0:j+b] H[0:j+b, 0:j] after each expansion.
 type krylov struct {
+	ctx     context.Context
+	iter    int // the current restart cycle
 	n, b, m int
 	a       rawCSR
 	sigma   float64
@@ -42,7 +45,10 @@ type krylov struct {
 
 // krylovSchur returns the k largest eigenpairs of (A − σI)⁻¹ as eigenpairs
 // (λ, v) of A, with unit vectors v stored contiguously.
-func krylovSchur(a rawCSR, k int, sigma, anorm float64, b, m int, set *Settings) ([]float64, []float64, error) {
+//
+// a is A/unit (see Smallest); unit only converts σ and the pivot back to the
+// units of L in error messages.
+func krylovSchur(ctx context.Context, a rawCSR, k int, sigma, anorm, unit float64, b, m int, set *Settings) ([]float64, []float64, error) {
 	n := a.n
 	// K = A − σI, lower triangle, for the Cholesky factorization.
 	kptr := make([]int, n+1)
@@ -69,7 +75,7 @@ func krylovSchur(a rawCSR, k int, sigma, anorm float64, b, m int, set *Settings)
 		kptr[i+1] = len(kind)
 	}
 	ks := &krylov{
-		n: n, b: b, m: m, a: a, sigma: sigma,
+		ctx: ctx, n: n, b: b, m: m, a: a, sigma: sigma,
 		rnd:  rand.New(rand.NewPCG(set.Seed, 0x9e3779b97f4a7c15)),
 		impl: blas64.Implementation(),
 		v:    make([]float64, (m+b)*n),
@@ -80,11 +86,11 @@ func krylovSchur(a rawCSR, k int, sigma, anorm float64, b, m int, set *Settings)
 		nrm0: make([]float64, b),
 		nrm1: make([]float64, b),
 	}
-	if err := ks.chol.Factorize(sparse.NewCSR(n, n, kptr, kind, kdat), nil); err != nil {
+	if err := ks.chol.factorize(ctx, sparse.NewCSR(n, n, kptr, kind, kdat), nil); err != nil {
 		var npd *NotPositiveDefiniteError
 		if errors.As(err, &npd) {
 			return nil, nil, fmt.Errorf("eigs: L − σM is not positive definite for shift σ = %g (pivot %g at row %d): "+
-				"L is not positive semidefinite or the shift is not below the smallest eigenvalue", sigma, npd.Pivot, npd.Row)
+				"L is not positive semidefinite or the shift is not below the smallest eigenvalue", sigma*unit, npd.Pivot*unit, npd.Row)
 		}
 		return nil, nil, err
 	}
@@ -123,7 +129,11 @@ func (ks *krylov) run(k int, anorm, tol float64, maxIter int) ([]float64, []floa
 	var worst float64
 	nconv := 0
 	for iter := 1; iter <= maxIter; iter++ {
+		ks.iter = iter
 		for j+b <= m {
+			if err := ks.stopped(); err != nil {
+				return nil, nil, err
+			}
 			ks.expand(j)
 			j += b
 		}
@@ -191,7 +201,11 @@ func (ks *krylov) run(k int, anorm, tol float64, maxIter int) ([]float64, []floa
 				}
 			}
 			if nconv == k {
-				if !ks.missing(xk, k, lam) {
+				miss, err := ks.missing(xk, k, lam)
+				if err != nil {
+					return nil, nil, err
+				}
+				if !miss {
 					return lam, xk, nil
 				}
 				// An eigenvalue was missed (a multiplicity above the block
@@ -227,6 +241,14 @@ func (ks *krylov) run(k int, anorm, tol float64, maxIter int) ([]float64, []floa
 
 const restartChunk = 512
 
+// stopped returns an error wrapping ks.ctx.Err() if the context is done.
+func (ks *krylov) stopped() error {
+	if err := ks.ctx.Err(); err != nil {
+		return fmt.Errorf("eigs: stopped in restart cycle %d: %w", ks.iter, err)
+	}
+	return nil
+}
+
 // verifySteps is the number of block Krylov steps used by missing.
 const verifySteps = 4
 
@@ -238,13 +260,14 @@ const verifySteps = 4
 // there is a lower bound for the largest eigenvalue of S outside span(x), so
 // a value above θ_min(1+1e-8) proves that an eigenpair is missing. In that
 // case it stores in ks.seed an orthonormal block, orthogonal to x, spanned by
-// the leading Ritz vectors of the complement, and returns true.
-func (ks *krylov) missing(x []float64, k int, lam []float64) bool {
+// the leading Ritz vectors of the complement, and returns true. It returns
+// the error of ks.stopped if the context is done before a step.
+func (ks *krylov) missing(x []float64, k int, lam []float64) (bool, error) {
 	n, b := ks.n, ks.b
 	// The complement must hold the (s+1)·b vectors of the check.
 	s := min(verifySteps, (n-k)/b-1)
 	if s < 1 {
-		return false
+		return false, nil
 	}
 	if ks.q == nil {
 		ks.q = make([]float64, (s+1)*b*n)
@@ -267,6 +290,9 @@ func (ks *krylov) missing(x []float64, k int, lam []float64) bool {
 	lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: s * b, Stride: s * b, Data: g, Uplo: blas.Upper}, w, lwork[:], -1)
 	work := make([]float64, int(lwork[0]))
 	for step := 0; step < s; step++ {
+		if err := ks.stopped(); err != nil {
+			return false, err
+		}
 		cur := q[step*b*n : (step+1)*b*n]
 		img := sq[step*b*n : (step+1)*b*n]
 		copy(img, cur)
@@ -283,7 +309,7 @@ func (ks *krylov) missing(x []float64, k int, lam []float64) bool {
 			}
 		}
 		if !lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: d, Stride: d, Data: g[:d*d], Uplo: blas.Upper}, w[:d], work, len(work)) {
-			return false
+			return false, nil
 		}
 		if !(w[d-1] > thetaMin*(1+1e-8)) {
 			continue
@@ -297,9 +323,9 @@ func (ks *krylov) missing(x []float64, k int, lam []float64) bool {
 		}
 		ks.impl.Dgemm(blas.Trans, blas.NoTrans, b, n, d, 1, ysel, b, q, n, 0, ks.seed, n)
 		ks.orthBlock(ks.seed, x[:k*n], nil)
-		return true
+		return true, nil
 	}
-	return false
+	return false, nil
 }
 
 // orthBlock orthogonalizes the b vectors of w against the rows of x and of

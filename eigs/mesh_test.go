@@ -2,6 +2,7 @@ package eigs
 
 import (
 	"bufio"
+	"context"
 	"math"
 	"os"
 	"strconv"
@@ -92,7 +93,7 @@ func TestSmallestSpot(t *testing.T) {
 	l, mass := cotanLaplacian(pos, tris)
 	n := len(mass)
 	start := time.Now()
-	vals, u, err := Smallest(l, mass, 100, nil)
+	vals, u, err := Smallest(context.Background(), l, mass, 100, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestSmallestSpot(t *testing.T) {
 			}
 		}
 	}
-	vals2, _, err := Smallest(l, mass, 110, &Settings{Seed: 99})
+	vals2, _, err := Smallest(context.Background(), l, mass, 110, &Settings{Seed: 99})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package eigs
 
 import (
+	"context"
 	"slices"
 
 	"github.com/james-bowman/sparse"
@@ -136,10 +137,16 @@ func MinimumDegree(a *sparse.CSR) ([]int, error) {
 		return nil, err
 	}
 	xadj, adj := adjacency(r)
-	return minimumDegree(r.n, xadj, adj), nil
+	return minimumDegree(context.Background(), r.n, xadj, adj), nil
 }
 
-func minimumDegree(n int, xadj, adj0 []int) []int {
+// orderingWork is the number of adjacency entries the orderings visit
+// between two checks of their context.
+const orderingWork = 1 << 20
+
+// minimumDegree returns the minimum degree ordering, or nil if ctx is done
+// before it is complete (checked about every orderingWork visits).
+func minimumDegree(ctx context.Context, n int, xadj, adj0 []int) []int {
 	adj := slices.Clone(adj0)
 	nb := make([][]int, n)
 	deg := make([]int, n)
@@ -178,7 +185,14 @@ func minimumDegree(n int, xadj, adj0 []int) []int {
 	stamp := 0
 	perm := make([]int, n)
 	minD := 0
+	work := 0
 	for step := 0; step < n; step++ {
+		if work >= orderingWork {
+			work = 0
+			if ctx.Err() != nil {
+				return nil
+			}
+		}
 		for head[minD] < 0 {
 			minD++
 		}
@@ -206,6 +220,7 @@ func minimumDegree(n int, xadj, adj0 []int) []int {
 				}
 			}
 			nb[u] = lst
+			work += len(lst) + len(clique)
 			if d := len(lst); d != deg[u] {
 				remove(u, deg[u])
 				deg[u] = d
@@ -298,11 +313,13 @@ func NestedDissection(a *sparse.CSR) ([]int, error) {
 		return nil, err
 	}
 	xadj, adj := adjacency(r)
-	return nestedDissection(r.n, xadj, adj), nil
+	return nestedDissection(context.Background(), r.n, xadj, adj), nil
 }
 
 // dissector holds the work arrays of nestedDissection.
 type dissector struct {
+	ctx       context.Context
+	stopped   bool // ctx was done: perm is incomplete
 	xadj, adj []int
 	verts     []int // vertices of the live subgraphs, by range
 	owner     []int // owner[v]: id of the subgraph v belongs to
@@ -316,8 +333,12 @@ type dissector struct {
 	local, lxadj, ladj []int
 }
 
-func nestedDissection(n int, xadj, adj []int) []int {
+// nestedDissection returns the nested dissection ordering, or nil if ctx is
+// done before it is complete (checked at every dissection step and in the
+// leaves' minimum degree orderings).
+func nestedDissection(ctx context.Context, n int, xadj, adj []int) []int {
 	d := &dissector{
+		ctx:  ctx,
 		xadj: xadj, adj: adj,
 		verts: make([]int, n), owner: make([]int, n),
 		level: make([]int, n), stamp: make([]int, n), queue: make([]int, n),
@@ -328,6 +349,9 @@ func nestedDissection(n int, xadj, adj []int) []int {
 		d.verts[i] = i
 	}
 	d.dissect(0, n)
+	if d.stopped {
+		return nil
+	}
 	return d.perm
 }
 
@@ -335,6 +359,10 @@ func nestedDissection(n int, xadj, adj []int) []int {
 // d.verts[lo:hi], whose vertices all have owner id.
 func (d *dissector) dissect(lo, hi int) {
 	for hi-lo > dissectionLeaf {
+		if d.stopped || d.ctx.Err() != nil {
+			d.stopped = true
+			return
+		}
 		vs := d.verts[lo:hi]
 		id := d.newID(vs)
 		// Pseudo-peripheral vertex: start at the first vertex, move to a
@@ -535,7 +563,11 @@ func (d *dissector) leaf(lo, hi int) {
 		}
 		d.lxadj = append(d.lxadj, len(d.ladj))
 	}
-	for _, i := range minimumDegree(len(vs), d.lxadj, d.ladj) {
+	perm := minimumDegree(d.ctx, len(vs), d.lxadj, d.ladj)
+	if perm == nil {
+		d.stopped = true
+	}
+	for _, i := range perm {
 		d.perm = append(d.perm, vs[i])
 	}
 }

@@ -7,7 +7,8 @@
 // OBJ, Object File Format and Stanford PLY (ascii and binary) files; polygons
 // are fan-triangulated and every malformed input is reported as a
 // *ParseError naming the file and line. WriteOBJ writes a mesh back, and
-// Unreferenced lists the vertices in no face of positive area (mass 0).
+// Unreferenced lists the vertices in no face of positive area (mass 0) and
+// RemoveUnreferenced drops them.
 //
 // Cotangent returns the n×n sparse matrix
 //

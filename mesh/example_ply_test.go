@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"os"
@@ -25,7 +26,7 @@ end_header
 0 1 0
 4 0 1 2 3
 `
-	m, err := mesh.ReadPLY(strings.NewReader(ply), "square.ply")
+	m, err := mesh.ReadPLY(context.Background(), strings.NewReader(ply), "square.ply")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"strings"
@@ -18,14 +19,14 @@ v 1 1 0
 v 0 1 0
 f 1 2 3 4
 `
-	m, err := mesh.ReadOBJ(strings.NewReader(obj), "square.obj")
+	m, err := mesh.ReadOBJ(context.Background(), strings.NewReader(obj), "square.obj")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("faces:", m.F)
 	fmt.Println("area:", m.Area())
 
-	_, err = mesh.ReadOBJ(strings.NewReader("v 0 0 0\nf 1 2 3\n"), "broken.obj")
+	_, err = mesh.ReadOBJ(context.Background(), strings.NewReader("v 0 0 0\nf 1 2 3\n"), "broken.obj")
 	fmt.Println(err)
 	// Output:
 	// faces: [[0 1 2] [0 2 3]]

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"testing"
 )
@@ -73,7 +74,7 @@ func FuzzReadOBJ(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		m, err := ReadOBJ(bytes.NewReader(in), "fuzz.obj")
+		m, err := ReadOBJ(context.Background(), bytes.NewReader(in), "fuzz.obj")
 		if err != nil {
 			if _, ok := err.(*ParseError); !ok {
 				t.Fatalf("error %v is not a *ParseError", err)
@@ -94,7 +95,7 @@ func FuzzReadOFF(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		m, err := ReadOFF(bytes.NewReader(in), "fuzz.off")
+		m, err := ReadOFF(context.Background(), bytes.NewReader(in), "fuzz.off")
 		if err != nil {
 			if _, ok := err.(*ParseError); !ok {
 				t.Fatalf("error %v is not a *ParseError", err)

@@ -58,38 +58,83 @@ func (m *Mesh) Area() float64 {
 	return a / 2
 }
 
-// Normalize translates m so that the area-weighted centroid of its surface,
-// Σ_f A_f (v0+v1+v2)/3 / Σ_f A_f, is at the origin, and scales it by 1/√A so
-// that its total surface area A becomes 1. The published spectral coarsening
-// code applies the same scaling (the translation does not change any operator
-// of this package). Normalize returns an error and leaves m unchanged if the
-// area is zero or not finite. It panics if a face refers to a vertex outside V.
+// Normalize scales m by s = 1/√A, so that its total surface area A becomes 1,
+// as the published spectral coarsening code does: every coordinate x becomes
+// x·s. The cotangent Laplacian does not depend on the scale and the masses
+// are divided by A, up to the rounding of one product per coordinate.
+//
+// Normalize does not translate m: a translation by a vector c rounds every
+// coordinate to the precision of its sum with c, which can collapse a thin
+// face (an apex 1e-17 off a base along y = 0 becomes degenerate once y is
+// shifted by 0.5), whereas no operator of this package depends on the
+// position.
+//
+// Normalize returns an error and leaves m unchanged if the area is zero or
+// not finite, or if a scaled coordinate would overflow or a face of positive
+// area would become degenerate (its shape is then within rounding of
+// degenerate); the error names the vertex or face. It panics if a face
+// refers to a vertex outside V.
 func (m *Mesh) Normalize() error {
 	m.checkFaces()
 	var area float64
-	var c [3]float64
 	for _, t := range m.F {
-		a := m.doubleArea(t) / 2
-		area += a
-		for _, v := range t {
-			for d := range 3 {
-				c[d] += a / 3 * m.V[v][d]
-			}
-		}
+		area += m.doubleArea(t) / 2
 	}
 	if !(area > 0) || math.IsInf(area, 0) {
 		return fmt.Errorf("mesh: cannot normalize a mesh of surface area %v", area)
 	}
 	s := 1 / math.Sqrt(area)
-	for d := range 3 {
-		c[d] /= area
-	}
-	for i := range m.V {
-		for d := range 3 {
-			m.V[i][d] = (m.V[i][d] - c[d]) * s
+	scaled := &Mesh{V: make([][3]float64, len(m.V)), F: m.F}
+	for i, p := range m.V {
+		for d, x := range p {
+			y := x * s
+			if math.IsInf(y, 0) {
+				return fmt.Errorf("mesh: cannot normalize: coordinate %d of vertex %d, %v, overflows when scaled by %v", d, i, x, s)
+			}
+			scaled.V[i][d] = y
 		}
 	}
+	for f, t := range m.F {
+		if _, _, ok := m.faceCot(t); ok {
+			if _, dbl, ok := scaled.faceCot(t); !ok {
+				return fmt.Errorf("mesh: cannot normalize: face %d %v becomes degenerate when scaled by %v (area %v)", f, t, s, dbl/2)
+			}
+		}
+	}
+	copy(m.V, scaled.V)
 	return nil
+}
+
+// RemoveUnreferenced returns a copy of m without the vertices listed by
+// Unreferenced (those in no face of positive area, which have mass 0 and
+// make the mass matrix singular), and index, of length len(m.V), with
+// index[i] the index in the copy of vertex i of m, or -1 if it was removed.
+// The kept vertices and faces keep their order; faces that use a removed
+// vertex (all of them of zero or non-finite area, so they contribute to no
+// operator) are dropped. The operators of the copy are those of m restricted
+// to the kept vertices. The cost is O(len(V) + len(F)). RemoveUnreferenced
+// panics if a face refers to a vertex outside V.
+func (m *Mesh) RemoveUnreferenced() (*Mesh, []int) {
+	drop := m.Unreferenced()
+	index := make([]int, len(m.V))
+	out := &Mesh{V: make([][3]float64, 0, len(m.V)-len(drop))}
+	for i, p := range m.V {
+		if len(drop) > 0 && drop[0] == i {
+			drop = drop[1:]
+			index[i] = -1
+			continue
+		}
+		index[i] = len(out.V)
+		out.V = append(out.V, p)
+	}
+	out.F = make([][3]int, 0, len(m.F))
+	for _, t := range m.F {
+		u := [3]int{index[t[0]], index[t[1]], index[t[2]]}
+		if u[0] >= 0 && u[1] >= 0 && u[2] >= 0 {
+			out.F = append(out.F, u)
+		}
+	}
+	return out, index
 }
 
 // Edges returns the undirected edges of m as pairs {i, j} with i < j, sorted

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -41,29 +42,36 @@ var plySizes = map[string]int{
 }
 
 // ReadPLY reads a Stanford PLY mesh from r (ascii, binary_little_endian or
-// binary_big_endian, version 1.0); name is used in error messages.
+// binary_big_endian, version 1.0); name is used in error messages. A UTF-8
+// byte order mark at the start of the input is skipped.
 //
 // The vertex element must have the properties x, y and z (of any numeric
 // type); the face element a list property vertex_indices (or
-// vertex_index) with 0-based indices. Other properties and elements are read
-// and ignored. Polygons with more than three vertices are fan-triangulated
-// from their first vertex.
+// vertex_index) with 0-based indices. Other properties and elements,
+// scalars and lists alike (such as per-face texture coordinates, a list
+// property of the vertices, or an edge element with a list), are read and
+// ignored; in ascii data their values must still be numbers. Polygons with
+// more than three vertices are fan-triangulated from their first vertex.
 //
 // ReadPLY returns a *ParseError for a malformed header, a bad or non-finite
 // number, an index out of range, a face with fewer than three vertices or a
 // repeated vertex, truncated data, and a file without vertices or faces.
 // Errors in the header and in ascii data name the line; errors in binary
 // data name the element and are reported at the end_header line.
-func ReadPLY(r io.Reader, name string) (*Mesh, error) {
+// Cancellation through ctx is as for ReadOBJ (in binary data, ctx is
+// checked after every 8 Ki values).
+func ReadPLY(ctx context.Context, r io.Reader, name string) (*Mesh, error) {
 	br := bufio.NewReader(r)
-	elems, format, line, err := readPLYHeader(br, name)
+	elems, format, line, err := readPLYHeader(ctx, br, name)
 	if err != nil {
 		return nil, err
 	}
 	m := &Mesh{}
 	var dr plyDataReader
 	if format == "ascii" {
-		dr = &plyASCII{lr: newLineReader(br, name), first: line}
+		lr := newLineReader(ctx, br, name)
+		lr.bom = false // only at the start of the file
+		dr = &plyASCII{lr: lr, first: line}
 	} else {
 		var order binary.ByteOrder = binary.LittleEndian
 		if format == "binary_big_endian" {
@@ -72,12 +80,22 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 		dr = &plyBinary{r: br, order: order}
 	}
 	var poly, scratch []int
+	unchecked := 0 // values read since ctx was last checked
 	for _, e := range elems {
 		if len(e.props) == 0 {
 			continue // occupies no data (checkPLYElements keeps vertex and face non-empty)
 		}
 		for idx := range e.count {
+			if unchecked += len(e.props); unchecked >= checkEvery/8 {
+				unchecked = 0
+				if err := cancelled(ctx, name, max(line, dr.where())); err != nil {
+					return nil, err
+				}
+			}
 			if err := dr.begin(); err != nil {
+				if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+					return nil, err
+				}
 				return nil, plyErr(name, dr, line, e, idx, err)
 			}
 			var v [3]float64
@@ -102,18 +120,26 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 				if cnt < 0 || cnt > MaxLineLength || cnt != math.Trunc(cnt) {
 					return nil, plyErr(name, dr, line, e, idx, fmt.Errorf("bad list length %v", cnt))
 				}
+				// Only the face's vertex index list holds indices; the values
+				// of any other list (texture coordinates, an edge's or a
+				// vertex's lists) are read and ignored.
+				isFace := p.indices && e.name == "face"
+				unchecked += int(cnt)
 				poly = poly[:0]
 				for range int(cnt) {
 					x, err := dr.scalar(p.typ)
 					if err != nil {
 						return nil, plyErr(name, dr, line, e, idx, err)
 					}
-					poly = append(poly, int(x))
-					if x != math.Trunc(x) || x < 0 || int(x) >= len(m.V) {
+					if !isFace {
+						continue
+					}
+					if x != math.Trunc(x) || x < 0 || x >= float64(len(m.V)) {
 						return nil, plyErr(name, dr, line, e, idx, fmt.Errorf("vertex index %v out of range [0, %d)", x, len(m.V)))
 					}
+					poly = append(poly, int(x))
 				}
-				if p.indices && e.name == "face" {
+				if isFace {
 					if len(poly) < 3 {
 						return nil, plyErr(name, dr, line, e, idx, fmt.Errorf("face with %d vertices", len(poly)))
 					}
@@ -139,19 +165,27 @@ func ReadPLY(r io.Reader, name string) (*Mesh, error) {
 
 // readPLYHeader parses the header up to end_header and returns the elements,
 // the format and the line number of end_header.
-func readPLYHeader(br *bufio.Reader, name string) ([]plyElement, string, int, error) {
+func readPLYHeader(ctx context.Context, br *bufio.Reader, name string) ([]plyElement, string, int, error) {
 	errorf := func(line int, format string, args ...any) error {
 		return &ParseError{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
 	var elems []plyElement
 	format := ""
 	for line := 1; ; line++ {
-		s, err := br.ReadString('\n')
+		if line%1024 == 1 {
+			if err := cancelled(ctx, name, line-1); err != nil {
+				return nil, "", 0, err
+			}
+		}
+		s, err := readHeaderLine(br)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, "", 0, errorf(line, "line longer than %d bytes", MaxLineLength)
+		}
 		if err != nil && (err != io.EOF || s == "") {
 			return nil, "", 0, errorf(line, "truncated PLY header")
 		}
-		if len(s) > MaxLineLength {
-			return nil, "", 0, errorf(line, "line longer than %d bytes", MaxLineLength)
+		if line == 1 {
+			s = strings.TrimPrefix(s, utf8BOM)
 		}
 		f := strings.Fields(s)
 		if line == 1 {
@@ -199,6 +233,27 @@ func readPLYHeader(br *bufio.Reader, name string) ([]plyElement, string, int, er
 			return elems, format, line, nil
 		default:
 			return nil, "", 0, errorf(line, "unknown header keyword %q", f[0])
+		}
+	}
+}
+
+// readHeaderLine returns the next line of br including its newline, or
+// bufio.ErrTooLong as soon as the line exceeds MaxLineLength bytes before
+// the newline: memory stays bounded however long the line is.
+func readHeaderLine(br *bufio.Reader) (string, error) {
+	var buf []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		content := len(buf) + len(frag)
+		if err == nil {
+			content-- // the newline
+		}
+		if content > MaxLineLength {
+			return "", bufio.ErrTooLong
+		}
+		buf = append(buf, frag...)
+		if err != bufio.ErrBufferFull {
+			return string(buf), err
 		}
 	}
 }

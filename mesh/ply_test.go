@@ -2,6 +2,7 @@ package mesh_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -65,7 +66,7 @@ func TestReadPLY(t *testing.T) {
 		{"binary little endian", quadBinary(binary.LittleEndian, "binary_little_endian")},
 		{"binary big endian", quadBinary(binary.BigEndian, "binary_big_endian")},
 	} {
-		m, err := mesh.ReadPLY(bytes.NewReader(tc.data), "quad.ply")
+		m, err := mesh.ReadPLY(context.Background(), bytes.NewReader(tc.data), "quad.ply")
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -100,7 +101,7 @@ func TestReadPLYErrors(t *testing.T) {
 		{"truncated ascii", head + "0 0 0\n1 0 0\n", 12, "truncated data"},
 		{"truncated binary", string(bin[:len(bin)-20]), 15, "binary data of face 1: truncated data"},
 	} {
-		_, err := mesh.ReadPLY(strings.NewReader(tc.in), "bad.ply")
+		_, err := mesh.ReadPLY(context.Background(), strings.NewReader(tc.in), "bad.ply")
 		var pe *mesh.ParseError
 		if !errors.As(err, &pe) || pe.Line != tc.line || !strings.Contains(pe.Msg, tc.msg) || pe.File != "bad.ply" {
 			t.Errorf("%s: error %v, want line %d with %q", tc.name, err, tc.line, tc.msg)
@@ -118,12 +119,12 @@ func TestWriteOBJRoundTrip(t *testing.T) {
 	if !strings.HasPrefix(b.String(), "# round trip\nv ") {
 		t.Errorf("output starts %q", b.String()[:20])
 	}
-	got, err := mesh.ReadOBJ(&b, "rt.obj")
+	got, err := mesh.ReadOBJ(context.Background(), &b, "rt.obj")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, m) {
-		t.Error("ReadOBJ(WriteOBJ(m)) differs from m")
+		t.Error("ReadOBJ(context.Background(), WriteOBJ(m)) differs from m")
 	}
 }
 
@@ -150,7 +151,7 @@ func FuzzReadPLY(f *testing.F) {
 	f.Add(quadBinary(binary.BigEndian, "binary_big_endian"))
 	f.Add([]byte(strings.Replace(quadPLYHeader, "%s", "ascii", 1) + "0 0 0 1\n1 0 0 1\n1 1 0 1\n0 1 0 1\n0 2 0 1\n3 0 1 2 7\n3 0 2 3 7\n0 1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := mesh.ReadPLY(bytes.NewReader(data), "fuzz.ply")
+		m, err := mesh.ReadPLY(context.Background(), bytes.NewReader(data), "fuzz.ply")
 		if err != nil {
 			var pe *mesh.ParseError
 			if !errors.As(err, &pe) {

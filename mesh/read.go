@@ -3,6 +3,7 @@ package mesh
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +15,15 @@ import (
 	"strings"
 )
 
-// MaxLineLength is the longest line, in bytes, that ReadOBJ and ReadOFF accept.
+// MaxLineLength is the longest line, in bytes and without its newline, that
+// ReadOBJ, ReadOFF and ReadPLY (header and ascii data) accept. Reading stops
+// with a *ParseError as soon as a line exceeds it, so memory use stays
+// bounded whatever the input.
 const MaxLineLength = 1 << 20
+
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte order mark that some
+// editors write at the start of a text file.
+const utf8BOM = "\xef\xbb\xbf"
 
 // ParseError reports malformed mesh input.
 type ParseError struct {
@@ -29,25 +37,54 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("mesh: %s:%d: %s", e.File, e.Line, e.Msg)
 }
 
-// lineReader yields the lines of an input with their 1-based numbers.
-type lineReader struct {
-	sc   *bufio.Scanner
-	name string
-	line int
+// checkEvery is the amount of input, in bytes or values, that the readers
+// process between two checks of their context.
+const checkEvery = 1 << 16
+
+// cancelled returns an error wrapping ctx.Err() and naming the file and
+// line where reading stopped, or nil if ctx is not done.
+func cancelled(ctx context.Context, name string, line int) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mesh: %s:%d: reading stopped: %w", name, line, err)
+	}
+	return nil
 }
 
-func newLineReader(r io.Reader, name string) *lineReader {
+// lineReader yields the lines of an input with their 1-based numbers,
+// checking ctx every checkEvery bytes.
+type lineReader struct {
+	ctx       context.Context
+	sc        *bufio.Scanner
+	name      string
+	line      int
+	bom       bool // drop a UTF-8 byte order mark at the start of the first line
+	unchecked int  // bytes read since ctx was last checked
+}
+
+func newLineReader(ctx context.Context, r io.Reader, name string) *lineReader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), MaxLineLength)
-	return &lineReader{sc: sc, name: name}
+	return &lineReader{ctx: ctx, sc: sc, name: name, bom: true, unchecked: checkEvery}
 }
 
 // next returns the next line and true, or nil and false at the end of input;
 // err is non-nil when reading failed.
 func (lr *lineReader) next() (line []byte, ok bool, err error) {
+	if lr.unchecked >= checkEvery {
+		lr.unchecked = 0
+		if err := cancelled(lr.ctx, lr.name, lr.line); err != nil {
+			return nil, false, err
+		}
+	}
 	if lr.sc.Scan() {
 		lr.line++
-		return lr.sc.Bytes(), true, nil
+		line = lr.sc.Bytes()
+		lr.unchecked += len(line) + 1
+		if lr.bom {
+			lr.bom = false
+			line = bytes.TrimPrefix(line, []byte(utf8BOM))
+		}
+		return line, true, nil
 	}
 	if e := lr.sc.Err(); e != nil {
 		if errors.Is(e, bufio.ErrTooLong) {
@@ -131,15 +168,20 @@ func fan(f [][3]int, p []int) [][3]int {
 // to the vertices read so far (-1 is the last one); positive indices may refer
 // to vertices defined later in the file. Polygons with more than three
 // vertices are fan-triangulated from their first vertex. Comments (#) and all
-// other records (vn, vt, o, g, s, usemtl, mtllib, l, ...) are ignored.
+// other records (vn, vt, o, g, s, usemtl, mtllib, l, ...) are ignored. A
+// UTF-8 byte order mark at the start of the input is skipped.
 //
 // ReadOBJ returns a *ParseError naming the line for a bad number, a
 // non-finite coordinate, an index of 0 or out of range, a face with fewer
 // than three vertices or with a repeated vertex, a line longer than
 // MaxLineLength, and a file without vertices or faces. Memory use is
 // proportional to the input size.
-func ReadOBJ(r io.Reader, name string) (*Mesh, error) {
-	lr := newLineReader(r, name)
+//
+// ReadOBJ checks ctx before reading and then after every 64 KiB of input or
+// so; once ctx is done it returns an error wrapping ctx.Err() that names the
+// file and the last line read. A Read of r that blocks is not interrupted.
+func ReadOBJ(ctx context.Context, r io.Reader, name string) (*Mesh, error) {
+	lr := newLineReader(ctx, r, name)
 	m := &Mesh{}
 	var poly, scratch []int
 	maxIdx, maxIdxLine := -1, 0
@@ -225,7 +267,9 @@ const maxPrealloc = 1 << 16
 // and nf face lines "k v1 ... vk ..." with 0-based indices (trailing colour
 // values are ignored). Polygons with more than three vertices are
 // fan-triangulated. Comments start with # and run to the end of the line;
-// blank lines are skipped; anything after the last face is ignored.
+// blank lines are skipped; anything after the last face is ignored. A UTF-8
+// byte order mark at the start of the input is skipped. Binary OFF ("OFF
+// BINARY") is not supported and is reported as such.
 //
 // ReadOFF returns a *ParseError naming the line for a missing header, bad
 // counts or numbers, non-finite coordinates, an index out of range, a face with
@@ -233,8 +277,9 @@ const maxPrealloc = 1 << 16
 // a truncated file (fewer vertices or faces than the header declares), and an
 // empty mesh. The counts in the header only bound the number of records read:
 // memory use is proportional to the input size, not to the counts.
-func ReadOFF(r io.Reader, name string) (*Mesh, error) {
-	lr := newLineReader(r, name)
+// Cancellation through ctx is as for ReadOBJ.
+func ReadOFF(ctx context.Context, r io.Reader, name string) (*Mesh, error) {
+	lr := newLineReader(ctx, r, name)
 	m := &Mesh{}
 	const (
 		stHeader = iota
@@ -279,6 +324,9 @@ func ReadOFF(r io.Reader, name string) (*Mesh, error) {
 		case stHeader:
 			if string(tok[0]) != "OFF" {
 				return nil, lr.errorf(lr.line, "missing OFF header, have %q", tok[0])
+			}
+			if len(tok) > 1 && string(tok[1]) == "BINARY" {
+				return nil, lr.errorf(lr.line, "binary OFF (header \"OFF BINARY\") is not supported: convert the file to ascii OFF")
 			}
 			state = stCounts
 			if len(tok) > 1 {
@@ -353,8 +401,9 @@ func ReadOFF(r io.Reader, name string) (*Mesh, error) {
 
 // ReadFile reads the mesh in the file at path, choosing the format by the
 // extension (.obj, .off or .ply, case insensitive). Errors name the path.
-func ReadFile(path string) (*Mesh, error) {
-	var read func(io.Reader, string) (*Mesh, error)
+// Cancellation through ctx is as for ReadOBJ.
+func ReadFile(ctx context.Context, path string) (*Mesh, error) {
+	var read func(context.Context, io.Reader, string) (*Mesh, error)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".obj":
 		read = ReadOBJ
@@ -370,5 +419,5 @@ func ReadFile(path string) (*Mesh, error) {
 		return nil, fmt.Errorf("mesh: %w", err)
 	}
 	defer f.Close()
-	return read(bufio.NewReader(f), path)
+	return read(ctx, bufio.NewReader(f), path)
 }

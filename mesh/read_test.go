@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func TestReadOBJ(t *testing.T) {
 			f:    [][3]int{{2, 1, 0}},
 		},
 	} {
-		m, err := ReadOBJ(strings.NewReader(tc.in), "t.obj")
+		m, err := ReadOBJ(context.Background(), strings.NewReader(tc.in), "t.obj")
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -86,7 +87,7 @@ func TestReadOBJErrors(t *testing.T) {
 		{"empty", "", 0, "empty mesh"},
 		{"long line", "v 0 0 0\nv " + strings.Repeat("1", MaxLineLength) + " 0 0\n", 2, "longer than"},
 	} {
-		_, err := ReadOBJ(strings.NewReader(tc.in), "bad.obj")
+		_, err := ReadOBJ(context.Background(), strings.NewReader(tc.in), "bad.obj")
 		checkParseError(t, tc.name, err, "bad.obj", tc.line, tc.msg)
 	}
 }
@@ -132,7 +133,7 @@ func TestReadOFF(t *testing.T) {
 			f:    [][3]int{{2, 1, 0}},
 		},
 	} {
-		m, err := ReadOFF(strings.NewReader(tc.in), "t.off")
+		m, err := ReadOFF(context.Background(), strings.NewReader(tc.in), "t.off")
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -172,7 +173,7 @@ func TestReadOFFErrors(t *testing.T) {
 		{"bad index", head + "3 0 1 z\n", 6, "bad vertex index"},
 		{"repeated vertex", head + "3 0 1 0\n", 6, "repeated vertex"},
 	} {
-		_, err := ReadOFF(strings.NewReader(tc.in), "bad.off")
+		_, err := ReadOFF(context.Background(), strings.NewReader(tc.in), "bad.off")
 		checkParseError(t, tc.name, err, "bad.off", tc.line, tc.msg)
 	}
 }
@@ -183,7 +184,7 @@ func TestReadOFFLyingHeader(t *testing.T) {
 	in := "OFF\n1000000000 1000000000 0\n0 0 0\n1 0 0\n0 1 0\n"
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := ReadOFF(strings.NewReader(in), "lie.off")
+	_, err := ReadOFF(context.Background(), strings.NewReader(in), "lie.off")
 	runtime.ReadMemStats(&after)
 	checkParseError(t, "lying header", err, "lie.off", 5, "declares 1000000000 vertices, file has 3")
 	if d := after.TotalAlloc - before.TotalAlloc; d > 8<<20 {
@@ -197,7 +198,7 @@ func TestReadFile(t *testing.T) {
 	if err := os.WriteFile(off, []byte("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, err := ReadFile(off)
+	m, err := ReadFile(context.Background(), off)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +209,12 @@ func TestReadFile(t *testing.T) {
 	if err := os.WriteFile(obj, []byte("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = ReadFile(obj)
+	_, err = ReadFile(context.Background(), obj)
 	checkParseError(t, "ReadFile obj", err, obj, 4, "out of range")
 
 	for _, p := range []string{filepath.Join(dir, "x.ply"), filepath.Join(dir, "missing.obj")} {
-		if _, err := ReadFile(p); err == nil || !strings.Contains(err.Error(), p) {
-			t.Errorf("ReadFile(%s) error %v does not name the file", p, err)
+		if _, err := ReadFile(context.Background(), p); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("ReadFile(context.Background(), %s) error %v does not name the file", p, err)
 		}
 	}
 }

@@ -122,7 +122,7 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 	if err != nil {
 		return report(stderr, cmd, err)
 	}
-	in, err := a.load()
+	in, err := a.load(ctx)
 	if err != nil {
 		return fail(stderr, cmd, err)
 	}
@@ -202,9 +202,9 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 }
 
 // load reads the mesh or the operator files.
-func (a *coarsenArgs) load() (*coarsenInput, error) {
+func (a *coarsenArgs) load(ctx context.Context) (*coarsenInput, error) {
 	if a.meshFile != "" {
-		return loadMesh(a.meshFile, a.massKind, a.normalize)
+		return loadMesh(ctx, a.meshFile, a.massKind, a.normalize)
 	}
 	rd := reader(defaultMaxDense)
 	lm, err := rd.ReadFile(a.L)
@@ -223,8 +223,8 @@ func (a *coarsenArgs) load() (*coarsenInput, error) {
 
 // loadMesh reads a mesh and builds its cotangent Laplacian and lumped mass;
 // a vertex in no face of positive area is an error naming it and the file.
-func loadMesh(path, kind string, normalize bool) (*coarsenInput, error) {
-	msh, err := mesh.ReadFile(path)
+func loadMesh(ctx context.Context, path, kind string, normalize bool) (*coarsenInput, error) {
+	msh, err := mesh.ReadFile(ctx, path)
 	if err != nil {
 		return nil, err
 	}

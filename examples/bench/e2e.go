@@ -94,12 +94,12 @@ func buildMeshCoarsening(msh *mesh.Mesh, m, k int, seed uint64) (*coarsening, er
 	if k >= n || m >= n {
 		return nil, fmt.Errorf("%d eigenvectors and %d coarse vertices for %d vertices", k, m, n)
 	}
-	_, U, err := eigs.Smallest(L, mass, k, &eigs.Settings{Seed: 1})
+	_, U, err := eigs.Smallest(context.Background(), L, mass, k, &eigs.Settings{Seed: 1})
 	if err != nil {
 		return nil, err
 	}
 	tEig := time.Since(t0)
-	cl, err := coarsen.Cluster(L, mass, m, seed)
+	cl, err := coarsen.Cluster(context.Background(), L, mass, m, seed)
 	if err != nil {
 		return nil, err
 	}

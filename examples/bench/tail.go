@@ -37,7 +37,7 @@ var tailLevels = []float64{1e-2, 1e-3, 1e-4}
 func runTail(ctx context.Context, o *options, rep *report) error {
 	probs := []tailProblem{
 		{"Spot", func() (*coarsening, error) {
-			msh, err := mesh.ReadFile(o.tailMesh)
+			msh, err := mesh.ReadFile(ctx, o.tailMesh)
 			if err != nil {
 				return nil, err
 			}

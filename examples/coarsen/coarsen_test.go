@@ -58,7 +58,7 @@ func TestEigenpairsAgainstDense(t *testing.T) {
 	mass := msh.Mass(mesh.Voronoi)
 	n := len(mass)
 	const k = 20
-	vals, U, err := eigs.Smallest(L, mass, k, nil)
+	vals, U, err := eigs.Smallest(context.Background(), L, mass, k, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,7 +137,7 @@ func isTerminal(f *os.File) bool {
 
 // readMesh reads the mesh of -mesh, or the embedded Spot, and scales it to
 // unit area. A vertex in no triangle is an error naming it and the file.
-func readMesh(path string) (*mesh.Mesh, string, error) {
+func readMesh(ctx context.Context, path string) (*mesh.Mesh, string, error) {
 	var msh *mesh.Mesh
 	var err error
 	name := path
@@ -147,9 +147,9 @@ func readMesh(path string) (*mesh.Mesh, string, error) {
 		if zerr != nil {
 			return nil, "", fmt.Errorf("%s: %w", name, zerr)
 		}
-		msh, err = mesh.ReadOBJ(zr, name)
+		msh, err = mesh.ReadOBJ(ctx, zr, name)
 	} else {
-		msh, err = mesh.ReadFile(path)
+		msh, err = mesh.ReadFile(ctx, path)
 	}
 	if err != nil {
 		return nil, "", err
@@ -171,7 +171,7 @@ func run(ctx context.Context, o options, w io.Writer, progress *progressWriter) 
 	if err != nil {
 		return nil, err
 	}
-	msh, name, err := readMesh(o.mesh)
+	msh, name, err := readMesh(ctx, o.mesh)
 	if err != nil {
 		return nil, err
 	}

@@ -244,7 +244,7 @@ func measureSize(ctx context.Context, o *options, n int) (*run, error) {
 	var msh *mesh.Mesh
 	err = o.timeStage(r, "read", func() (string, error) {
 		var err error
-		if msh, err = mesh.ReadFile(path); err != nil {
+		if msh, err = mesh.ReadFile(context.Background(), path); err != nil {
 			return "", err
 		}
 		r.faces = len(msh.F)

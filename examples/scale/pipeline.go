@@ -36,7 +36,7 @@ func (o *options) pipeline(ctx context.Context, r *run, msh *mesh.Mesh) error {
 	err = o.timeStage(r, "eigenpairs", func() (string, error) {
 		var err error
 		var vals []float64
-		vals, U, err = eigs.Smallest(L, mass, r.k, &eigs.Settings{Seed: 1})
+		vals, U, err = eigs.Smallest(ctx, L, mass, r.k, &eigs.Settings{Seed: 1})
 		if err != nil {
 			return "", err
 		}
@@ -47,7 +47,7 @@ func (o *options) pipeline(ctx context.Context, r *run, msh *mesh.Mesh) error {
 	}
 	err = o.timeStage(r, "clustering", func() (string, error) {
 		var err error
-		cl, err = coarsen.Cluster(L, mass, r.m, o.seed)
+		cl, err = coarsen.Cluster(ctx, L, mass, r.m, o.seed)
 		return fmt.Sprintf("m = %d", r.m), err
 	})
 	if err != nil {
