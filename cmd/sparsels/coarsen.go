@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +122,20 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 	if err != nil {
 		return report(stderr, cmd, err)
 	}
+	// Every output is checked, and its temporary file created, before any
+	// work; they are written together at the end or not at all.
+	var outs outputs
+	defer outs.discard()
+	if err := outs.mkdirAll("o", a.out); err != nil {
+		return fail(stderr, cmd, err)
+	}
+	for _, name := range a.outputNames() {
+		outs.addAs(name, "o", filepath.Join(a.out, name))
+	}
+	if err := outs.check(map[string]string{"mesh": a.meshFile, "L": a.L, "M": a.M}); err != nil {
+		return report(stderr, cmd, err)
+	}
+
 	in, err := a.load()
 	if err != nil {
 		return fail(stderr, cmd, err)
@@ -135,23 +149,52 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 		return fail(stderr, cmd, err)
 	}
 	sum := newCoarsenSummary(in, res)
-	if err := writeCoarsening(a.out, in, res, sum); err != nil {
+	// The writes are not interrupted: the run's result is worth keeping.
+	wctx := context.WithoutCancel(ctx)
+	if err := a.writeCoarsening(wctx, &outs, in, res, sum, view); err != nil {
 		return fail(stderr, cmd, err)
 	}
-	pics, err := a.pictures(in, res, view)
-	if err != nil {
+	if err := outs.commit(); err != nil {
 		return fail(stderr, cmd, err)
 	}
 	if !a.quiet {
-		printCoarsening(stdout, a.out, res, sum, pics)
+		printCoarsening(stdout, a.out, res, sum, outs.names())
 	}
-	if res.Solve.Status.Converged() {
+	switch {
+	case ctx.Err() != nil:
+		if !a.quiet {
+			fmt.Fprintf(stderr, "sparsels coarsen: interrupted while writing: every output was written to %s\n", a.out)
+		}
+		return exitStopped
+	case res.Solve.Status.Converged():
 		return exitOK
 	}
 	if !a.quiet {
 		fmt.Fprintf(stderr, "sparsels coarsen: the minimization stopped before convergence (%s); everything was written\n", res.Solve.Reason)
 	}
 	return exitStopped
+}
+
+// dataNames are the files coarsen writes into its -o directory, pictures
+// aside.
+var dataNames = []string{"L.mtx", "M.mtx", "X.mtx", "Y.mtx", "B.mtx", "G0.mtx", "pattern.mtx", "G.mtx",
+	"Lc.mtx", "Mc.mtx", "C.mtx", "roots.txt", "clusters.txt", "summary.json"}
+
+// pictureNames are the pictures -png asks for: the mesh pictures need
+// -mesh.
+func (a *coarsenArgs) pictureNames() []string {
+	switch {
+	case !a.png:
+		return nil
+	case a.meshFile != "":
+		return []string{"roots.png", "eigenfunction.png", "fmap.png"}
+	}
+	return []string{"fmap.png"}
+}
+
+// outputNames are all the files coarsen writes into its -o directory.
+func (a *coarsenArgs) outputNames() []string {
+	return append(slices.Clone(dataNames), a.pictureNames()...)
 }
 
 // options checks the flags and returns the coarsening options and the view.
@@ -360,17 +403,9 @@ func newCoarsenSummary(in *coarsenInput, res *coarsen.Result) *coarsenSummary {
 	return s
 }
 
-// outFile is one file written by coarsen.
-type outFile struct {
-	name  string
-	write func(w io.Writer) error
-}
-
-// writeCoarsening writes every piece into dir, each file atomically.
-func writeCoarsening(dir string, in *coarsenInput, res *coarsen.Result, sum *coarsenSummary) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, err)
-	}
+// writeCoarsening fills the temporary file of every output registered in
+// outs (see outputNames); outs.commit then renames them into place.
+func (a *coarsenArgs) writeCoarsening(ctx context.Context, outs *outputs, in *coarsenInput, res *coarsen.Result, sum *coarsenSummary, view render.View) error {
 	d := res.Problem
 	n, m := res.G.Dims()
 	diag := func(v []float64, comment string) func(io.Writer) error {
@@ -391,86 +426,99 @@ func writeCoarsening(dir string, in *coarsenInput, res *coarsen.Result, sum *coa
 			return err
 		}
 	}
-	files := []outFile{
-		{"L.mtx", func(w io.Writer) error { return mtx.WriteSparse(w, in.L, "operator L (n×n)") }},
-		{"M.mtx", diag(in.mass, "lumped mass M (n×n diagonal)")},
-		{"X.mtx", func(w io.Writer) error { return mtx.WriteDense(w, d.X, "X = Mc^{1/2} P M^{-1} L U (m×k)") }},
-		{"Y.mtx", diag(d.Y.RawBand().Data, "Y = Mc^{-1/2} (m×m diagonal)")},
-		{"B.mtx", func(w io.Writer) error { return mtx.WriteDense(w, d.B, "B = P U (m×k)") }},
-		{"G0.mtx", func(w io.Writer) error {
+	files := map[string]func(w io.Writer) error{
+		"L.mtx": func(w io.Writer) error { return mtx.WriteSparse(w, in.L, "operator L (n×n)") },
+		"M.mtx": diag(in.mass, "lumped mass M (n×n diagonal)"),
+		"X.mtx": func(w io.Writer) error { return mtx.WriteDense(w, d.X, "X = Mc^{1/2} P M^{-1} L U (m×k)") },
+		"Y.mtx": diag(d.Y.RawBand().Data, "Y = Mc^{-1/2} (m×m diagonal)"),
+		"B.mtx": func(w io.Writer) error { return mtx.WriteDense(w, d.B, "B = P U (m×k)") },
+		"G0.mtx": func(w io.Writer) error {
 			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, d.G0, "start G0 = K^T; its entry order is the pattern order")
-		}},
-		{"pattern.mtx", func(w io.Writer) error {
+		},
+		"pattern.mtx": func(w io.Writer) error {
 			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, nil, "pattern of G, in the order of G0.mtx and G.mtx")
-		}},
-		{"G.mtx", func(w io.Writer) error {
+		},
+		"G.mtx": func(w io.Writer) error {
 			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, res.Solve.G, fmt.Sprintf(
 				"prolongation G (n×m), rows sum to 1: %s, E = %s", res.Solve.Reason, strconv.FormatFloat(res.Solve.Energy, 'g', -1, 64)))
-		}},
-		{"Lc.mtx", func(w io.Writer) error { return mtx.WriteSparse(w, res.Lc, "coarse operator Lc = G^T L G (m×m)") }},
-		{"Mc.mtx", diag(res.Mc, "coarse mass Mc = K M K^T (m×m diagonal)")},
-		{"C.mtx", func(w io.Writer) error {
+		},
+		"Lc.mtx": func(w io.Writer) error { return mtx.WriteSparse(w, res.Lc, "coarse operator Lc = G^T L G (m×m)") },
+		"Mc.mtx": diag(coarseMasses(res), "coarse mass Mc = K M K^T (m×m diagonal)"),
+		"C.mtx": func(w io.Writer) error {
 			return mtx.WriteDense(w, res.Quality.FunctionalMap, "functional map C = Phi_c^T Mc P Phi (k×k)")
-		}},
-		{"roots.txt", ints(res.Clustering.Roots)},
-		{"clusters.txt", ints(res.Clustering.Assign)},
-		{"summary.json", func(w io.Writer) error {
+		},
+		"roots.txt":    ints(res.Clustering.Roots),
+		"clusters.txt": ints(res.Clustering.Assign),
+		"summary.json": func(w io.Writer) error {
 			js, err := json.MarshalIndent(sum, "", "  ")
 			if err != nil {
 				return err
 			}
 			_, err = w.Write(append(js, '\n'))
 			return err
-		}},
+		},
 	}
-	for _, f := range files {
-		path := filepath.Join(dir, f.name)
-		if err := writeErr(path, mtx.WriteFile(path, f.write)); err != nil {
+	for name, draw := range a.pictures(in, res, view) {
+		files[name] = draw
+	}
+	for _, out := range outs.list {
+		write, ok := files[out.key]
+		if !ok {
+			panic("sparsels coarsen: no writer for " + out.key)
+		}
+		if err := outs.write(ctx, out.key, write); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pictures draws the PNG files asked for and returns their names.
-func (a *coarsenArgs) pictures(in *coarsenInput, res *coarsen.Result, view render.View) ([]string, error) {
-	if !a.png {
-		return nil, nil
+// coarseMasses returns the coarse masses Mc of res.
+func coarseMasses(res *coarsen.Result) []float64 {
+	if res.Mc != nil {
+		return res.Mc
+	}
+	return res.Problem.Mc
+}
+
+// pictures returns the writers of the PNG files -png asks for (see
+// pictureNames), by name.
+func (a *coarsenArgs) pictures(in *coarsenInput, res *coarsen.Result, view render.View) map[string]func(io.Writer) error {
+	pics := map[string]func(io.Writer) error{}
+	if !a.png || res.Quality == nil {
+		return pics
 	}
 	q := res.Quality
 	k := len(q.FineValues)
-	m := len(res.Mc)
-	var names []string
+	m := len(coarseMasses(res))
 	if in.msh != nil {
 		name := filepath.Base(a.meshFile)
-		if err := render.Roots(filepath.Join(a.out, "roots.png"), in.msh, res.Clustering.Roots, view,
-			fmt.Sprintf("%s: %d of %d vertices kept as roots", name, m, len(in.mass))); err != nil {
-			return nil, err
+		pics["roots.png"] = func(w io.Writer) error {
+			return render.Roots(w, in.msh, res.Clustering.Roots, view,
+				fmt.Sprintf("%s: %d of %d vertices kept as roots", name, m, len(in.mass)))
 		}
-		names = append(names, "roots.png")
 		j := min(a.pngEig, k-1)
 		if j < 0 {
 			j = bestKept(q.FunctionalMap, 4, 12)
 		}
-		fine := mat.Col(nil, j, res.Vectors)
-		coarse := mat.Col(nil, j, q.CoarseVectors)
-		if q.FunctionalMap.At(j, j) < 0 { // align the signs for the eye
-			for c := range coarse {
-				coarse[c] = -coarse[c]
+		pics["eigenfunction.png"] = func(w io.Writer) error {
+			fine := mat.Col(nil, j, res.Vectors)
+			coarse := mat.Col(nil, j, q.CoarseVectors)
+			if q.FunctionalMap.At(j, j) < 0 { // align the signs for the eye
+				for c := range coarse {
+					coarse[c] = -coarse[c]
+				}
 			}
+			return render.Eigenfunctions(w, in.msh, fine, res.Clustering.Roots, res.Clustering.Assign, coarse, view,
+				fmt.Sprintf("eigenvector %d of (L, M), λ = %.4g", j, q.FineValues[j]),
+				fmt.Sprintf("eigenvector %d of (Lc, Mc), each cluster coloured by its root, λ = %.4g", j, q.CoarseValues[j]))
 		}
-		if err := render.Eigenfunctions(filepath.Join(a.out, "eigenfunction.png"), in.msh, fine, res.Clustering.Roots, res.Clustering.Assign, coarse, view,
-			fmt.Sprintf("eigenvector %d of (L, M), λ = %.4g", j, q.FineValues[j]),
-			fmt.Sprintf("eigenvector %d of (Lc, Mc), each cluster coloured by its root, λ = %.4g", j, q.CoarseValues[j])); err != nil {
-			return nil, err
-		}
-		names = append(names, "eigenfunction.png")
 	}
-	if err := render.FunctionalMap(filepath.Join(a.out, "fmap.png"), q.FunctionalMap,
-		fmt.Sprintf("|C|, C = Φcᵀ Mc P Φ (k = %d): off-diagonal energy %.3g", k, q.OffDiagonalEnergy)); err != nil {
-		return nil, err
+	pics["fmap.png"] = func(w io.Writer) error {
+		return render.FunctionalMap(w, q.FunctionalMap,
+			fmt.Sprintf("|C|, C = Φcᵀ Mc P Φ (k = %d): off-diagonal energy %.3g", k, q.OffDiagonalEnergy))
 	}
-	return append(names, "fmap.png"), nil
+	return pics
 }
 
 // bestKept returns the j in [lo, hi) ∩ [0, k) with the largest |C[j,j]|,
@@ -490,7 +538,7 @@ func bestKept(C *mat.Dense, lo, hi int) int {
 }
 
 // printCoarsening reports the run on stdout.
-func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSummary, pics []string) {
+func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSummary, names []string) {
 	fmt.Fprintf(w, "G: %d×%d with %d nonzeros (%.2f per row); k = %d eigenvectors\n", s.N, s.M, s.NNZ, float64(s.NNZ)/float64(s.N), s.K)
 	fmt.Fprintln(w, res.Solve.String())
 	fmt.Fprintf(w, "energy: %s\n", strconv.FormatFloat(res.Solve.Energy, 'g', -1, 64))
@@ -502,9 +550,5 @@ func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSum
 	}
 	fmt.Fprintf(w, "time: eigenpairs %.3fs, clustering %.3fs, set-up %.3fs, solve %.3fs, quality %.3fs, total %.3fs\n",
 		s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup, s.Seconds.Solve, s.Seconds.Quality, s.Seconds.Total)
-	names := "L.mtx M.mtx X.mtx Y.mtx B.mtx G0.mtx pattern.mtx G.mtx Lc.mtx Mc.mtx C.mtx roots.txt clusters.txt summary.json"
-	if len(pics) > 0 {
-		names += " " + strings.Join(pics, " ")
-	}
-	fmt.Fprintf(w, "wrote %s: %s\n", dir, names)
+	fmt.Fprintf(w, "wrote %s: %s\n", dir, strings.Join(names, " "))
 }

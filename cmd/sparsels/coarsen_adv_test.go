@@ -1,0 +1,284 @@
+package main
+
+// Adversarial tests of sparsels coarsen: it shares solve's output checks,
+// input reader, memory budget and interrupt handling.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// writePathOperator writes the Laplacian of a path of n vertices (a
+// symmetric coordinate file, lower triangle) and unit masses (an n×1 array)
+// into dir as the files named l and m, and returns their paths.
+func writePathOperator(t *testing.T, dir, l, m string, n int) (string, string) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%%%%MatrixMarket matrix coordinate real symmetric\n%d %d %d\n", n, n, 2*n-1)
+	for i := 1; i <= n; i++ {
+		d := 2
+		if i == 1 || i == n {
+			d = 1
+		}
+		fmt.Fprintf(&b, "%d %d %d\n", i, i, d)
+		if i > 1 {
+			fmt.Fprintf(&b, "%d %d -1\n", i, i-1)
+		}
+	}
+	lp, mp := filepath.Join(dir, l), filepath.Join(dir, m)
+	writeText(t, lp, b.String())
+	writeText(t, mp, fmt.Sprintf("%%%%MatrixMarket matrix array real general\n%d 1\n%s", n, strings.Repeat("1\n", n)))
+	return lp, mp
+}
+
+// snapshot returns the contents of the regular files in dir by name.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := map[string]string{}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s[e.Name()] = string(b)
+		}
+	}
+	return s
+}
+
+// TestAdvCoarsenInputsOverwritten: an output of coarsen that is an input,
+// by name or by file identity (a hard link), is a command-line error
+// before any work, and the inputs are left as they were. The outputs X.mtx
+// and Y.mtx used to replace inputs so named.
+func TestAdvCoarsenInputsOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	lx, my := writePathOperator(t, dir, "X.mtx", "Y.mtx", 30)
+	obj := writeGridOBJ(t, dir, 4)
+	linked := filepath.Join(dir, "linked")
+	if err := os.Mkdir(linked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(lx, filepath.Join(linked, "G0.mtx")); err != nil {
+		t.Fatal(err)
+	}
+	meshLinked := filepath.Join(dir, "meshlinked")
+	if err := os.Mkdir(meshLinked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(obj, filepath.Join(meshLinked, "summary.json")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	for _, test := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"-L X.mtx -M Y.mtx -o .", []string{"-L", lx, "-M", my, "-o", dir}, "would overwrite the input -L " + lx},
+		{"-o spelled differently", []string{"-L", lx, "-M", my, "-o", filepath.Join(dir, "linked", "..")}, "would overwrite the input -L"},
+		{"hard link to -L", []string{"-L", lx, "-M", my, "-o", linked}, "would overwrite the input -L " + lx},
+		{"hard link to -mesh", []string{"-mesh", obj, "-o", meshLinked}, "would overwrite the input -mesh " + obj},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			r := runArgs(append([]string{"coarsen", "-m", "6"}, test.args...)...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, test.want) {
+				t.Errorf("%v\nwant exit 2 and %q", r, test.want)
+			}
+			if strings.Contains(r.stderr, "eigenpairs") {
+				t.Errorf("work done before the outputs were checked: %q", r.stderr)
+			}
+			for _, d := range []string{dir, linked, meshLinked} {
+				if h := hiddenFiles(t, d); len(h) > 0 {
+					t.Errorf("temporary files left in %s: %v", d, h)
+				}
+			}
+		})
+	}
+	if after := snapshot(t, dir); !mapsEqual(before, after) {
+		t.Errorf("files changed: before %v, after %v", keys(before), keys(after))
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var s []string
+	for k := range m {
+		s = append(s, k)
+	}
+	slices.Sort(s)
+	return s
+}
+
+// TestAdvCoarsenOutputTargets: a -o that is a regular file, and outputs in
+// the directory that are a symbolic link or a named pipe, are refused
+// before any work (exit 1), and nothing is replaced; a missing -o is not
+// left behind by a failed run. Before, the work ran for seconds, then the
+// directory could not be made, and a symbolic link and a FIFO were replaced.
+func TestAdvCoarsenOutputTargets(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no named pipes")
+	}
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 30)
+	afile := filepath.Join(dir, "afile")
+	writeText(t, afile, "keep\n")
+	precious := filepath.Join(dir, "precious.txt")
+	writeText(t, precious, "precious\n")
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "precious.txt"), filepath.Join(out, "summary.json")); err != nil {
+		t.Fatal(err)
+	}
+	fifoOut := filepath.Join(dir, "fifo")
+	if err := os.Mkdir(fifoOut, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(fifoOut, "roots.txt"), 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	for _, test := range []struct {
+		name, out, want string
+	}{
+		{"-o a regular file", afile, "afile is not a directory"},
+		{"-o below a regular file", filepath.Join(afile, "sub"), "afile is not a directory"},
+		{"summary.json a symbolic link", out, "summary.json (-o): it is a symbolic link, not a regular file"},
+		{"roots.txt a named pipe", fifoOut, "roots.txt (-o): it is a named pipe, not a regular file"},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			r := runArgs("coarsen", "-L", lf, "-M", mf, "-m", "6", "-o", test.out)
+			if r.code != exitError || !strings.Contains(r.stderr, test.want) {
+				t.Errorf("%v\nwant exit 1 and %q", r, test.want)
+			}
+			if strings.Contains(r.stderr, "eigenpairs") || r.stdout != "" {
+				t.Errorf("work done before the outputs were checked: %v", r)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "precious\n" {
+		t.Errorf("precious.txt changed to %q", b)
+	}
+	if b, _ := os.ReadFile(afile); string(b) != "keep\n" {
+		t.Errorf("afile changed to %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(out, "summary.json")); err != nil || fi.Mode().Type() != os.ModeSymlink {
+		t.Errorf("summary.json replaced: %v", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(fifoOut, "roots.txt")); err != nil || fi.Mode().Type() != os.ModeNamedPipe {
+		t.Errorf("roots.txt replaced: %v", err)
+	}
+	for _, d := range []string{out, fifoOut} {
+		if ents, _ := os.ReadDir(d); len(ents) != 1 {
+			t.Errorf("%s holds %d files, want 1", d, len(ents))
+		}
+	}
+
+	// A run that fails after the check removes the directories it made.
+	made := filepath.Join(dir, "new", "deeper")
+	r := runArgs("coarsen", "-L", lf, "-M", mf, "-m", "6", "-landmarks", "40", "-o", made)
+	if r.code != exitError {
+		t.Errorf("landmark 40 of 30: %v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); !os.IsNotExist(err) {
+		t.Errorf("a failed run left the directory it made: %v", err)
+	}
+}
+
+// TestAdvCoarsenInterruptWhileWriting: a first interrupt during the writes
+// lets them finish (every output written, exit 3, said on stderr); the
+// cleanup of a second interrupt finds every temporary file of the writes
+// registered and removes them, and nothing is written. Before, the
+// temporary files of the writes were not registered, so a second interrupt
+// left one behind with part of the outputs.
+func TestAdvCoarsenInterruptWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 30)
+	args := []string{"coarsen", "-L", lf, "-M", mf, "-m", "6", "-png"}
+	defer func() { writeHook = nil }()
+
+	t.Run("first", func(t *testing.T) {
+		out := filepath.Join(dir, "first")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		writeHook = func(key string) {
+			if key == "G.mtx" {
+				cancel()
+			}
+		}
+		r := runArgsContext(ctx, append(args, "-o", out)...)
+		writeHook = nil
+		if r.code != exitStopped || !strings.Contains(r.stderr, "interrupted while writing: every output was written") {
+			t.Errorf("%v", r)
+		}
+		for _, name := range append(slices.Clone(dataNames), "fmap.png") {
+			if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s not written: %v", name, err)
+			}
+		}
+	})
+
+	t.Run("second", func(t *testing.T) {
+		out := filepath.Join(dir, "second")
+		var registered, left []string
+		var hidden int
+		writeHook = func(key string) {
+			if key != "G.mtx" {
+				return
+			}
+			// What the second interrupt does before the process exits.
+			for _, h := range hiddenFiles(t, out) {
+				hidden++
+				if temps.names[filepath.Join(out, h)] {
+					registered = append(registered, h)
+				}
+			}
+			temps.cleanup()
+			// The directory made for the outputs goes too, once empty.
+			if ents, err := os.ReadDir(out); err == nil {
+				for _, e := range ents {
+					left = append(left, e.Name())
+				}
+			}
+			temps.names, temps.dirs = map[string]bool{}, map[string]bool{}
+			temps.mu.Unlock()
+		}
+		r := runArgs(append(args, "-o", out)...)
+		writeHook = nil
+		if want := len(dataNames) + 1; hidden != want || len(registered) != want {
+			t.Errorf("%d temporary files during the writes, %d of them registered for cleanup; want %d", hidden, len(registered), want)
+		}
+		if len(left) > 0 {
+			t.Errorf("files left by the cleanup: %v", left)
+		}
+		if r.code != exitError {
+			t.Errorf("the commit after the cleanup: %v", r)
+		}
+		if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
+			t.Errorf("files in %s after the cleanup: %d", out, len(ents))
+		}
+	})
+}
