@@ -4,8 +4,10 @@ package main
 // input reader, memory budget and interrupt handling.
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,7 +98,7 @@ func TestAdvCoarsenInputsOverwritten(t *testing.T) {
 			if r.code != exitUsage || !strings.Contains(r.stderr, test.want) {
 				t.Errorf("%v\nwant exit 2 and %q", r, test.want)
 			}
-			if strings.Contains(r.stderr, "eigenpairs") {
+			if strings.Contains(r.stderr, "s  eigenpairs") {
 				t.Errorf("work done before the outputs were checked: %q", r.stderr)
 			}
 			for _, d := range []string{dir, linked, meshLinked} {
@@ -174,7 +176,7 @@ func TestAdvCoarsenOutputTargets(t *testing.T) {
 			if r.code != exitError || !strings.Contains(r.stderr, test.want) {
 				t.Errorf("%v\nwant exit 1 and %q", r, test.want)
 			}
-			if strings.Contains(r.stderr, "eigenpairs") || r.stdout != "" {
+			if strings.Contains(r.stderr, "s  eigenpairs") || r.stdout != "" {
 				t.Errorf("work done before the outputs were checked: %v", r)
 			}
 		})
@@ -281,4 +283,200 @@ func TestAdvCoarsenInterruptWhileWriting(t *testing.T) {
 			t.Errorf("files in %s after the cleanup: %d", out, len(ents))
 		}
 	})
+}
+
+// countCtx is a context whose Err reports context.Canceled from its
+// (limit+1)-th call on (never if limit is 0), and counts the calls: a
+// deterministic stand-in for an interrupt at a given point of a run.
+type countCtx struct {
+	context.Context
+	calls, limit int
+}
+
+func (c *countCtx) Err() error {
+	c.calls++
+	if c.limit > 0 && c.calls > c.limit {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestAdvCheckInterrupt: an interrupt while check computes its table stops
+// it between two quantities (exit 3, nothing printed as a verdict). Before,
+// check looked at the interrupt only between random points, so it ran to
+// the end of a large problem.
+func TestAdvCheckInterrupt(t *testing.T) {
+	tp := newTestProblem(t, 3)
+	args := tp.args("check", tp.G0)
+	all := &countCtx{Context: context.Background()}
+	if r := runArgsContext(all, args...); r.code != exitOK {
+		t.Fatalf("uninterrupted: %v", r)
+	}
+	for _, before := range []int{1, 3} { // interrupt this many checks before the end
+		ctx := &countCtx{Context: context.Background(), limit: all.calls - before}
+		r := runArgsContext(ctx, args...)
+		if r.code != exitStopped || !strings.Contains(r.stderr, "interrupted") || strings.Contains(r.stdout, "OK: all") {
+			t.Errorf("interrupted %d checks before the end: %v", before, r)
+		}
+	}
+}
+
+// gzipText returns s gzip-compressed.
+func gzipText(t *testing.T, s string) string {
+	t.Helper()
+	var b strings.Builder
+	zw := gzip.NewWriter(&b)
+	if _, err := io.WriteString(zw, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestAdvCoarsenInputBudget: coarsen reads -L and -M with solve's reader:
+// repeated entries are summed while reading, so a small gzip file that
+// repeats one entry two million times is read in bounded memory, and a
+// size line that the budget cannot hold is refused on that line, naming
+// the file and -max-dense-bytes. Before, coarsen kept every copy (and a
+// 2·10⁸-line file ran out of memory) and had no budget.
+func TestAdvCoarsenInputBudget(t *testing.T) {
+	dir := t.TempDir()
+	_, mf := writePathOperator(t, dir, "P.mtx", "M.mtx", 4)
+	path4 := "1 1 1\n2 1 -1\n2 2 2\n3 2 -1\n3 3 2\n4 3 -1\n4 4 1\n"
+	bomb := filepath.Join(dir, "bomb.mtx.gz")
+	writeText(t, bomb, gzipText(t, "%%MatrixMarket matrix coordinate real symmetric\n4 4 2000007\n"+path4+strings.Repeat("1 1 0\n", 2000000)))
+	var r result
+	alloc := advAllocated(func() { r = runArgs("coarsen", "-L", bomb, "-M", mf, "-m", "2", "-o", filepath.Join(dir, "out"), "-q") })
+	if r.code != exitOK && r.code != exitStopped {
+		t.Fatalf("duplicate bomb: %v", r)
+	}
+	if alloc > 32<<20 {
+		t.Errorf("duplicate bomb: %d bytes allocated for a 4×4 L", alloc)
+	}
+	// The repeats summed: L.mtx written back is the path Laplacian.
+	if l := readMtx(t, filepath.Join(dir, "out", "L.mtx")); l.Rows != 4 || len(l.I) != 10 {
+		t.Errorf("L.mtx: %d×%d with %d entries, want the 4×4 path Laplacian (10 entries)", l.Rows, l.Cols, len(l.I))
+	}
+
+	huge := filepath.Join(dir, "huge.mtx.gz")
+	writeText(t, huge, gzipText(t, "%%MatrixMarket matrix coordinate real general\n1000000 1000000 100000000\n"+path4))
+	r = runArgs("coarsen", "-L", huge, "-M", mf, "-m", "2", "-o", filepath.Join(dir, "out2"), "-max-dense-bytes", "64MiB")
+	if r.code != exitError || !strings.Contains(r.stderr, huge+":2: ") || !strings.Contains(r.stderr, "-max-dense-bytes = 64.0 MiB") {
+		t.Errorf("huge size line: %v", r)
+	}
+}
+
+// TestAdvCoarsenMemoryBudget: a coarsening whose eigenvectors and Krylov
+// basis exceed -max-dense-bytes is refused before the eigensolve, with the
+// estimate, its parts and the flag to raise. Before, coarsen had no budget
+// and died allocating the n×k basis.
+func TestAdvCoarsenMemoryBudget(t *testing.T) {
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 20000)
+	out := filepath.Join(dir, "out")
+	for _, test := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-m", "3000", "-max-dense-bytes", "256MiB"}, "k = 1000) needs about"},
+		{[]string{"-m", "300", "-k", "60", "-max-dense-bytes", "32MiB"}, "k = 60) needs about"},
+	} {
+		var r result
+		alloc := advAllocated(func() { r = runArgs(append([]string{"coarsen", "-L", lf, "-M", mf, "-o", out}, test.args...)...) })
+		if r.code != exitError || !strings.Contains(r.stderr, test.want) || !strings.Contains(r.stderr, "for the eigenvectors") ||
+			!strings.Contains(r.stderr, "over -max-dense-bytes = ") || !strings.Contains(r.stderr, "raise -max-dense-bytes") {
+			t.Errorf("%v: %v", test.args, r)
+		}
+		if strings.Contains(r.stderr, "s  eigenpairs") {
+			t.Errorf("%v: the eigensolve started: %q", test.args, r.stderr)
+		}
+		if alloc > 64<<20 {
+			t.Errorf("%v: %d bytes allocated before the refusal", test.args, alloc)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%v: the refused run left %s", test.args, out)
+		}
+	}
+}
+
+// TestAdvCoarsenArguments: every argument is validated before the
+// eigensolve: repeated, negative and out-of-range landmarks, k ≥ n, m > n,
+// -png-eig, -view. Errors name the flag. Before, a repeated landmark or a
+// bad -png-eig were found after the eigensolve or not at all, and -view
+// nan,nan and 1,2,3 were accepted.
+func TestAdvCoarsenArguments(t *testing.T) {
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 30)
+	out := filepath.Join(dir, "out")
+	for _, test := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-landmarks", "3,3"}, exitUsage, "-landmarks: vertex 3 is given twice (landmarks 0 and 1)"},
+		{[]string{"-landmarks", "2,-1"}, exitUsage, "-landmarks: landmark 1 is -1"},
+		{[]string{"-landmarks", "1,2,3,4,5,6,7"}, exitUsage, "-landmarks: 7 landmarks for -m 6"},
+		{[]string{"-landmarks", "4,30"}, exitError, "-landmarks: landmark 1 is vertex 30, but " + lf + " has n = 30 vertices"},
+		{[]string{"-k", "30"}, exitError, "-k 30: " + lf + " has n = 30 vertices: want k < n"},
+		{[]string{"-m", "31"}, exitError, "-m 31: m = 31 coarse vertices, but " + lf + " has n = 30 vertices"},
+		{[]string{"-png", "-png-eig", "2"}, exitError, "-png-eig 2: the quality stage compares 2 eigenpairs"},
+		{[]string{"-png-eig", "-2"}, exitUsage, "-png-eig -2"},
+		{[]string{"-view", "nan,nan"}, exitUsage, `-view "nan,nan": "nan" is not a finite number`},
+		{[]string{"-view", "1,2,3"}, exitUsage, `-view "1,2,3": want azimuth,elevation`},
+		{[]string{"-view", "1"}, exitUsage, `-view "1": want azimuth,elevation`},
+	} {
+		args := append([]string{"coarsen", "-L", lf, "-M", mf, "-m", "6", "-o", out}, test.args...)
+		r := runArgs(args...)
+		if r.code != test.code || !strings.Contains(r.stderr, test.want) {
+			t.Errorf("%v: %v\nwant exit %d and %q", test.args, r, test.code, test.want)
+		}
+		if strings.Contains(r.stderr, "s  eigenpairs") {
+			t.Errorf("%v: the eigensolve started: %q", test.args, r.stderr)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused run left %s", out)
+	}
+}
+
+// TestAdvNegativeFlags: negative numeric flags of every subcommand are
+// refused (exit 2, naming the flag), not taken as their defaults.
+func TestAdvNegativeFlags(t *testing.T) {
+	tp := newTestProblem(t, 4)
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 30)
+	co := func(extra ...string) []string {
+		return append([]string{"coarsen", "-L", lf, "-M", mf, "-m", "6", "-o", filepath.Join(dir, "out")}, extra...)
+	}
+	for _, test := range []struct {
+		args []string
+		flag string
+	}{
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-max-iter", "-1"), "-max-iter -1"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-time-limit", "-1s"), "-time-limit -1s"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-time-limit", "-2"), "-time-limit -2s"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-lambda", "-1"), "-lambda -1"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-max-dense-bytes", "-1"), "-max-dense-bytes"},
+		{tp.args("check", tp.G0, "-random", "-1"), "-random -1"},
+		{tp.args("check", tp.G0, "-coords", "-1"), "-coords -1"},
+		{tp.args("check", tp.G0, "-tol", "-1"), "-tol -1"},
+		{tp.args("check", tp.G0, "-step", "-1"), "-step -1"},
+		{tp.args("eval", tp.G0, "-max-dense-bytes", "-5"), "-max-dense-bytes"},
+		{co("-max-iter", "-1"), "-max-iter -1"},
+		{co("-time-limit", "-5"), "-time-limit -5s"},
+		{co("-k", "-1"), "-k -1"},
+		{co("-m", "-4"), "-m -4"},
+		{co("-png-eig", "-3"), "-png-eig -3"},
+		{co("-max-dense-bytes", "-1"), "-max-dense-bytes"},
+	} {
+		r := runArgs(test.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, test.flag) {
+			t.Errorf("%v: %v\nwant exit 2 naming %q", test.args[len(test.args)-2:], r, test.flag)
+		}
+	}
+	if _, err := os.Stat(tp.path("o.mtx")); !os.IsNotExist(err) {
+		t.Errorf("a refused solve wrote o.mtx")
+	}
 }
