@@ -44,16 +44,29 @@ to unit area unless -normalize=false), or any symmetric positive
 semi-definite -L with positive diagonal masses -M (a graph Laplacian, …):
 M.mtx is an n×n diagonal coordinate file or an n×1 array.
 
-It writes into -o, every file atomically and only after the whole run
-succeeded: L.mtx, M.mtx (diagonal), X.mtx, Y.mtx (diagonal), B.mtx,
+It writes into -o: L.mtx, M.mtx (diagonal), X.mtx, Y.mtx (diagonal), B.mtx,
 G0.mtx (the start, whose entry order is the pattern order), pattern.mtx (a
 pattern file of the same entries), G.mtx (same order), Lc.mtx, Mc.mtx
 (diagonal), C.mtx (the k×k functional map), roots.txt and clusters.txt
 (0-based vertex and cluster indices, one per line), and summary.json (sizes,
 solver status, energies, fine and coarse eigenvalues, eigenvalue errors,
-off-diagonal energy of C). With -png and a mesh it also draws roots.png,
-eigenfunction.png (fine eigenvector -png-eig beside the coarse one) and
-fmap.png (|C|).
+off-diagonal energy of C). With -png it also draws fmap.png (|C|) and, with
+a mesh, roots.png and eigenfunction.png (fine eigenvector -png-eig beside
+the coarse one).
+
+The outputs are checked before any input is read, as solve's: one that is
+an input (-mesh, -L or -M, by name or as the same file) is a command-line
+error; a -o that is not a directory, or an output that exists but is not a
+regular file (a symbolic link, a named pipe, …), is an error. -o is created
+if missing (and removed again if the run fails). Every file is written to a
+temporary file and all are renamed into place together at the end, so each
+exit status writes all of them or none.
+
+-L and -M are read as solve reads its files, under -max-dense-bytes
+(repeated entries are summed while reading). Then the arguments that depend
+on n are checked (m ≤ n, k < n, landmarks below n), and the memory of the
+whole run (eigensolver, clustering, set-up, solve, quality stage) is
+estimated and refused over -max-dense-bytes, all before the eigensolve.
 
 The problem files are those of sparsels solve: running
   sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -rowsum -o G.mtx
@@ -62,11 +75,17 @@ with the same solver flags reproduces G.mtx and its energy.
 Landmarks are 0-based vertex indices that must be roots. Progress goes to
 stderr, one line per stage and per iteration; -q prints only errors.
 
-Exit status as sparsels solve: 0 when the minimization converged; 3 when it
-stopped otherwise (iteration or time limit), everything being written all
-the same; 1 on bad data or an interrupt (Ctrl-C or SIGTERM), with nothing
-written, or on a failed write (the files written before it are complete);
-2 on a bad command line.
+Exit status: 0 when the minimization converged, everything written; 3 when
+it stopped otherwise (iteration or time limit), everything written all the
+same; 3 on an interrupt (Ctrl-C or SIGTERM): before the solve, nothing is
+written; during the solve, the best G found and the files that follow from
+it are written if the coarsening returned an iterate (not C.mtx and the
+pictures of the quality stage if it did not run), as said on stderr, and
+nothing otherwise; during the writes, they are completed and
+everything is written. A second interrupt ends the process at once (status
+130), removing the temporary files and writing nothing. 1 on bad data, over
+the memory budget, or a refused or failed write, with nothing written; 2 on
+a bad command line, with nothing written.
 `,
 	flags: coarsenFlags,
 }
