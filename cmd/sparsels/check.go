@@ -58,8 +58,11 @@ checked (at 1e-200, the Hessian by differences of the gradient).
 
 A dense quantity whose arrays would not fit in what -max-dense-bytes leaves
 beside the problem is skipped, with the size it would need; the others are
-still checked. Exit status: 0 if every checked quantity passed, 1 if one
-failed, if none could be checked, or on bad data, 2 on a bad command line.
+still checked. An interrupt (Ctrl-C or SIGTERM) stops the checks between
+two quantities, or between two differenced coordinates, and prints no
+verdict. Exit status: 0 if every checked quantity passed, 1 if one failed,
+if none could be checked, or on bad data, 2 on a bad command line, 3 after
+an interrupt.
 `,
 	flags: checkFlags,
 }
@@ -95,7 +98,7 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		}
 		ld, err := loadProblem(ctx, files, &sparsels.Settings{Linear: sparsels.LinearCG})
 		if err != nil {
-			return fail(stderr, cmd, err)
+			return failOrStop(stderr, cmd, err)
 		}
 		if ld.pat.NNZ() == 0 {
 			return fail(stderr, cmd, fmt.Errorf("%s has no entries: there is nothing to check", files.G))
@@ -110,8 +113,14 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 		fmt.Fprintf(stdout, "problem: %s\n", ld.summary)
 		fmt.Fprintf(stdout, "central differences with step %g·‖g‖∞ %s, %d of %d coordinates, tolerance %g\n\n",
 			float64(step), where, len(ck.coords), ld.pat.NNZ(), float64(tol))
+		stopped := func() int {
+			fmt.Fprintf(stderr, "sparsels check: interrupted: the checks were not completed; nothing was written\n")
+			return exitStopped
+		}
 		if points == 0 {
-			ck.point(ld.g)
+			if ck.point(ctx, ld.g) != nil {
+				return stopped()
+			}
 		} else {
 			scale := infNorm(ld.g)
 			if scale == 0 || math.IsNaN(scale) {
@@ -119,13 +128,12 @@ func checkFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout
 			}
 			g := make([]float64, len(ld.g))
 			for range points {
-				if ctx.Err() != nil {
-					return fail(stderr, cmd, ctx.Err())
-				}
 				for k := range g {
 					g[k] = scale * (2*rng.Float64() - 1)
 				}
-				ck.point(g)
+				if ck.point(ctx, g) != nil {
+					return stopped()
+				}
 			}
 		}
 		failed := ck.print(stdout, float64(tol))
@@ -282,8 +290,10 @@ func (ck *checker) residual(dst, g []float64) {
 	}
 }
 
-// point checks every quantity at g.
-func (ck *checker) point(g []float64) {
+// point checks every quantity at g. It returns ctx.Err() as soon as it
+// sees ctx done: between the quantities and between the differenced
+// coordinates.
+func (ck *checker) point(ctx context.Context, g []float64) error {
 	p, nnz, rc := ck.p, ck.nnz, ck.rc
 	S, K := ck.coords, len(ck.coords)
 	s := infNorm(g)
@@ -329,6 +339,9 @@ func (ck *checker) point(g []float64) {
 	sigmaGrad := 2 * fNorm * maxCol
 	noiseGrad := 2 * eps * math.Max(infNorm(gradA), sigmaGrad) / delta
 
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	// Gradient.
 	{
 		ga := gradA
@@ -340,6 +353,9 @@ func (ck *checker) point(g []float64) {
 		ck.rows[rowGradient].record(&d, sigmaGrad, fmt.Sprint(K))
 	}
 
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	// Differenced Jacobian columns, kept when a dense row needs them.
 	jacOK := ck.fits(rowJacobian, "the Jacobian and its differences", [2]int{rc, nnz}, [2]int{rc, K})
 	gnOK := ck.fits(rowGN, "the Gauss-Newton matrix and the differenced Jacobian", [2]int{nnz, nnz}, [2]int{rc, K}, [2]int{K, K})
@@ -351,6 +367,9 @@ func (ck *checker) point(g []float64) {
 		col := mat.NewDense(rc, 1, nil)
 		d := diff{noise: 2*maxCol*noiseJ*math.Sqrt(float64(rc)) + noiseJ*noiseJ*float64(rc)}
 		for i, k := range S {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			fd.Jacobian(col, func(y, t []float64) {
 				copy(buf, g)
 				buf[k] += s * t[0]
@@ -365,6 +384,9 @@ func (ck *checker) point(g []float64) {
 		}
 		ck.rows[rowGNDiag].record(&d, 0, fmt.Sprint(K))
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if jacOK {
 		var Ja mat.Dense
 		p.Jacobian(&Ja, g)
@@ -375,6 +397,9 @@ func (ck *checker) point(g []float64) {
 			}
 		}
 		ck.rows[rowJacobian].record(&d, 0, fmt.Sprintf("%d×%d", rc, K))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if gnOK {
 		GNa := mat.NewSymDense(nnz, nil)
@@ -391,6 +416,9 @@ func (ck *checker) point(g []float64) {
 	}
 	Jfd = nil // let the collector reclaim it before the Hessian
 
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	// Random directions x (‖x‖∞ = 1) in g-space and w in residual space.
 	x := make([]float64, nnz)
 	for k := range x {
@@ -405,6 +433,9 @@ func (ck *checker) point(g []float64) {
 	}
 	op := p.JacobianOperator(g)
 
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	// J·x.
 	jxf := mat.NewDense(rc, 1, nil)
 	fd.Jacobian(jxf, func(y, t []float64) { ck.residual(y, along(x, t[0])) }, origin, jset)
@@ -420,6 +451,9 @@ func (ck *checker) point(g []float64) {
 		ck.rows[rowJx].record(&d, 0, fmt.Sprint(rc))
 	}
 
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	// Jᵀ·w and JᵀJ·x = Jᵀ(Jx) from the gradients of w·f and (Jx)·f.
 	for _, c := range []struct {
 		row      int
@@ -431,6 +465,9 @@ func (ck *checker) point(g []float64) {
 		// v, the differenced J·x, carries the rounding noiseJ per entry.
 		{rowGNx, v, noiseJ * math.Sqrt(float64(rc)), func(dst []float64) { op.GaussNewtonMulVecTo(dst, x) }},
 	} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		a := make([]float64, nnz)
 		c.anal(a)
 		fg := fd.Gradient(nil, func(t []float64) float64 {
@@ -444,6 +481,9 @@ func (ck *checker) point(g []float64) {
 		ck.rows[c.row].record(&d, floats.Norm(c.vec, 2)*maxCol, fmt.Sprint(K))
 	}
 
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	// Hessian, by differences of the analytic gradient.
 	if ck.fits(rowHessian, "the Hessian and its differences", [2]int{nnz, nnz}, [2]int{nnz, K}) {
 		Ha := mat.NewSymDense(nnz, nil)
@@ -458,6 +498,9 @@ func (ck *checker) point(g []float64) {
 		}
 		ck.rows[rowHessian].record(&d, 0, fmt.Sprintf("%d×%d", nnz, K))
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	{
 		hx := make([]float64, nnz)
 		op.HessianMulVecTo(hx, x)
@@ -469,6 +512,7 @@ func (ck *checker) point(g []float64) {
 		}
 		ck.rows[rowHx].record(&d, 0, fmt.Sprint(nnz))
 	}
+	return nil
 }
 
 // print writes the table and reports whether a checked row failed.

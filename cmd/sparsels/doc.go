@@ -42,6 +42,11 @@
 // map C, the roots and clusters, a summary.json with the published quality
 // measures and, with -png, pictures of the roots, of an eigenfunction before
 // and after and of |C|. Solve on its problem files reproduces its G.
+// Coarsen shares solve's protections: its outputs are checked before any
+// work and written together, -L and -M are read under -max-dense-bytes,
+// its arguments and the memory estimate of the whole run are checked before
+// the eigensolve, and an interrupt writes the best G found during the
+// solve, or nothing before it.
 //
 // Check compares every derivative the library computes — gradient,
 // Jacobian, J·x, Jᵀ·w, JᵀJ, its diagonal, JᵀJ·x, Hessian and Hessian·x —
@@ -93,13 +98,15 @@
 //	     failed check; nothing is written
 //	2    bad command line (unknown flag, missing required flag, bad value, clashing
 //	     outputs); nothing is written
-//	3    solve stopped before convergence (iteration or time limit, interrupt, stationary
-//	     start, no further decrease): the best G found is written if an iteration was
-//	     computed; eval interrupted: nothing is written
+//	3    solve or coarsen stopped before convergence (iteration or time limit, interrupt,
+//	     stationary start, no further decrease): the best G found is written if an
+//	     iteration was computed; eval or check interrupted: nothing is written
 //	130  a second interrupt: the process ends at once, removing its temporary files
 //
 // An interrupt (Ctrl-C, SIGINT or SIGTERM) stops the reading of the input
 // files promptly (nothing is written), or cancels a running solve, which
-// writes the best G found so far and exits with status 3; a second Ctrl-C
-// ends the process at once without writing anything more.
+// writes the best G found so far and exits with status 3; check stops
+// between two quantities and coarsen before or during its solve (see its
+// help); writes under way are completed. A second Ctrl-C ends the process
+// at once, removing the temporary files, without writing anything more.
 package main

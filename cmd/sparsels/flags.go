@@ -99,8 +99,14 @@ func (p *problemFiles) register(fs *flag.FlagSet, gHelp string) {
 	fs.StringVar(&p.L, "L", "", "Matrix Market `file` of the n×n matrix L (required; duplicates are summed)")
 	fs.StringVar(&p.B, "B", "", "Matrix Market `file` of the m×c matrix B (required)")
 	fs.StringVar(&p.G, "G", "", gHelp)
-	p.maxDense = defaultMaxDense
-	fs.Var(&p.maxDense, "max-dense-bytes", "memory budget, in `bytes` (such as 512MiB), for everything the command builds: the files read, the problem, the solver's estimated storage and the dense outputs; dimensions are limited to it divided by 8")
+	p.maxDense.register(fs)
+}
+
+// register defines -max-dense-bytes, the memory budget of a command, with
+// its default.
+func (b *byteSize) register(fs *flag.FlagSet) {
+	*b = defaultMaxDense
+	fs.Var(b, "max-dense-bytes", "memory budget, in `bytes` (such as 512MiB), for everything the command builds: the files read, the problem, the solver's estimated storage and the dense outputs; dimensions are limited to it divided by 8")
 }
 
 // check returns a usage error for the first missing required flag.

@@ -17,19 +17,35 @@ import (
 	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
+// budgetReader reads the Matrix Market files of a command under its memory
+// budget (-max-dense-bytes): each file is read with what remains of the
+// budget once the files read before and the estimate need are counted, so
+// that a size line the budget cannot hold is refused before any entry is
+// read, and repeated entries are summed (or rejected) while reading, so that
+// they cost no memory. Reading stops promptly when ctx is done.
+type budgetReader struct {
+	ctx    context.Context // reading stops when it is done
+	rd     mtx.Reader
+	budget int64   // -max-dense-bytes
+	used   int64   // bytes held by the files read so far
+	need   float64 // bytes estimated for the work, once known
+}
+
+// newBudgetReader returns a reader for the budget limit whose reads stop
+// when ctx is done.
+func newBudgetReader(ctx context.Context, limit int64) budgetReader {
+	return budgetReader{ctx: ctx, rd: reader(limit), budget: limit}
+}
+
 // loaded is a problem read from its files.
 type loaded struct {
-	ctx        context.Context // reading stops when it is done
+	budgetReader
 	files      problemFiles
-	rd         mtx.Reader
-	budget     int64       // -max-dense-bytes
-	used       int64       // bytes held by the files read so far
 	gm         *mtx.Matrix // G as stored: its I, J give the order of g
 	pat        *sparsels.Pattern
 	g          []float64 // the values of G's file
 	prob       *sparsels.Problem
 	n, m, r, c int
-	need       float64            // bytes estimated for the files, the problem and the solver
 	norms      map[string]float64 // Frobenius norms of X, Y, L and B, for blameOverflow
 	summary    string             // one line describing the inputs
 }
@@ -49,9 +65,10 @@ func reader(limit int64) mtx.Reader {
 var errInterrupted = errors.New("interrupted")
 
 // read reads a Matrix Market file with the given duplicate policy and what
-// remains of the memory budget. It stops promptly, with an error wrapping
-// errInterrupted, when ld.ctx is done.
-func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
+// remains of the memory budget, and counts its storage as used. It stops
+// promptly, with an error wrapping errInterrupted, when ld.ctx is done. An
+// error names the file, and the budget when the file does not fit it.
+func (ld *budgetReader) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
 	if ld.ctx.Err() != nil {
 		return nil, fmt.Errorf("%w before reading %s", errInterrupted, path)
 	}
@@ -95,7 +112,7 @@ func (ld *loaded) read(path string, dup mtx.Duplicates) (*mtx.Matrix, error) {
 // outputs must fit in what remains, see avail).
 func loadProblem(ctx context.Context, f problemFiles, set *sparsels.Settings) (*loaded, error) {
 	limit := int64(f.maxDense)
-	ld := &loaded{ctx: ctx, files: f, rd: reader(limit), budget: limit}
+	ld := &loaded{budgetReader: newBudgetReader(ctx, limit), files: f}
 	if err := ld.readG(f.G); err != nil {
 		return nil, err
 	}

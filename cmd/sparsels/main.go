@@ -176,8 +176,9 @@ an infeasible constraint, a problem over the memory budget, a failed write or
 a failed check; 2 on a bad command line; 3 when solve stopped before
 convergence (iteration or time limit, stationary start, no further decrease,
 interrupt), in which case the best G found was written if it computed an
-iterate, or when eval was interrupted, with nothing written; 130 after a
-second interrupt. Outputs are written all together or not at all.
+iterate, when coarsen stopped likewise (see its help), or when eval or check
+was interrupted, with nothing written; 130 after a second interrupt. Outputs
+are written all together or not at all.
 `
 
 func printOverview(w io.Writer) {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // outputs are the files a command writes. They are checked before any
@@ -25,10 +26,12 @@ import (
 // runs on a second interrupt.
 type outputs struct {
 	list []*output
+	dirs []string // directories created by mkdirAll, outermost first
 }
 
 // output is one file to write.
 type output struct {
+	key        string // the name write and drop look it up by
 	flag, path string
 	tmp        *os.File // the temporary file, created by check
 	written    bool     // the content is in tmp, synced and closed
@@ -37,9 +40,52 @@ type output struct {
 // add registers the output of flag -name at path; an empty path is no
 // output.
 func (o *outputs) add(name, path string) {
+	o.addAs(name, name, path)
+}
+
+// addAs registers an output named key, given by flag -flag, at path: a
+// command that writes several files into a directory given by one flag
+// names each by its file name. An empty path is no output.
+func (o *outputs) addAs(key, flag, path string) {
 	if path != "" {
-		o.list = append(o.list, &output{flag: name, path: path})
+		o.list = append(o.list, &output{key: key, flag: flag, path: path})
 	}
+}
+
+// mkdirAll creates the directory dir given by flag -flag, and its missing
+// parents, before check. The directories it creates are registered like the
+// temporary files: discard, and the cleanup of a second interrupt, remove
+// them again if they are still empty, and commit keeps them. A path that
+// exists but is not a directory (after symbolic links) is an error.
+func (o *outputs) mkdirAll(flag, dir string) error {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("cannot write into %s (-%s): %s is not a directory", dir, flag, d)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			return fmt.Errorf("cannot write into %s (-%s): %w", dir, flag, err)
+		}
+		// Missing, or below a file: the loop finds which.
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		if err := os.Mkdir(d, 0o755); err != nil {
+			o.discard()
+			return fmt.Errorf("cannot write into %s (-%s): %w", dir, flag, err)
+		}
+		temps.addDir(d)
+		o.dirs = append(o.dirs, d)
+	}
+	return nil
 }
 
 // check validates the outputs against each other and against the inputs
@@ -127,20 +173,49 @@ func describeMode(m fs.FileMode) string {
 // and closes it. The writer fails once ctx is done. It panics if the
 // output is not registered.
 func (o *outputs) write(ctx context.Context, name string, write func(w io.Writer) error) error {
-	var out *output
-	for _, x := range o.list {
-		if x.flag == name {
-			out = x
-		}
-	}
-	if out == nil {
-		panic("sparsels: unregistered output -" + name)
+	out := o.lookup(name)
+	if writeHook != nil {
+		writeHook(out.key)
 	}
 	err := out.fill(ctx, write)
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", out.path, err)
 	}
 	return nil
+}
+
+// names returns the base names of the outputs, in order.
+func (o *outputs) names() []string {
+	var s []string
+	for _, out := range o.list {
+		s = append(s, filepath.Base(out.path))
+	}
+	return s
+}
+
+// writeHook, if not nil, is called with the key of every output before it
+// is filled. Tests set it to act during the writes.
+var writeHook func(key string)
+
+// lookup returns the output registered as key; it panics if there is none.
+func (o *outputs) lookup(key string) *output {
+	for _, x := range o.list {
+		if x.key == key {
+			return x
+		}
+	}
+	panic("sparsels: unregistered output " + key)
+}
+
+// drop gives up the output registered as key: its temporary file is
+// removed and commit no longer expects it. It panics if there is none.
+func (o *outputs) drop(key string) {
+	out := o.lookup(key)
+	if out.tmp != nil {
+		out.tmp.Close()
+		temps.remove(out.tmp.Name())
+	}
+	o.list = slices.DeleteFunc(o.list, func(x *output) bool { return x == out })
 }
 
 func (out *output) fill(ctx context.Context, write func(w io.Writer) error) error {
@@ -203,6 +278,10 @@ func (o *outputs) commit() error {
 		}
 		delete(temps.names, out.tmp.Name())
 	}
+	for _, d := range o.dirs {
+		delete(temps.dirs, d)
+	}
+	o.dirs = nil
 	for _, out := range o.list {
 		// Make the renames durable; not all systems can sync a directory.
 		if d, err := os.Open(filepath.Dir(out.path)); err == nil {
@@ -213,7 +292,8 @@ func (o *outputs) commit() error {
 	return nil
 }
 
-// discard removes every temporary file; nothing is written.
+// discard removes every temporary file and the directories mkdirAll
+// created; nothing is written.
 func (o *outputs) discard() {
 	for _, out := range o.list {
 		if out.tmp != nil {
@@ -221,6 +301,10 @@ func (o *outputs) discard() {
 			temps.remove(out.tmp.Name())
 		}
 	}
+	for i := len(o.dirs) - 1; i >= 0; i-- {
+		temps.removeDir(o.dirs[i])
+	}
+	o.dirs = nil
 }
 
 // ctxWriter is an io.Writer that fails once its context is done.
@@ -250,14 +334,30 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// tempFiles is the set of temporary files that exist, removed by a
-// command's error paths and, on a second interrupt, by cleanup.
+// tempFiles is the set of temporary files, and of output directories
+// created for them, that exist: removed by a command's error paths and, on
+// a second interrupt, by cleanup.
 type tempFiles struct {
 	mu    sync.Mutex
 	names map[string]bool
+	dirs  map[string]bool
 }
 
-var temps = tempFiles{names: map[string]bool{}}
+var temps = tempFiles{names: map[string]bool{}, dirs: map[string]bool{}}
+
+func (t *tempFiles) addDir(name string) {
+	t.mu.Lock()
+	t.dirs[name] = true
+	t.mu.Unlock()
+}
+
+// removeDir removes the directory name if it is empty.
+func (t *tempFiles) removeDir(name string) {
+	t.mu.Lock()
+	os.Remove(name)
+	delete(t.dirs, name)
+	t.mu.Unlock()
+}
 
 func (t *tempFiles) add(name string) {
 	t.mu.Lock()
@@ -280,6 +380,12 @@ func (t *tempFiles) cleanup() {
 		os.Remove(name)
 	}
 	t.names = map[string]bool{}
+	// Innermost directories first: a longer path cannot contain a shorter.
+	dirs := slices.SortedFunc(maps.Keys(t.dirs), func(a, b string) int { return len(b) - len(a) })
+	for _, d := range dirs {
+		os.Remove(d)
+	}
+	t.dirs = map[string]bool{}
 }
 
 // inputs returns the input files by flag name.

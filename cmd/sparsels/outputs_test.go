@@ -336,7 +336,7 @@ func TestAdvSecondInterruptCleanup(t *testing.T) {
 		t.Fatalf("temporary files %v, want 2", h)
 	}
 	temps.cleanup()
-	defer func() { temps.names = map[string]bool{}; temps.mu.Unlock() }()
+	defer func() { temps.names, temps.dirs = map[string]bool{}, map[string]bool{}; temps.mu.Unlock() }()
 	if h := hiddenFiles(t, dir); len(h) > 0 {
 		t.Errorf("temporary files left after cleanup: %v", h)
 	}

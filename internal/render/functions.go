@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -22,8 +23,8 @@ import (
 // every vertex the value of its cluster's root (assign[i] is the cluster of
 // vertex i) with the roots marked by dots; each with a diverging colour scale symmetric about 0 that spans its
 // values (the coarse eigenvectors are normalized by the larger coarse masses,
-// so their values are smaller).
-func Eigenfunctions(path string, m *mesh.Mesh, fine []float64, roots, assign []int, coarse []float64, view View, titleFine, titleCoarse string) error {
+// so their values are smaller), as a PNG image written to w.
+func Eigenfunctions(w io.Writer, m *mesh.Mesh, fine []float64, roots, assign []int, coarse []float64, view View, titleFine, titleCoarse string) error {
 	if len(fine) != len(m.V) || len(assign) != len(m.V) || len(coarse) != len(roots) {
 		return fmt.Errorf("render: %d fine values and %d assignments for %d vertices, %d coarse values for %d roots",
 			len(fine), len(assign), len(m.V), len(coarse), len(roots))
@@ -54,7 +55,7 @@ func Eigenfunctions(path string, m *mesh.Mesh, fine []float64, roots, assign []i
 		},
 		marker: func(int) color.Color { return color.Black },
 	}
-	return savePlots(path, 11*vg.Inch, 5.5*vg.Inch, meshPlot(titleFine, left), meshPlot(titleCoarse, right))
+	return savePlots(w, 11*vg.Inch, 5.5*vg.Inch, meshPlot(titleFine, left), meshPlot(titleCoarse, right))
 }
 
 // diverging returns the blue-white-red colour map symmetric about 0 that
@@ -91,8 +92,9 @@ func (g absGrid) X(c int) float64 { return float64(c) }
 func (g absGrid) Y(r int) float64 { return float64(r) }
 
 // FunctionalMap draws |C| as a heat map (row i at the top is coarse
-// eigenvector i, column j fine eigenvector j) with a colour bar.
-func FunctionalMap(path string, C *mat.Dense, title string) error {
+// eigenvector i, column j fine eigenvector j) with a colour bar, as a PNG
+// image written to out.
+func FunctionalMap(out io.Writer, C *mat.Dense, title string) error {
 	r, c := C.Dims()
 	if r == 0 || c == 0 {
 		return fmt.Errorf("render: empty functional map")
@@ -127,7 +129,7 @@ func FunctionalMap(path string, C *mat.Dense, title string) error {
 	dc := draw.New(img)
 	p.Draw(draw.Crop(dc, 0, -0.16*w, 0, 0))
 	bar.Draw(draw.Crop(dc, 0.86*w, 0, vg.Points(30), -vg.Points(40)))
-	return savePNG(path, img)
+	return savePNG(out, img)
 }
 
 // flipTicks labels the y axis with the row index counted from the top.

@@ -11,7 +11,6 @@
 package render
 
 import (
-	"fmt"
 	"image/color"
 	"io"
 	"math"
@@ -23,7 +22,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/sparsels/sparsels/mesh"
-	"github.com/sparsels/sparsels/mtx"
 )
 
 // View is the direction the mesh is seen from: the mesh is turned by
@@ -142,27 +140,22 @@ func meshPlot(title string, mp *meshPlotter) *plot.Plot {
 }
 
 // savePlots writes the plots side by side (one row) as a PNG of the given
-// size, atomically.
-func savePlots(path string, w, h vg.Length, plots ...*plot.Plot) error {
+// size to out.
+func savePlots(out io.Writer, w, h vg.Length, plots ...*plot.Plot) error {
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
 	canvases := plot.Align([][]*plot.Plot{plots}, draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(4)}, dc)
 	for j, p := range plots {
 		p.Draw(canvases[0][j])
 	}
-	return savePNG(path, img)
+	return savePNG(out, img)
 }
 
-// savePNG writes img as a PNG file at path, atomically.
-func savePNG(path string, img *vgimg.Canvas) error {
-	err := mtx.WriteFile(path, func(wr io.Writer) error {
-		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(wr)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
+// savePNG writes img as a PNG image to w. Where w goes (a file written
+// atomically, say) is the caller's business.
+func savePNG(w io.Writer, img *vgimg.Canvas) error {
+	_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+	return err
 }
 
 var (
@@ -170,13 +163,13 @@ var (
 	red  = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
 )
 
-// Roots draws m with the vertices roots marked, seen from view, into a PNG
-// file at path.
-func Roots(path string, m *mesh.Mesh, roots []int, view View, title string) error {
+// Roots draws m with the vertices roots marked, seen from view, as a PNG
+// image written to w.
+func Roots(w io.Writer, m *mesh.Mesh, roots []int, view View, title string) error {
 	mp := &meshPlotter{
 		m: m, p: project(m.V, view), markers: roots, radius: vg.Points(2.2),
 		face:   func(int) color.Color { return grey },
 		marker: func(int) color.Color { return red },
 	}
-	return savePlots(path, 6*vg.Inch, 6*vg.Inch, meshPlot(title, mp))
+	return savePlots(w, 6*vg.Inch, 6*vg.Inch, meshPlot(title, mp))
 }

@@ -1,9 +1,9 @@
 package render
 
 import (
+	"bytes"
 	"image/png"
-	"os"
-	"path/filepath"
+	"io"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -11,16 +11,11 @@ import (
 	"github.com/sparsels/sparsels/mesh"
 )
 
-// redNearCenter decodes the PNG at path and reports whether a red pixel lies
+// redNearCenter decodes the PNG in r and reports whether a red pixel lies
 // within 8 pixels of its centre.
-func redNearCenter(t *testing.T, path string) bool {
+func redNearCenter(t *testing.T, r io.Reader) bool {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := png.Decode(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +38,6 @@ func TestRootsPainterOrder(t *testing.T) {
 	back := [][3]float64{{0, 0, 0}, {-1, -1, 0}, {1, -1, 0}, {1, 1, 0}, {-1, 1, 0}}
 	front := [][3]float64{{-1, -1, 1}, {1, -1, 1}, {1, 1, 1}, {-1, 1, 1}}
 	faces := [][3]int{{0, 1, 2}, {0, 2, 3}, {0, 3, 4}, {0, 4, 1}}
-	dir := t.TempDir()
 	for _, tc := range []struct {
 		name    string
 		m       *mesh.Mesh
@@ -52,29 +46,28 @@ func TestRootsPainterOrder(t *testing.T) {
 		{"alone", &mesh.Mesh{V: back, F: faces}, true},
 		{"behind", &mesh.Mesh{V: append(back, front...), F: append(faces, [3]int{5, 6, 7}, [3]int{5, 7, 8})}, false},
 	} {
-		path := filepath.Join(dir, tc.name+".png")
-		if err := Roots(path, tc.m, []int{0}, View{}, ""); err != nil {
+		var buf bytes.Buffer
+		if err := Roots(&buf, tc.m, []int{0}, View{}, ""); err != nil {
 			t.Fatal(err)
 		}
-		if red := redNearCenter(t, path); red != tc.visible {
+		if red := redNearCenter(t, &buf); red != tc.visible {
 			t.Errorf("%s: marker visible = %v, want %v", tc.name, red, tc.visible)
 		}
 	}
 }
 
 func TestFunctionalMapAndEigenfunctionErrors(t *testing.T) {
-	dir := t.TempDir()
-	if err := FunctionalMap(filepath.Join(dir, "c.png"), mat.NewDense(2, 2, nil), ""); err == nil {
+	if err := FunctionalMap(io.Discard, mat.NewDense(2, 2, nil), ""); err == nil {
 		t.Error("zero functional map: no error")
 	}
-	if err := FunctionalMap(filepath.Join(dir, "c.png"), mat.NewDense(2, 2, []float64{1, 0.1, 0, -0.9}), "C"); err != nil {
+	if err := FunctionalMap(io.Discard, mat.NewDense(2, 2, []float64{1, 0.1, 0, -0.9}), "C"); err != nil {
 		t.Error(err)
 	}
 	m := mesh.WavyGrid(3, 3, 1)
-	if err := Eigenfunctions(filepath.Join(dir, "e.png"), m, make([]float64, 9), []int{0}, make([]int, 9), []float64{1}, View{}, "", ""); err == nil {
+	if err := Eigenfunctions(io.Discard, m, make([]float64, 9), []int{0}, make([]int, 9), []float64{1}, View{}, "", ""); err == nil {
 		t.Error("zero fine function: no error")
 	}
-	if err := Eigenfunctions(filepath.Join(dir, "e.png"), m, make([]float64, 8), []int{0}, make([]int, 9), []float64{1}, View{}, "", ""); err == nil {
+	if err := Eigenfunctions(io.Discard, m, make([]float64, 8), []int{0}, make([]int, 9), []float64{1}, View{}, "", ""); err == nil {
 		t.Error("wrong length: no error")
 	}
 }

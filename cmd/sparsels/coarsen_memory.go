@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/james-bowman/sparse"
+
+	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/coarsen"
+	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/internal/bytesize"
+)
+
+// csrBytes returns the storage of a compressed-row matrix with the given
+// numbers of rows and entries: a pointer per row and an index and a value
+// per entry.
+func csrBytes(rows, entries float64) float64 { return 8*(rows+1) + 16*entries }
+
+// coarsenMemory is the estimated storage, in bytes, of the stages of
+// sparsels coarsen.
+type coarsenMemory struct {
+	inputs     float64 // the operator, the masses and the mesh, held throughout
+	vectors    float64 // the n×k eigenvectors, held from the eigenpairs on
+	eigs       float64 // the eigensolver's work: scaled operator, Cholesky factor, Krylov basis
+	clustering float64 // the clustering and the pattern of G
+	setup      float64 // X, B, Y, G0, the constraints and G's pattern, held from the set-up on
+	solve      float64 // the problem and the solver (sparsels.EstimateMemory)
+	quality    float64 // G, Lc and the coarse eigenpairs, the functional map
+}
+
+// peak returns the estimate of the largest storage held at once: the
+// eigensolver's work is released before the clustering, the solver's before
+// the quality stage.
+func (c coarsenMemory) peak() float64 {
+	later := c.clustering + c.setup + max(c.solve, c.quality)
+	return c.inputs + c.vectors + max(c.eigs, later)
+}
+
+func (c coarsenMemory) String() string {
+	var parts []string
+	for _, p := range []struct {
+		v    float64
+		what string
+	}{{c.inputs, "the inputs"}, {c.vectors, "the eigenvectors"}, {c.eigs, "the eigensolver"}, {c.clustering, "the clustering"},
+		{c.setup, "the set-up"}, {c.solve, "the solve"}, {c.quality, "the quality stage"}} {
+		if p.v > 0 { // the later stages are not estimated when the first already exceed the budget
+			parts = append(parts, bytesize.Format(p.v)+" for "+p.what)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// eigsMemory returns the bytes that eigs.Smallest holds beyond its input
+// and its result to find k eigenpairs of an n×n operator with nnz stored
+// entries whose Cholesky factor has fill entries, following its method: the
+// symmetric scaled operator (built through a transpose), the lower triangle
+// factorized and the factor, the Krylov basis of KrylovDim + BlockSize
+// vectors (KrylovDim = 2k + 6·BlockSize by default), the k candidate
+// vectors and their copy, a block of products, the (2s+2) blocks of its
+// completeness check (s ≤ 4 steps) and the projected matrices; or, when k
+// is so close to n that it solves densely, three n×n arrays.
+func eigsMemory(n, nnz, k int, fill float64) float64 {
+	b := min(eigs.DefaultBlock, k)
+	md := min(max(2*k+6*b, k+2*b), n-b)
+	N, K, B, M, Z := float64(n), float64(k), float64(b), float64(md), float64(nnz)
+	mem := 3*csrBytes(N, 2*Z) + 8*N // A through its transpose, the scaling
+	if md < k+2*b {
+		return mem + 3*8*N*N
+	}
+	const restartChunk, verifySteps = 512, 4
+	s := float64(max(min(verifySteps, (n-k)/b-1), 0))
+	mem += csrBytes(N, Z+N) + 16*fill + 8*(N+1) + 10*8*N // lower triangle, factor, symbolic and work arrays
+	mem += 8 * N * ((M + B) + 2*K + B + (2*s+2)*B)       // basis, candidates and copy, products, check
+	mem += 8 * ((M+B)*(M+B) + 3*M*M + restartChunk*M + (M+B)*B)
+	return mem
+}
+
+// choleskyFill returns the number of entries of the Cholesky factor of the
+// symmetric pattern of L under the ordering eigs.Smallest uses (minimum
+// degree up to 20000 rows, nested dissection above), from the elimination
+// tree and the row subtrees. It stops counting, and returns a count above
+// limit, once the count exceeds limit, so its time is at most proportional
+// to min(fill, limit).
+func choleskyFill(L *sparse.CSR, limit float64) (float64, error) {
+	n, _ := L.Dims()
+	var perm []int
+	var err error
+	if n <= 20000 {
+		perm, err = eigs.MinimumDegree(L)
+	} else {
+		perm, err = eigs.NestedDissection(L)
+	}
+	if err != nil {
+		return 0, err
+	}
+	inv := make([]int, n)
+	for i, p := range perm {
+		inv[p] = i
+	}
+	raw := L.RawMatrix()
+	// Upper triangle of P (L + Lᵀ) Pᵀ by columns; repeats do no harm.
+	up := make([]int, n+1)
+	for i := range n {
+		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+			up[max(inv[i], inv[raw.Ind[p]])+1]++
+		}
+	}
+	for k := range n {
+		up[k+1] += up[k]
+	}
+	uind := make([]int, up[n])
+	pos := append([]int(nil), up[:n]...)
+	for i := range n {
+		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+			a, b := inv[i], inv[raw.Ind[p]]
+			col := max(a, b)
+			uind[pos[col]] = min(a, b)
+			pos[col]++
+		}
+	}
+	parent, ancestor, mark := make([]int, n), make([]int, n), pos
+	for k := range n {
+		parent[k], ancestor[k] = -1, -1
+		for p := up[k]; p < up[k+1]; p++ {
+			for i := uind[p]; i != -1 && i < k; {
+				next := ancestor[i]
+				ancestor[i] = k
+				if next == -1 {
+					parent[i] = k
+				}
+				i = next
+			}
+		}
+	}
+	for j := range mark {
+		mark[j] = -1
+	}
+	fill := float64(n) // the diagonal
+	for k := range n {
+		mark[k] = k
+		for p := up[k]; p < up[k+1]; p++ {
+			for j := uind[p]; mark[j] != k; j = parent[j] {
+				mark[j] = k
+				fill++
+			}
+		}
+		if fill > limit {
+			break
+		}
+	}
+	return fill, nil
+}
+
+// checkMemory estimates the storage of the whole coarsening before any of
+// it is allocated and returns an error naming the estimate, its parts and
+// -max-dense-bytes if it exceeds the budget. The cheap parts (the inputs,
+// the eigenvectors and the eigensolver's dense work) are checked first;
+// then the fill of the Cholesky factor is counted, and the later stages are
+// estimated for a full G (n·m entries). Only if that exceeds the budget are
+// the clustering and the pattern of G computed (as Spectral will compute
+// them again) to count the entries of G exactly.
+// read is the storage of the files read; an interrupt stops it with an
+// error wrapping errInterrupted.
+func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *coarsen.Options, read float64) error {
+	budget := float64(a.maxDense)
+	n, m, k := in.n(), a.m, a.eigenvectors()
+	nnzL := len(in.L.RawMatrix().Ind)
+	N, Mf, K := float64(n), float64(m), float64(k)
+	var c coarsenMemory
+	c.inputs = max(read, csrBytes(N, float64(nnzL))+8*N)
+	if in.msh != nil {
+		c.inputs += 24*N + 24*float64(len(in.msh.F))
+	}
+	c.vectors = 8*N*K + 8*K
+	c.eigs = eigsMemory(n, nnzL, k, N)
+	refuse := func(what string) error {
+		return fmt.Errorf("the coarsening (n = %d vertices, %d entries of L, m = %d, k = %d%s) needs about %s (%s), over -max-dense-bytes = %s; raise -max-dense-bytes, or lower -k or -m",
+			n, nnzL, m, k, what, bytesize.Format(c.peak()), c, bytesize.Format(budget))
+	}
+	if c.peak() > budget {
+		return refuse("")
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w before the eigenpairs", errInterrupted)
+	}
+	fill, err := choleskyFill(in.L, budget/16)
+	if err != nil {
+		return err
+	}
+	c.eigs = eigsMemory(n, nnzL, k, fill)
+	if c.peak() > budget {
+		return refuse(fmt.Sprintf(", at least %.0f entries in the Cholesky factor", fill))
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w before the eigenpairs", errInterrupted)
+	}
+
+	// The later stages, for a pattern of G with nnzG entries, at most
+	// maxRow in a row.
+	later := func(nnzG, maxRow float64) {
+		G := nnzG
+		c.clustering = 8*(6*N+4*Mf) + 8*(Mf+float64(nnzL)) + 16*G
+		c.setup = 16*Mf*K + 16*Mf + 24*G + 24*G + 16*N // X, B, Mc, Y; pattern and G0; the row-sum constraints
+		set := *opts.Settings
+		c.solve = sparsels.EstimateMemory(n, m, m, k, int(min(G, math.MaxInt32)), nnzL, m, &set)
+		// G, and Lc = Gᵀ L G with at most min(m², nnz(L)·maxRow²) entries,
+		// whose factor in the coarse eigensolve is bounded by a dense
+		// triangle; the coarse vectors and the functional map.
+		nnzLc := math.Min(Mf*Mf, float64(nnzL)*maxRow*maxRow)
+		kq := min(k, m-1)
+		c.quality = csrBytes(N, G) + 2*csrBytes(Mf, nnzLc) + eigsMemory(m, int(nnzLc), kq, Mf*(Mf+1)/2) +
+			8*(Mf*float64(kq)+2*K*K)
+	}
+	// First with the bound of a full G, which needs no clustering.
+	later(N*Mf, Mf)
+	if c.peak() <= budget {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w before the eigenpairs", errInterrupted)
+	}
+	cl, err := coarsen.ClusterLandmarks(ctx, in.L, in.mass, m, opts.Landmarks, opts.Seed)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.source, err)
+	}
+	rows, _ := coarsen.Pattern(in.L, cl)
+	nnzG := len(rows)
+	maxRow, run := 0, 0
+	for p := range rows {
+		if p > 0 && rows[p] == rows[p-1] {
+			run++
+		} else {
+			run = 1
+		}
+		maxRow = max(maxRow, run)
+	}
+	later(float64(nnzG), float64(maxRow))
+	if c.peak() > budget {
+		return refuse(fmt.Sprintf(", %d entries in the pattern of G", nnzG))
+	}
+	return nil
+}
