@@ -93,14 +93,18 @@ func ExampleSpectral() {
 	fmt.Printf("fine eigenvalues 1..3:   %.3f\n", q.FineValues[1:])
 	fmt.Printf("coarse eigenvalues 1..3: %.3f\n", q.CoarseValues[1:])
 	fmt.Println("largest relative eigenvalue error below 10%:", q.MaxEigenvalueError < 0.1)
-	fmt.Println("off-diagonal energy of C below 0.001:", q.OffDiagonalEnergy < 1e-3)
+	fmt.Println("off-diagonal energy of C below 0.01:", q.OffDiagonalEnergy < 1e-2)
+	fmt.Println("spurious pairs:", q.Defects())
+	fmt.Println("stopped by the monitor:", res.Stopped != "", "after", res.Checks[len(res.Checks)-1].Iteration, "iterations")
 	// Output:
 	// roots: [0 4 8 12 17 21 25 29 34 39]
 	// coarse masses: [3 4 4 4 5 4 4 4 5 3]
 	// fine eigenvalues 1..3:   [0.006 0.025 0.055]
 	// coarse eigenvalues 1..3: [0.006 0.025 0.055]
 	// largest relative eigenvalue error below 10%: true
-	// off-diagonal energy of C below 0.001: true
+	// off-diagonal energy of C below 0.01: true
+	// spurious pairs: 0
+	// stopped by the monitor: true after 50 iterations
 }
 
 // FunctionalMap and OffDiagonalEnergy measure how a coarsening maps

@@ -11,13 +11,21 @@ import (
 	"github.com/sparsels/sparsels/eigs"
 )
 
-// NullTol is the relative size below which EigenvalueErrors treats a fine
-// eigenvalue as zero: λ_i ≤ NullTol·λ_{k−1} (the constant vector of a
-// Laplacian, one per connected component).
+// NullTol is the relative size below which an eigenvalue counts as zero:
+// λ ≤ NullTol·scale, where scale bounds the largest eigenvalue of the pencil
+// (see EigenvalueErrors). The constant vector of a Laplacian, one per
+// connected component, has such an eigenvalue.
 const NullTol = 1e-8
 
+// SpuriousOverlap is the overlap below which a coarse eigenvector counts as
+// spurious: it is the i-th coarse eigenvector, i among the first ⌈0.9k⌉, and
+// every entry of row i of the functional map C has magnitude below
+// SpuriousOverlap, so it matches no fine eigenvector.
+const SpuriousOverlap = 0.5
+
 // Quality holds the published measures of how well the coarse pencil
-// (Lc, Mc) keeps the k lowest eigenpairs of the fine pencil (L, M).
+// (Lc, Mc) keeps the k lowest eigenpairs of the fine pencil (L, M), and two
+// counts of spurious coarse eigenpairs.
 type Quality struct {
 	// FineValues and CoarseValues are the k smallest eigenvalues of (L, M)
 	// and of (Lc, Mc), ascending.
@@ -25,8 +33,8 @@ type Quality struct {
 	// CoarseVectors is the m×k matrix Φc of Mc-orthonormal eigenvectors of
 	// (Lc, Mc).
 	CoarseVectors *mat.Dense
-	// EigenvalueErrors[i] is the relative error |λc_i − λ_i|/λ_i (see
-	// EigenvalueErrors for zero λ_i).
+	// EigenvalueErrors[i] is the relative error |λc_i − λ_i|/λ_i, or the
+	// error relative to the scale for a zero λ_i (see EigenvalueErrors).
 	EigenvalueErrors []float64
 	// MeanEigenvalueError and MaxEigenvalueError summarize EigenvalueErrors
 	// over the non-zero fine eigenvalues.
@@ -36,20 +44,38 @@ type Quality struct {
 	// OffDiagonalEnergy is ‖C − diag(C)‖²_F / ‖C‖²_F: 0 for a perfectly
 	// diagonal map, the paper's main figure of merit.
 	OffDiagonalEnergy float64
+	// Spurious counts the coarse eigenvectors among the first ⌈0.9k⌉ that
+	// match no fine eigenvector (see SpuriousOverlap).
+	Spurious int
+	// Excess is the number of coarse eigenvalues below Sigma minus the
+	// number of fine ones: a count of spurious low modes that does not
+	// depend on eigenvectors. Sigma lies in the widest relative gap of the
+	// upper half of the k fine eigenvalues, so that errors of the coarse
+	// eigenvalues smaller than the gap do not change the counts.
+	Excess int
+	Sigma  float64
 }
+
+// Defects returns the number of spurious coarse eigenpairs, Spurious plus a
+// positive Excess.
+func (q *Quality) Defects() int { return q.Spurious + max(q.Excess, 0) }
 
 // Measure computes the quality of the coarse pencil (Lc, diag(mc)) against
 // the fine eigenpairs (values, vectors) of (L, M), the n×k matrix vectors
 // holding M-orthonormal eigenvectors by ascending eigenvalue; roots[c] is the
-// fine vertex of coarse vertex c (the injection P). It computes the k smallest
+// fine vertex of coarse vertex c (the injection P). It computes the smallest
 // eigenpairs of (Lc, Mc) with eigs.Smallest and settings s (nil for the
-// defaults), then the eigenvalue errors and the functional map. k must be
-// below m; pass the first m−1 fine eigenpairs otherwise.
+// defaults): the k that are compared and a few more, up to m−1, to count the
+// coarse eigenvalues below Quality.Sigma. scale bounds the largest eigenvalue
+// of (L, M) and sets which eigenvalues count as zero (see EigenvalueErrors);
+// Scale computes one. k must be below m; pass the first m−1 fine eigenpairs
+// otherwise.
 //
-// Measure returns the error of eigs.Smallest, or an error if k ≥ m. It panics
-// if Lc is not m×m with m = len(mc) = len(roots), a root is out of range, or
-// len(values) differs from the columns of vectors.
-func Measure(values []float64, vectors *mat.Dense, Lc *sparse.CSR, mc []float64, roots []int, s *eigs.Settings) (*Quality, error) {
+// Measure returns the error of eigs.Smallest, which wraps ctx.Err() when ctx
+// is done, or an error if k ≥ m. It panics if Lc is not m×m with m = len(mc)
+// = len(roots), a root is out of range, or len(values) differs from the
+// columns of vectors.
+func Measure(ctx context.Context, values []float64, vectors *mat.Dense, Lc *sparse.CSR, mc []float64, roots []int, scale float64, s *eigs.Settings) (*Quality, error) {
 	n, k := vectors.Dims()
 	m := len(mc)
 	if r, c := Lc.Dims(); r != m || c != m || len(roots) != m {
@@ -66,29 +92,95 @@ func Measure(values []float64, vectors *mat.Dense, Lc *sparse.CSR, mc []float64,
 	if k >= m {
 		return nil, fmt.Errorf("coarsen: cannot measure %d eigenpairs on %d coarse vertices (want k < m)", k, m)
 	}
-	cv, phic, err := eigs.Smallest(context.Background(), Lc, mc, k, s)
+	kc := min(m-1, k+max(2, k/10))
+	cv, phic, err := eigs.Smallest(ctx, Lc, mc, kc, s)
 	if err != nil {
 		return nil, fmt.Errorf("coarsen: coarse eigenpairs: %w", err)
 	}
-	q := &Quality{FineValues: values, CoarseValues: cv, CoarseVectors: phic}
-	q.EigenvalueErrors, q.MeanEigenvalueError, q.MaxEigenvalueError = EigenvalueErrors(nil, values, cv)
-	q.FunctionalMap = FunctionalMap(nil, phic, mc, vectors, roots)
+	q := &Quality{FineValues: values, CoarseValues: cv[:k], CoarseVectors: phic.Slice(0, m, 0, k).(*mat.Dense)}
+	q.EigenvalueErrors, q.MeanEigenvalueError, q.MaxEigenvalueError = EigenvalueErrors(nil, values, q.CoarseValues, scale)
+	q.FunctionalMap = FunctionalMap(nil, q.CoarseVectors, mc, vectors, roots)
 	q.OffDiagonalEnergy = OffDiagonalEnergy(q.FunctionalMap)
+	q.Spurious = SpuriousRows(q.FunctionalMap)
+	q.Sigma, q.Excess = excess(values, cv)
 	return q, nil
 }
 
-// EigenvalueErrors stores in dst the relative errors of the coarse
-// eigenvalues against the fine ones, both ascending,
+// Scale returns max_i 2·Σ_j |L_ij| / mass_i, a bound on the largest
+// eigenvalue of L u = λ M u (Gershgorin), for EigenvalueErrors and Measure.
+// It panics if L is not n×n with n = len(mass).
+func Scale(L *sparse.CSR, mass []float64) float64 {
+	indptr, _, data := rawCSR(L, len(mass))
+	var s float64
+	for i, w := range mass {
+		var r float64
+		for _, v := range data[indptr[i]:indptr[i+1]] {
+			r += math.Abs(v)
+		}
+		s = math.Max(s, 2*r/w)
+	}
+	return s
+}
+
+// SpuriousRows returns the number of rows i < ⌈0.9k⌉ of the k×k functional
+// map C whose entries are all below SpuriousOverlap in magnitude: coarse
+// eigenvectors that match no fine one. The last tenth is left out because a
+// coarse eigenvector there may match a fine one beyond k.
+func SpuriousRows(C *mat.Dense) int {
+	k, _ := C.Dims()
+	var cnt int
+	for i := range (9*k + 9) / 10 {
+		var big float64
+		for _, v := range C.RawRowView(i) {
+			big = math.Max(big, math.Abs(v))
+		}
+		if big < SpuriousOverlap {
+			cnt++
+		}
+	}
+	return cnt
+}
+
+// excess places sigma in the widest relative gap λ_{j+1}/λ_j of the fine
+// eigenvalues with k/2 ≤ j+1 < k and returns it with the number of coarse
+// eigenvalues below it minus the number of fine ones (j+1). A count that
+// reaches the end of coarse is a lower bound. It returns 0, 0 for fewer than
+// two positive fine eigenvalues in that range.
+func excess(fine, coarse []float64) (sigma float64, extra int) {
+	k := len(fine)
+	best, below := 1.0, 0
+	for j := max(k/2, 1) - 1; j+1 < k; j++ {
+		if fine[j] > 0 && fine[j+1]/fine[j] > best {
+			best, below = fine[j+1]/fine[j], j+1
+		}
+	}
+	if below == 0 {
+		return 0, 0
+	}
+	sigma = math.Sqrt(fine[below-1] * fine[below])
+	cnt := 0
+	for _, v := range coarse {
+		if v < sigma {
+			cnt++
+		}
+	}
+	return sigma, cnt - below
+}
+
+// EigenvalueErrors stores in dst the errors of the coarse eigenvalues
+// against the fine ones, both ascending,
 //
 //	dst[i] = |coarse[i] − fine[i]| / fine[i],
 //
-// except that for a fine eigenvalue in the null space, fine[i] ≤
-// NullTol·fine[k−1], the error is taken relative to fine[k−1] instead (a
-// relative error of zero is undefined). mean and worst are the mean and the
-// largest dst[i] over the other eigenvalues (0 if there are none). If dst is
-// nil a new slice is allocated. EigenvalueErrors panics if the lengths
-// differ.
-func EigenvalueErrors(dst, fine, coarse []float64) (errs []float64, mean, worst float64) {
+// except that for a fine eigenvalue that counts as zero, fine[i] ≤
+// NullTol·scale, the error is taken relative to scale instead (a relative
+// error of zero is undefined): dst[i] = |coarse[i] − fine[i]| / scale. scale
+// should bound the largest eigenvalue of the fine pencil (Scale computes
+// one); scale ≤ 0 means the largest |fine[i]|. mean and worst are the mean
+// and the largest dst[i] over the non-zero fine eigenvalues, or over all of
+// them if every one is zero. If dst is nil a new slice is allocated.
+// EigenvalueErrors panics if the lengths differ.
+func EigenvalueErrors(dst, fine, coarse []float64, scale float64) (errs []float64, mean, worst float64) {
 	k := len(fine)
 	if len(coarse) != k {
 		panic(fmt.Sprintf("coarsen: %d fine and %d coarse eigenvalues", k, len(coarse)))
@@ -102,15 +194,23 @@ func EigenvalueErrors(dst, fine, coarse []float64) (errs []float64, mean, worst 
 	if k == 0 {
 		return dst, 0, 0
 	}
-	top := math.Abs(fine[k-1])
+	if !(scale > 0) {
+		scale = 0
+		for _, f := range fine {
+			scale = math.Max(scale, math.Abs(f))
+		}
+	}
 	var cnt int
+	var zmean, zworst float64
 	for i, f := range fine {
 		d := math.Abs(coarse[i] - f)
-		if f <= NullTol*top {
-			dst[i] = d / top
-			if top == 0 {
-				dst[i] = d
+		if f <= NullTol*scale {
+			dst[i] = d
+			if scale > 0 {
+				dst[i] = d / scale
 			}
+			zmean += dst[i]
+			zworst = math.Max(zworst, dst[i])
 			continue
 		}
 		dst[i] = d / f
@@ -118,10 +218,10 @@ func EigenvalueErrors(dst, fine, coarse []float64) (errs []float64, mean, worst 
 		worst = math.Max(worst, dst[i])
 		cnt++
 	}
-	if cnt > 0 {
-		mean /= float64(cnt)
+	if cnt == 0 {
+		return dst, zmean / float64(k), zworst
 	}
-	return dst, mean, worst
+	return dst, mean / float64(cnt), worst
 }
 
 // FunctionalMap computes the k×k functional map C = Φcᵀ Mc P Φ between the

@@ -16,10 +16,25 @@ import (
 // Options configure Spectral. A nil *Options, and the zero value of each
 // field, select the defaults.
 type Options struct {
-	// K is the number of eigenvectors whose spectrum G should keep. Zero
-	// means round(m/3), the default of the published MATLAB code (the
-	// paper's experiments use 100).
+	// K is the number of eigenvectors G is fitted to. Zero means round(m/3),
+	// the default of the published MATLAB code.
 	K int
+	// QualityK is the number of eigenpairs compared by the monitor and by
+	// Result.Quality. Zero means min(100, K, m−1), the size of the published
+	// demo's functional map.
+	QualityK int
+	// Weighting weighs the fitted eigenvectors; the zero value is
+	// RootRelative.
+	Weighting Weighting
+	// QualityTol stops the minimization when doubling its iterations
+	// improved the best quality score (Quality.Score) by less than this
+	// fraction. Zero means 0.15; a negative value never stops on quality,
+	// though the best checked G is still returned. See Spectral.
+	QualityTol float64
+	// NoMonitor turns the quality monitor off: G is the solver's final
+	// iterate, as in the published method, and the run ends by the solver's
+	// own limits only.
+	NoMonitor bool
 	// Landmarks are vertices that must be roots (coarse vertices), at most m
 	// distinct ones; see ClusterLandmarks.
 	Landmarks []int
@@ -31,11 +46,59 @@ type Options struct {
 	Settings *sparsels.Settings
 	// Eigs configure the fine and coarse eigensolves; nil means the defaults.
 	Eigs *eigs.Settings
-	// SkipQuality skips the coarse eigensolve and Result.Quality.
+	// SkipQuality skips every coarse eigensolve: no monitor and no
+	// Result.Quality.
 	SkipQuality bool
-	// Progress, if not nil, is called at the start of every stage and after
-	// every iteration of the minimization.
+	// Progress, if not nil, is called at the start of every stage, after
+	// every iteration of the minimization and after every check of the
+	// monitor.
 	Progress func(Progress)
+}
+
+// Weighting selects the weights of the fitted eigenvectors in the energy:
+// column j of X and B is multiplied by w_j, so that the residual of the
+// eigenvector u_j counts w_j² times.
+type Weighting int
+
+const (
+	// RootRelative weighs u_j by w_j = sqrt(λ_K/λ_j) (1 for λ_j = 0): the
+	// residual of u_j counts between its absolute size, which keeps the
+	// eigenvectors and so the functional map, and its size relative to λ_j,
+	// which keeps the low eigenvalues; the default (BENCHMARKS.md,
+	// "Coarsening quality").
+	RootRelative Weighting = iota
+	// Uniform weighs every eigenvector alike: the published energy.
+	Uniform
+	// Relative weighs u_j by λ_K/λ_j, its residual relative to λ_j.
+	Relative
+)
+
+var weightingNames = [...]string{"root-relative", "uniform", "relative"}
+
+func (w Weighting) String() string {
+	if w >= 0 && int(w) < len(weightingNames) {
+		return weightingNames[w]
+	}
+	return fmt.Sprintf("Weighting(%d)", int(w))
+}
+
+// weights returns the column weights of the fitted eigenvalues values for
+// the weighting w; eigenvalues at most NullTol·scale count as zero.
+func (w Weighting) weights(values []float64, scale float64) []float64 {
+	k := len(values)
+	ws := make([]float64, k)
+	top := values[k-1]
+	for j, v := range values {
+		ws[j] = 1
+		if w == Uniform || v <= NullTol*scale || !(top > 0) {
+			continue
+		}
+		ws[j] = top / v
+		if w == RootRelative {
+			ws[j] = math.Sqrt(ws[j])
+		}
+	}
+	return ws
 }
 
 // Stage is a step of Spectral.
@@ -63,16 +126,20 @@ type Progress struct {
 	Stage   Stage
 	Elapsed time.Duration // since Spectral started
 	// Iteration is the solver iteration just finished during StageSolve,
-	// nil at the start of a stage.
+	// nil at the start of a stage and with Check.
 	Iteration *sparsels.IterationRecord
+	// Check is the monitor's check just made during StageSolve, nil
+	// otherwise.
+	Check *Check
 	// Method is the method that runs during StageSolve (Auto resolved, see
 	// sparsels.Method.Resolve); Auto at the other stages.
 	Method sparsels.Method
 }
 
-// StageTimes are the wall times of Spectral's stages.
+// StageTimes are the wall times of Spectral's stages. Monitor is the part of
+// Solve spent in the monitor's checks.
 type StageTimes struct {
-	Eigenpairs, Clustering, Setup, Solve, Quality, Total time.Duration
+	Eigenpairs, Clustering, Setup, Solve, Monitor, Quality, Total time.Duration
 }
 
 // Result is the outcome of Spectral: the coarse pencil (Lc, Mc), the
@@ -89,18 +156,32 @@ type Result struct {
 	// Clustering holds the roots (Roots[c] is the fine vertex of coarse
 	// vertex c, the injection P) and the cluster of every fine vertex.
 	Clustering *Clustering
-	// Values and Vectors are the k smallest eigenvalues of (L, M) and the n×k
-	// M-orthonormal eigenvectors U.
+	// Values and Vectors are the smallest eigenvalues of (L, M) and the n×k
+	// M-orthonormal eigenvectors U, max(K, QualityK) of them.
 	Values  []float64
 	Vectors *mat.Dense
-	// Problem is the published least-squares problem (X, Y, B, the pattern
-	// and G0 = Kᵀ), for callers who run sparsels.Solve themselves.
+	// Problem is the least-squares problem (X, Y, B with the columns
+	// weighted, the pattern and G0 = Kᵀ), for callers who run sparsels.Solve
+	// themselves.
 	Problem *Data
-	// Solve is the minimization's result; Solve.G holds G's values in the
-	// pattern's order (Problem.Rows, Problem.Cols).
+	// Weights are the column weights of X and B (see Weighting).
+	Weights []float64
+	// Solve is the minimization's own result: its final iterate, status and
+	// history.
 	Solve *sparsels.Result
-	// Quality compares the first min(k, m−1) eigenpairs of (Lc, Mc) with
-	// those of (L, M); nil with Options.SkipQuality.
+	// Iterate holds the values of G in the pattern's order (Problem.Rows,
+	// Problem.Cols), Energy its energy and Iteration the solver iteration it
+	// comes from: the best checked iterate with the monitor, the solver's
+	// final one without.
+	Iterate   []float64
+	Energy    float64
+	Iteration int
+	// Checks are the monitor's checks in order, the start G0 first; Stopped
+	// says why the monitor ended the minimization, empty if it did not.
+	Checks  []Check
+	Stopped string
+	// Quality compares the first QualityK eigenpairs of (Lc, Mc) with those
+	// of (L, M); nil with Options.SkipQuality.
 	Quality *Quality
 	Times   StageTimes
 }
@@ -121,52 +202,54 @@ func (r *Result) P() *sparse.CSR {
 
 // Spectral coarsens the n×n symmetric positive semi-definite operator L with
 // the positive diagonal mass M = diag(mass) to m coarse vertices, as Liu,
-// Jacobson and Ovsjanikov (2019) and their algebraicCoarsening MATLAB code:
+// Jacobson and Ovsjanikov (2019) and their algebraicCoarsening MATLAB code,
+// and keeps the coarsening whose spectrum is best:
 //
-//  1. the k smallest eigenpairs (Λ, U) of L u = λ M u (eigs.Smallest);
+//  1. the smallest eigenpairs (Λ, U) of L u = λ M u (eigs.Smallest);
 //  2. m roots and clusters by graph k-medoids (ClusterLandmarks);
-//  3. the problem X, Y, B, the pattern of G and G0 = Kᵀ (Setup);
+//  3. the problem X, Y, B for the first K eigenvectors, their columns
+//     weighted (Options.Weighting), the pattern of G and G0 = Kᵀ (Setup);
 //  4. minimize ‖X − Y Gᵀ L G B‖²_F over G on the pattern, every row of G
-//     summing to 1, from G0 (sparsels.Solve);
-//  5. Lc = Gᵀ L G (Galerkin) and, unless skipped, the quality of (Lc, Mc)
-//     (Measure).
+//     summing to 1, from G0 (sparsels.Solve), under the quality monitor;
+//  5. Lc = Gᵀ L G (Galerkin) and the quality of (Lc, Mc).
+//
+// The energy fits Gᵀ L G on the K vectors P U only; with more iterations it
+// can pull other coarse eigenvalues below the fitted ones, spurious pairs
+// that shift every later eigenpair and ruin the functional map. The monitor
+// (Monitor) therefore measures the coarse pencil at the start and after 25,
+// 50, 100, … iterations, keeps the best G (fewest spurious pairs, then the
+// smallest Quality.Score) and stops the minimization when an iterate has
+// more spurious pairs than the best, or when doubling the iterations
+// improved the best score by less than Options.QualityTol. The result is the
+// same for any time limit that the rule ends before, and a longer run never
+// returns a worse G by that ranking. Options.NoMonitor restores the
+// published loop.
 //
 // L may be a cotangent Laplacian (mesh.Mesh.Cotangent), a graph Laplacian or
 // any such operator; its entries are read from the CSR arrays and repeated
-// entries are summed. The result depends only on the inputs and options.
+// entries are summed. The result depends only on the inputs and options
+// (and on the time limit, if one ends the minimization).
 //
-// Spectral returns an error if m < 2 or m > n, k < 1 or k ≥ n, a mass is not
-// positive and finite, L is not symmetric positive semi-definite (as
-// detected by eigs.Smallest), a landmark is invalid, the graph of L has more
-// than m connected components, the context is done, or a stage fails; errors
-// name the stage. It panics if L is not n×n with n = len(mass).
+// Spectral returns an error if L is not n×n with n = len(mass), m < 2 or
+// m > n, K or QualityK < 0 or ≥ n, QualityK ≥ m, a mass is not positive and
+// finite, L is not symmetric positive semi-definite (as detected by
+// eigs.Smallest), a landmark is invalid, the graph of L has more than m
+// connected components, the context is done, or a stage fails; errors name
+// the stage. When the context is done during or after the minimization, it
+// returns the result for the best G so far with the error.
 func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *Options) (*Result, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	n := len(mass)
-	if r, c := L.Dims(); r != n || c != n {
-		panic(fmt.Sprintf("coarsen: L is %d×%d with %d masses", r, c, n))
-	}
-	if m < 2 || m > n {
-		return nil, fmt.Errorf("coarsen: m = %d coarse vertices: want 2 ≤ m ≤ n = %d", m, n)
-	}
-	k := o.K
-	if k == 0 {
-		k = max(int(math.Round(float64(m)/3)), 1)
-	}
-	if k < 1 || k >= n {
-		return nil, fmt.Errorf("coarsen: k = %d eigenvectors: want 1 ≤ k < n = %d", k, n)
-	}
-	for i, v := range mass {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("coarsen: mass[%d] = %v is not positive and finite", i, v)
-		}
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	k, kq, err := o.check(L, mass, m)
+	if err != nil {
+		return nil, err
+	}
+	n := len(mass)
 	start := time.Now()
 	res := &Result{}
 	stage := func(s Stage) (time.Time, error) {
@@ -183,7 +266,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if err != nil {
 		return nil, err
 	}
-	if res.Values, res.Vectors, err = eigs.Smallest(ctx, L, mass, k, o.Eigs); err != nil {
+	if res.Values, res.Vectors, err = eigs.Smallest(ctx, L, mass, max(k, kq), o.Eigs); err != nil {
 		return nil, fmt.Errorf("coarsen: eigenpairs: %w", err)
 	}
 	res.Times.Eigenpairs = time.Since(t)
@@ -199,62 +282,195 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if t, err = stage(StageSetup); err != nil {
 		return nil, err
 	}
-	prob, set, err := res.setup(L, mass, o.Settings)
+	prob, set, err := res.setup(L, mass, k, o.Weighting, o.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("coarsen: set-up: %w", err)
 	}
 	res.Times.Setup = time.Since(t)
 
+	U := res.Vectors.Slice(0, n, 0, kq).(*mat.Dense)
+	var w *watch
+	if !o.SkipQuality && !o.NoMonitor {
+		w = &watch{mon: NewMonitor(L, mass, res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs), tol: o.QualityTol, next: firstCheck}
+		if w.tol == 0 {
+			w.tol = 0.15
+		}
+	}
+	if err := res.solve(ctx, prob, set, w, o.Progress, start); err != nil {
+		if res.Iterate == nil {
+			return nil, err
+		}
+		res.finish(L, start)
+		if w != nil && !o.SkipQuality {
+			res.Quality = w.best
+		}
+		return res, err
+	}
+	res.finish(L, start)
+	if !o.SkipQuality {
+		if w != nil {
+			res.Quality = w.best
+		} else {
+			if t, err = stage(StageQuality); err != nil {
+				return res, err
+			}
+			mon := NewMonitor(L, mass, res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs)
+			if res.Quality, err = mon.Measure(ctx, res.Iterate); err != nil {
+				return res, fmt.Errorf("coarsen: quality: %w", err)
+			}
+			res.Times.Quality = time.Since(t)
+		}
+	}
+	res.Times.Total = time.Since(start)
+	return res, nil
+}
+
+// check validates the inputs of Spectral and returns K and QualityK with
+// their defaults filled in.
+func (o *Options) check(L *sparse.CSR, mass []float64, m int) (k, kq int, err error) {
+	n := len(mass)
+	if r, c := L.Dims(); r != n || c != n {
+		return 0, 0, fmt.Errorf("coarsen: L is %d×%d with %d masses: want n×n with n = len(mass)", r, c, n)
+	}
+	if m < 2 || m > n {
+		return 0, 0, fmt.Errorf("coarsen: m = %d coarse vertices: want 2 ≤ m ≤ n = %d", m, n)
+	}
+	k = o.K
+	if k == 0 {
+		k = max(int(math.Round(float64(m)/3)), 1)
+	}
+	if k < 1 || k >= n {
+		return 0, 0, fmt.Errorf("coarsen: K = %d eigenvectors: want 1 ≤ K < n = %d", k, n)
+	}
+	kq = o.QualityK
+	if kq == 0 {
+		kq = min(100, k, m-1)
+	}
+	if kq < 1 || kq >= n || kq >= m {
+		return 0, 0, fmt.Errorf("coarsen: QualityK = %d eigenpairs: want 1 ≤ QualityK < min(n, m) = %d", kq, min(n, m))
+	}
+	if o.Weighting < 0 || int(o.Weighting) >= len(weightingNames) {
+		return 0, 0, fmt.Errorf("coarsen: unknown %v", o.Weighting)
+	}
+	if math.IsNaN(o.QualityTol) || o.QualityTol >= 1 {
+		return 0, 0, fmt.Errorf("coarsen: QualityTol = %v: want a number below 1", o.QualityTol)
+	}
+	for i, v := range mass {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return 0, 0, fmt.Errorf("coarsen: mass[%d] = %v is not positive and finite", i, v)
+		}
+	}
+	return k, kq, nil
+}
+
+// solve runs the minimization under the watch w (nil for none) and sets
+// Iterate, Energy, Iteration, Checks and Stopped. It returns an error for a
+// failed minimization, or for a done context with Iterate set to the best
+// iterate so far if there is one.
+func (res *Result) solve(ctx context.Context, prob *sparsels.Problem, set *sparsels.Settings, w *watch, progress func(Progress), start time.Time) error {
 	method := set.Method.Resolve(prob, set.Constraints)
-	if o.Progress != nil {
-		o.Progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Method: method})
+	if progress != nil {
+		progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Method: method})
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("coarsen: %v: %w", StageSolve, err)
+		return fmt.Errorf("coarsen: %v: %w", StageSolve, err)
 	}
-	t = time.Now()
-	if o.Progress != nil {
-		user := set.Callback
+	t := time.Now()
+	var monitor time.Duration
+	check := func(iter int, e float64, g []float64) (bool, error) {
+		t0 := time.Now()
+		stop, err := w.observe(ctx, iter, time.Since(start), e, g)
+		monitor += time.Since(t0)
+		if err == nil && progress != nil {
+			c := w.checks[len(w.checks)-1]
+			progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Check: &c, Method: method})
+		}
+		return stop, err
+	}
+	g0 := res.Problem.G0
+	if w != nil {
+		e0 := prob.Energy(g0)
+		if _, err := check(0, e0, g0); err != nil {
+			return fmt.Errorf("coarsen: quality at the start: %w", err)
+		}
+	}
+	user := set.Callback
+	if progress != nil || w != nil {
 		set.Callback = func(rec sparsels.IterationRecord) error {
-			o.Progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Iteration: &rec, Method: method})
+			if progress != nil {
+				progress(Progress{Stage: StageSolve, Elapsed: time.Since(start), Iteration: &rec, Method: method})
+			}
+			if w != nil && rec.Iteration == w.next {
+				w.next *= 2
+				stop, err := check(rec.Iteration, rec.Energy, rec.G)
+				if err != nil {
+					return err
+				}
+				if stop {
+					return sparsels.ErrStop
+				}
+			}
 			if user != nil {
 				return user(rec)
 			}
 			return nil
 		}
 	}
-	if res.Solve, err = sparsels.Solve(ctx, prob, res.Problem.G0, set); err != nil {
-		return nil, fmt.Errorf("coarsen: solve: %w", err)
+	sol, err := sparsels.Solve(ctx, prob, g0, set)
+	res.Solve = sol
+	defer func() { res.Times.Solve, res.Times.Monitor = time.Since(t), monitor }()
+	if sol == nil {
+		return fmt.Errorf("coarsen: solve: %w", err)
 	}
-	res.Times.Solve = time.Since(t)
-	d := res.Problem
-	res.G = Prolongation(n, m, d.Rows, d.Cols, res.Solve.G)
-	res.Lc = Galerkin(L, res.G)
-	res.Mc = d.Mc
-
-	if !o.SkipQuality {
-		if t, err = stage(StageQuality); err != nil {
-			return nil, err
+	if w == nil {
+		res.Iterate, res.Energy, res.Iteration = sol.G, sol.Energy, sol.Iterations
+		if err != nil {
+			return fmt.Errorf("coarsen: solve: %w", err)
 		}
-		kq := min(k, m-1)
-		U := res.Vectors.Slice(0, n, 0, kq).(*mat.Dense)
-		if res.Quality, err = Measure(res.Values[:kq], U, res.Lc, res.Mc, res.Clustering.Roots, o.Eigs); err != nil {
-			return nil, err
-		}
-		res.Times.Quality = time.Since(t)
+		return nil
 	}
-	res.Times.Total = time.Since(start)
-	return res, nil
+	if err == nil && sol.Iterations != w.checks[len(w.checks)-1].Iteration {
+		// The solver ended between checks: check its final iterate.
+		_, err = check(sol.Iterations, sol.Energy, sol.G)
+	}
+	res.Checks, res.Stopped = w.checks, w.stopped
+	if w.bestG != nil {
+		res.Iterate, res.Energy, res.Iteration = w.bestG, w.bestE, w.bestIt
+	}
+	if err != nil {
+		return fmt.Errorf("coarsen: solve: %w", err)
+	}
+	return nil
 }
 
-// setup builds the problem data, the sparsels problem and the settings.
-func (res *Result) setup(L *sparse.CSR, mass []float64, s *sparsels.Settings) (*sparsels.Problem, *sparsels.Settings, error) {
-	d, err := Setup(L, mass, res.Vectors, res.Clustering)
+// finish builds G and Lc from Iterate.
+func (res *Result) finish(L *sparse.CSR, start time.Time) {
+	d := res.Problem
+	n, m := len(res.Clustering.Assign), len(d.Mc)
+	res.G = Prolongation(n, m, d.Rows, d.Cols, res.Iterate)
+	res.Lc = Galerkin(L, res.G)
+	res.Mc = d.Mc
+	res.Times.Total = time.Since(start)
+}
+
+// setup builds the problem data for the first k eigenvectors with the
+// weighting w, the sparsels problem and the settings.
+func (res *Result) setup(L *sparse.CSR, mass []float64, k int, w Weighting, s *sparsels.Settings) (*sparsels.Problem, *sparsels.Settings, error) {
+	n, m := len(mass), len(res.Clustering.Roots)
+	U := res.Vectors.Slice(0, n, 0, k).(*mat.Dense)
+	d, err := Setup(L, mass, U, res.Clustering)
 	if err != nil {
 		return nil, nil, err
 	}
+	res.Weights = w.weights(res.Values[:k], Scale(L, mass))
+	for c := range m {
+		x, b := d.X.RawRowView(c), d.B.RawRowView(c)
+		for j, wj := range res.Weights {
+			x[j] *= wj
+			b[j] *= wj
+		}
+	}
 	res.Problem = d
-	n, m := len(mass), len(res.Clustering.Roots)
 	pat, err := sparsels.NewPattern(n, m, d.Rows, d.Cols)
 	if err != nil {
 		return nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/coarsen"
@@ -106,7 +107,9 @@ func (inst *instance) spectrum() error {
 	d := r.Problem
 	n, m := len(r.Clustering.Assign), len(d.Mc)
 	lc0 := coarsen.Galerkin(inst.L, coarsen.Prolongation(n, m, d.Rows, d.Cols, d.G0))
-	before, err := coarsen.Measure(r.Values, r.Vectors, lc0, d.Mc, r.Clustering.Roots, eigsSettings)
+	kq := len(r.Quality.FineValues)
+	U := r.Vectors.Slice(0, n, 0, kq).(*mat.Dense)
+	before, err := coarsen.Measure(context.Background(), r.Values[:kq], U, lc0, d.Mc, r.Clustering.Roots, 0, eigsSettings)
 	if err != nil {
 		return fmt.Errorf("spectrum at G = Kᵀ: %w", err)
 	}

@@ -1,0 +1,147 @@
+package coarsen
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/eigs"
+)
+
+// Monitor measures the quality of coarse operators Lc = Gᵀ L G, for values g
+// of G on a fixed pattern, against fixed fine eigenpairs: the measures of
+// Measure, from one coarse eigensolve per call. Spectral runs one during the
+// minimization to keep the best G and to stop when more iterations no longer
+// pay (see Options.QualityTol).
+type Monitor struct {
+	l          *sparse.CSR
+	n, m       int
+	rows, cols []int
+	mc         []float64
+	roots      []int
+	values     []float64
+	vectors    *mat.Dense
+	scale      float64
+	eigs       *eigs.Settings
+}
+
+// NewMonitor returns a Monitor for the n×n operator L with masses mass, the
+// problem d (its pattern and coarse masses), the roots (the injection P) and
+// the k fine eigenpairs (values, vectors) to compare, vectors n×k and
+// M-orthonormal; s configures the coarse eigensolves (nil for the defaults).
+// It panics if the shapes do not agree or k ≥ m.
+func NewMonitor(L *sparse.CSR, mass []float64, d *Data, roots []int, values []float64, vectors *mat.Dense, s *eigs.Settings) *Monitor {
+	n := len(mass)
+	m := len(d.Mc)
+	vr, k := vectors.Dims()
+	if r, c := L.Dims(); r != n || c != n || vr != n || len(values) != k || len(roots) != m {
+		panic(fmt.Sprintf("coarsen: monitor of a %d×%d L with %d masses, %d×%d eigenvectors, %d eigenvalues, %d roots and %d coarse masses",
+			r, c, n, vr, k, len(values), len(roots), m))
+	}
+	if k >= m {
+		panic(fmt.Sprintf("coarsen: monitor of %d eigenpairs on %d coarse vertices (want k < m)", k, m))
+	}
+	return &Monitor{l: L, n: n, m: m, rows: d.Rows, cols: d.Cols, mc: d.Mc, roots: roots,
+		values: values, vectors: vectors, scale: Scale(L, mass), eigs: s}
+}
+
+// Measure returns the quality of Gᵀ L G for the values g of G in the
+// pattern's order. It returns the error of Measure, which wraps ctx.Err()
+// when ctx is done. It panics if len(g) differs from the pattern's length.
+func (mo *Monitor) Measure(ctx context.Context, g []float64) (*Quality, error) {
+	if len(g) != len(mo.rows) {
+		panic(fmt.Sprintf("coarsen: %d values for a pattern of %d", len(g), len(mo.rows)))
+	}
+	Lc := Galerkin(mo.l, Prolongation(mo.n, mo.m, mo.rows, mo.cols, g))
+	return Measure(ctx, mo.values, mo.vectors, Lc, mo.mc, mo.roots, mo.scale, mo.eigs)
+}
+
+// Score returns the scalar the monitor ranks coarsenings by when they have
+// as many spurious pairs (Quality.Defects): the geometric mean of the mean
+// and the largest eigenvalue error and the off-diagonal energy, so that each
+// measure's relative change counts alike. Smaller is better.
+func (q *Quality) Score() float64 {
+	return math.Cbrt(q.MeanEigenvalueError * q.MaxEigenvalueError * q.OffDiagonalEnergy)
+}
+
+// better reports whether q ranks before r: fewer defects, then a smaller
+// score.
+func (q *Quality) better(r *Quality) bool {
+	if dq, dr := q.Defects(), r.Defects(); dq != dr {
+		return dq < dr
+	}
+	return q.Score() < r.Score()
+}
+
+// Check is one measurement of the monitor during Spectral's minimization.
+type Check struct {
+	Iteration int           // solver iterations done; 0 is the start G0
+	Elapsed   time.Duration // since Spectral started
+	Energy    float64       // the energy E at the iterate
+	// The measures of Quality at the iterate.
+	MeanEigenvalueError, MaxEigenvalueError, OffDiagonalEnergy float64
+	Spurious, Excess                                           int
+	Score                                                      float64
+}
+
+func newCheck(iter int, elapsed time.Duration, energy float64, q *Quality) Check {
+	return Check{Iteration: iter, Elapsed: elapsed, Energy: energy,
+		MeanEigenvalueError: q.MeanEigenvalueError, MaxEigenvalueError: q.MaxEigenvalueError,
+		OffDiagonalEnergy: q.OffDiagonalEnergy, Spurious: q.Spurious, Excess: q.Excess, Score: q.Score()}
+}
+
+// firstCheck is the iteration of the first check after the start; the
+// checks then come at doubling iterations, so that they cost a bounded
+// share of the run and a check compares the gain of doubling the work.
+const firstCheck = 25
+
+// watch is the monitor's state during one minimization: the best iterate
+// so far and the stopping rule.
+type watch struct {
+	mon     *Monitor
+	tol     float64 // stop when a doubling improves the best score by less
+	next    int     // iteration of the next check
+	best    *Quality
+	bestG   []float64
+	bestE   float64
+	bestIt  int
+	prev    float64 // best score at the previous check
+	checks  []Check
+	stopped string // why the watch stopped the run, if it did
+}
+
+// observe measures the iterate g after iteration iter and reports whether
+// the run should stop: when the iterate has more spurious pairs than the
+// best one, or when the best score improved by less than tol since the
+// previous check.
+func (w *watch) observe(ctx context.Context, iter int, elapsed time.Duration, energy float64, g []float64) (stop bool, err error) {
+	q, err := w.mon.Measure(ctx, g)
+	if err != nil {
+		return false, err
+	}
+	w.checks = append(w.checks, newCheck(iter, elapsed, energy, q))
+	first := w.best == nil
+	if first || q.better(w.best) {
+		w.best, w.bestE, w.bestIt = q, energy, iter
+		w.bestG = append(w.bestG[:0], g...)
+	}
+	prev := w.prev
+	w.prev = w.best.Score()
+	switch {
+	case first || iter < 2*firstCheck:
+		return false, nil
+	case w.tol < 0:
+		return false, nil
+	case q.Defects() > w.best.Defects():
+		w.stopped = fmt.Sprintf("%d spurious eigenpairs at iteration %d, %d at the best G (iteration %d)", q.Defects(), iter, w.best.Defects(), w.bestIt)
+		return true, nil
+	case w.best.Score() > (1-w.tol)*prev:
+		w.stopped = fmt.Sprintf("quality improved by %.3g%% (less than %.3g%%) from iteration %d to %d", 100*(1-w.best.Score()/prev), 100*w.tol, iter/2, iter)
+		return true, nil
+	}
+	return false, nil
+}
