@@ -28,7 +28,7 @@ type Options struct {
 	Weighting Weighting
 	// QualityTol stops the minimization when doubling its iterations
 	// improved the best quality score (Quality.Score) by less than this
-	// fraction. Zero means 0.15; a negative value never stops on quality,
+	// fraction. Zero means 0.25; a negative value never stops on quality,
 	// though the best checked G is still returned. See Spectral.
 	QualityTol float64
 	// NoMonitor turns the quality monitor off: G is the solver's final
@@ -293,7 +293,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if !o.SkipQuality && !o.NoMonitor {
 		w = &watch{mon: NewMonitor(L, mass, res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs), tol: o.QualityTol, next: firstCheck}
 		if w.tol == 0 {
-			w.tol = 0.15
+			w.tol = defaultQualityTol
 		}
 	}
 	if err := res.solve(ctx, prob, set, w, o.Progress, start); err != nil {
