@@ -10,15 +10,33 @@
 // package mesh, a graph Laplacian, …) and positive diagonal masses M it
 // returns the n×m prolongation G, the coarse operator Lc = Gᵀ L G, the coarse
 // masses Mc, the roots (the injection P) and clusters, the problem it solved
-// and the solver's result. Options set k (default round(m/3), as published),
-// landmark vertices that must be roots, the clustering seed, the sparsels
-// Settings and a progress callback.
+// and the solver's result. Options set the eigenvectors fitted (K, default
+// round(m/3) as published) and compared (QualityK, default min(100, K, m−1)),
+// their weights, landmark vertices that must be roots, the clustering seed,
+// the sparsels Settings, the quality monitor and a progress callback.
 //
-// Quality measures as published: Measure computes the k smallest eigenpairs of
+// # Quality, and when to stop
+//
+// The measures are the paper's: Measure computes the smallest eigenpairs of
 // (Lc, Mc), the relative eigenvalue errors against (L, M) (EigenvalueErrors)
-// and the functional map C = Φcᵀ Mc P Φ (FunctionalMap) with its off-diagonal
-// energy ‖C − diag(C)‖²_F/‖C‖²_F (OffDiagonalEnergy), which does not depend
-// on the signs of the eigenvectors.
+// and the functional map C = Φcᵀ Mc P Φ (FunctionalMap) with its
+// off-diagonal energy ‖C − diag(C)‖²_F/‖C‖²_F (OffDiagonalEnergy), which does
+// not depend on the signs of the eigenvectors; it also counts spurious
+// coarse pairs, coarse eigenvectors that match no fine one (SpuriousRows)
+// and surplus coarse eigenvalues below a gap of the fine spectrum.
+//
+// The energy fits Gᵀ L G on the fitted vectors P U only, so minimizing it
+// longer can create spurious low coarse modes in their complement: every
+// later coarse eigenpair then shifts by one and the functional map moves off
+// its diagonal while each eigenvalue stays close. (A coarse Rayleigh
+// quotient is R_c(v) = R_f(Gv)·(Gv)ᵀM(Gv)/vᵀMc v: where Gᵀ M G ⪰ Mc no coarse
+// eigenvalue can fall below its fine one, and G = Kᵀ has Gᵀ M G = Mc, but
+// the minimization gives up that guarantee.) Spectral guards against it in
+// two ways: it fits more eigenvectors than it compares, and a Monitor checks
+// the coarse pencil at doubling iteration counts, keeps the best G and stops
+// the minimization when doubling the iterations no longer improves it
+// enough, or when spurious pairs appear. The policy and the measurements
+// behind it are in BENCHMARKS.md, "Coarsening quality".
 //
 // # The pieces
 //

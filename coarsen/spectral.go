@@ -17,14 +17,16 @@ import (
 // field, select the defaults.
 type Options struct {
 	// K is the number of eigenvectors G is fitted to. Zero means round(m/3),
-	// the default of the published MATLAB code.
+	// the default of the published MATLAB code, but at most 200.
 	K int
 	// QualityK is the number of eigenpairs compared by the monitor and by
 	// Result.Quality. Zero means min(100, K, m−1), the size of the published
 	// demo's functional map.
 	QualityK int
 	// Weighting weighs the fitted eigenvectors; the zero value is
-	// RootRelative.
+	// RootRelative. The eigenvectors beyond QualityK, fitted only to keep
+	// spurious pairs away from the compared ones, get a quarter of their
+	// weight on top.
 	Weighting Weighting
 	// QualityTol stops the minimization when doubling its iterations
 	// improved the best quality score (Quality.Score) by less than this
@@ -84,22 +86,35 @@ func (w Weighting) String() string {
 
 // weights returns the column weights of the fitted eigenvalues values for
 // the weighting w; eigenvalues at most NullTol·scale count as zero.
-func (w Weighting) weights(values []float64, scale float64) []float64 {
+func (w Weighting) weights(values []float64, scale float64, kq int) []float64 {
 	k := len(values)
 	ws := make([]float64, k)
 	top := values[k-1]
 	for j, v := range values {
 		ws[j] = 1
-		if w == Uniform || v <= NullTol*scale || !(top > 0) {
-			continue
+		if w != Uniform && v > NullTol*scale && top > 0 {
+			ws[j] = top / v
+			if w == RootRelative {
+				ws[j] = math.Sqrt(ws[j])
+			}
 		}
-		ws[j] = top / v
-		if w == RootRelative {
-			ws[j] = math.Sqrt(ws[j])
+		if j >= kq {
+			ws[j] *= guardWeight
 		}
 	}
 	return ws
 }
+
+// guardWeight multiplies the weights of the fitted eigenvectors beyond
+// QualityK: they are fitted so that no spurious pair takes their place, but
+// at full weight the hardest of them cost the compared ones their accuracy
+// (BENCHMARKS.md, "Coarsening quality").
+const guardWeight = 0.25
+
+// maxDefaultK caps the default number of fitted eigenvectors, round(m/3):
+// beyond it the fine eigenpairs cost more time and memory than the guards
+// return (BENCHMARKS.md, "Coarsening quality").
+const maxDefaultK = 200
 
 // Stage is a step of Spectral.
 type Stage int
@@ -282,7 +297,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if t, err = stage(StageSetup); err != nil {
 		return nil, err
 	}
-	prob, set, err := res.setup(L, mass, k, o.Weighting, o.Settings)
+	prob, set, err := res.setup(L, mass, k, kq, o.Weighting, o.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("coarsen: set-up: %w", err)
 	}
@@ -337,7 +352,7 @@ func (o *Options) check(L *sparse.CSR, mass []float64, m int) (k, kq int, err er
 	}
 	k = o.K
 	if k == 0 {
-		k = max(int(math.Round(float64(m)/3)), 1)
+		k = min(max(int(math.Round(float64(m)/3)), 1), maxDefaultK)
 	}
 	if k < 1 || k >= n {
 		return 0, 0, fmt.Errorf("coarsen: K = %d eigenvectors: want 1 ≤ K < n = %d", k, n)
@@ -455,14 +470,14 @@ func (res *Result) finish(L *sparse.CSR, start time.Time) {
 
 // setup builds the problem data for the first k eigenvectors with the
 // weighting w, the sparsels problem and the settings.
-func (res *Result) setup(L *sparse.CSR, mass []float64, k int, w Weighting, s *sparsels.Settings) (*sparsels.Problem, *sparsels.Settings, error) {
+func (res *Result) setup(L *sparse.CSR, mass []float64, k, kq int, w Weighting, s *sparsels.Settings) (*sparsels.Problem, *sparsels.Settings, error) {
 	n, m := len(mass), len(res.Clustering.Roots)
 	U := res.Vectors.Slice(0, n, 0, k).(*mat.Dense)
 	d, err := Setup(L, mass, U, res.Clustering)
 	if err != nil {
 		return nil, nil, err
 	}
-	res.Weights = w.weights(res.Values[:k], Scale(L, mass))
+	res.Weights = w.weights(res.Values[:k], Scale(L, mass), kq)
 	for c := range m {
 		x, b := d.X.RawRowView(c), d.B.RawRowView(c)
 		for j, wj := range res.Weights {
