@@ -147,6 +147,6 @@ func (w *watch) observe(ctx context.Context, iter int, elapsed time.Duration, en
 }
 
 // defaultQualityTol is the default Options.QualityTol: stop when doubling
-// the iterations improved the best score by less than a quarter
+// the iterations improved the best score by less than a third
 // (BENCHMARKS.md, "Coarsening quality", for the runs that chose it).
-const defaultQualityTol = 0.25
+const defaultQualityTol = 1.0 / 3

@@ -30,7 +30,7 @@ type Options struct {
 	Weighting Weighting
 	// QualityTol stops the minimization when doubling its iterations
 	// improved the best quality score (Quality.Score) by less than this
-	// fraction. Zero means 0.25; a negative value never stops on quality,
+	// fraction. Zero means 1/3; a negative value never stops on quality,
 	// though the best checked G is still returned. See Spectral.
 	QualityTol float64
 	// NoMonitor turns the quality monitor off: G is the solver's final
