@@ -664,7 +664,10 @@ func (pp *progressPrinter) show(p coarsen.Progress) {
 			pp.bestDefects, pp.bestScore, mark = defects, c.Score, "best"
 		}
 		pp.checks++
-		fmt.Fprintf(pp.w, "%8.3fs  %7d  %-12.6e  %9.3e  %9.3e  %9.3e  %8d  %s\n",
+		if mark != "" {
+			mark = "  " + mark
+		}
+		fmt.Fprintf(pp.w, "%8.3fs  %7d  %-12.6e  %9.3e  %9.3e  %9.3e  %8d%s\n",
 			p.Elapsed.Seconds(), c.Iteration, c.Energy, c.MeanEigenvalueError, c.MaxEigenvalueError, c.OffDiagonalEnergy, defects, mark)
 		pp.printed(c.Iteration, p.Elapsed)
 	case p.Iteration != nil:
