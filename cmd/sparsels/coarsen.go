@@ -28,31 +28,56 @@ import (
 var coarsenCommand = &command{
 	name:     "coarsen",
 	synopsis: "spectral coarsening of a mesh or of (L, M): write the problem, G, Lc and Mc",
-	usage: `sparsels coarsen -mesh mesh.obj|.off|.ply -m M -o dir [-k K] [-landmarks i,j,…] [-seed s]
+	usage: `sparsels coarsen -mesh mesh.obj|.off|.ply -m M -o dir [-k K] [-quality-k Q] [-landmarks i,j,…] [-seed s]
+                 [-weighting root-relative|uniform|relative] [-quality-tol t] [-no-monitor]
                  [-mass voronoi|barycentric] [-normalize=true] [-png] [-view azimuth,elevation]
                  [-method auto|qn|lm|gn|newton|nadam|lbfgs] [-max-iter N] [-ftol f] [-gtol g] [-time-limit d] [-q]
 sparsels coarsen -L L.mtx -M M.mtx -m M -o dir [same flags]`,
 	help: `
 Coarsen runs the spectral coarsening of Liu, Jacobson and Ovsjanikov (2019),
-as the published algebraicCoarsening: the k smallest eigenpairs of
-L u = λ M u, m roots and clusters by graph k-medoids, the published problem
-minimize ‖X − Y Gᵀ L G B‖²_F with every row of G summing to 1 from
-G0 = Kᵀ, and the coarse pencil (Lc, Mc) = (Gᵀ L G, K M Kᵀ).
+as the published algebraicCoarsening, under a quality monitor: the smallest
+eigenpairs of L u = λ M u, m roots and clusters by graph k-medoids, the
+problem minimize ‖X − Y Gᵀ L G B‖²_F for the first k eigenvectors (-k, 0
+for round(m/3), as published), their columns weighted (-weighting), with
+every row of G summing to 1 from G0 = Kᵀ, and the coarse pencil
+(Lc, Mc) = (Gᵀ L G, K M Kᵀ).
+
+-weighting root-relative (the default) weighs eigenvector j by
+sqrt(λ_k/λ_j), between the published uniform energy (-weighting uniform),
+which keeps the eigenvectors, and relative (λ_k/λ_j), which keeps the low
+eigenvalues.
+
+The quality monitor compares the first -quality-k eigenpairs (0 for
+min(100, k, m−1)) of (Lc, Mc) with those of (L, M) at the start and after
+25, 50, 100, 200, … iterations, keeps the best G (fewest spurious coarse
+eigenpairs, then the smallest score, the geometric mean of the mean and
+largest eigenvalue error and the off-diagonal energy of the functional
+map), and stops the minimization when doubling the iterations improved
+that score by less than -quality-tol (0 for 0.25; negative: never stop on
+quality, the best G checked is still kept) or when spurious pairs
+appeared. The energy fits only k vectors, and a longer minimization can
+pull spurious eigenvalues below them. -no-monitor runs the published loop:
+G is the solver's last iterate and only the solver's limits (-max-iter,
+-ftol, -gtol, -time-limit) end the run.
 
 The operator is the cotangent Laplacian and lumped mass of -mesh (scaled
 to unit area unless -normalize=false), or any symmetric positive
 semi-definite -L with positive diagonal masses -M (a graph Laplacian, …):
 M.mtx is an n×n diagonal coordinate file or an n×1 array.
 
-It writes into -o: L.mtx, M.mtx (diagonal), X.mtx, Y.mtx (diagonal), B.mtx,
-G0.mtx (the start, whose entry order is the pattern order), pattern.mtx (a
-pattern file of the same entries), G.mtx (same order), Lc.mtx, Mc.mtx
-(diagonal), C.mtx (the k×k functional map), roots.txt and clusters.txt
-(0-based vertex and cluster indices, one per line), and summary.json (sizes,
-solver status, energies, fine and coarse eigenvalues, eigenvalue errors,
-off-diagonal energy of C). With -png it also draws fmap.png (|C|) and, with
-a mesh, roots.png and eigenfunction.png (fine eigenvector -png-eig beside
-the coarse one).
+It writes into -o: L.mtx, M.mtx (diagonal), X.mtx, Y.mtx (diagonal; X and
+B with the weighted columns), B.mtx, G0.mtx (the start, whose entry order
+is the pattern order), pattern.mtx (a pattern file of the same entries),
+G.mtx (same order; the G kept, its comment saying its energy, iteration and
+why the run ended), Lc.mtx, Mc.mtx (diagonal), C.mtx (the functional map of
+the -quality-k eigenpairs compared), roots.txt and clusters.txt (0-based
+vertex and cluster indices, one per line), and summary.json (sizes, k and
+quality-k, weighting and weights, solver status, the kept iteration and
+why the monitor stopped, energies, fine and coarse eigenvalues, eigenvalue
+errors, off-diagonal energy of C, spurious pairs, every check of the
+monitor, times of the stages). With -png it also draws fmap.png (|C|) and,
+with a mesh, roots.png and eigenfunction.png (fine eigenvector -png-eig
+beside the coarse one).
 
 The outputs are checked before any input is read, as solve's: one that is
 an input (-mesh, -L or -M, by name or as the same file) is a command-line
@@ -64,28 +89,37 @@ exit status writes all of them or none.
 
 -L and -M are read as solve reads its files, under -max-dense-bytes
 (repeated entries are summed while reading). Then the arguments that depend
-on n are checked (m ≤ n, k < n, landmarks below n), and the memory of the
-whole run (eigensolver, clustering, set-up, solve, quality stage) is
-estimated and refused over -max-dense-bytes, all before the eigensolve.
+on n are checked (m ≤ n, k < n, landmarks below n, -png-eig below the
+eigenpairs compared), and the memory of the whole run (eigensolver for
+max(k, quality-k) eigenpairs, clustering, set-up, solve, the monitor's
+coarse eigensolves) is estimated and refused over -max-dense-bytes, all
+before the eigensolve.
 
 The problem files are those of sparsels solve: running
   sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -rowsum -o G.mtx
-with the same solver flags reproduces G.mtx and its energy.
+with the same solver flags reproduces G.mtx and its energy for a run with
+-no-monitor, and with -max-iter set to the kept iteration (kept_iteration
+in summary.json, when above 0) for a run with the monitor.
 
 Landmarks are 0-based vertex indices that must be roots. Progress goes to
-stderr, one line per stage and per iteration; -q prints only errors.
+stderr: a line per stage, a row per check of the monitor (time, iteration,
+energy, mean and largest eigenvalue error, off-diagonal energy, spurious
+pairs, "best" for the best G so far) and, between checks, the energy at
+most every 5 s; -q prints only errors.
 
-Exit status: 0 when the minimization converged, everything written; 3 when
-it stopped otherwise (iteration or time limit), everything written all the
-same; 3 on an interrupt (Ctrl-C or SIGTERM): before the solve, nothing is
-written; during the solve, the best G found and the files that follow from
-it are written if the coarsening returned an iterate (not C.mtx and the
-pictures of the quality stage if it did not run), as said on stderr, and
-nothing otherwise; during the writes, they are completed and
-everything is written. A second interrupt ends the process at once (status
-130), removing the temporary files and writing nothing. 1 on bad data, over
-the memory budget, or a refused or failed write, with nothing written; 2 on
-a bad command line, with nothing written.
+Exit status: 0 when the quality monitor stopped the minimization (the
+default way to finish) or the minimization converged, everything written;
+3 when it stopped otherwise (iteration or time limit), everything written
+all the same; 3 on an interrupt (Ctrl-C or SIGTERM): before the solve,
+nothing is written; during the solve, the best G found and the files that
+follow from it are written (with the monitor, C.mtx and the pictures from
+the best check; with -no-monitor, not C.mtx and the pictures of the
+quality stage, which did not run), as said on stderr; during the writes,
+they are completed and everything is written. A second interrupt ends the
+process at once (status 130), removing the temporary files and writing
+nothing. 1 on bad data, over the memory budget, or a refused or failed
+write, with nothing written; 2 on a bad command line, with nothing
+written.
 `,
 	flags: coarsenFlags,
 }
@@ -94,12 +128,15 @@ a bad command line, with nothing written.
 type coarsenArgs struct {
 	meshFile, L, M, out   string
 	m, k, maxIter, pngEig int
+	qualityK              int
 	landmarks, massKind   string
 	view, method          string
+	weighting             string
 	seed                  uint64
 	normalize, png, quiet bool
-	bound                 bool
+	bound, noMonitor      bool
 	ftol, gtol            finiteFloat
+	qualityTol            finiteFloat
 	timeLimit             seconds
 	maxDense              byteSize
 }
@@ -110,7 +147,11 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.StringVar(&a.L, "L", "", "Matrix Market `file` of the n×n operator L (instead of -mesh)")
 	fs.StringVar(&a.M, "M", "", "Matrix Market `file` of the n masses: diagonal n×n or n×1 (with -L)")
 	fs.IntVar(&a.m, "m", 0, "number of coarse vertices (required)")
-	fs.IntVar(&a.k, "k", 0, "number of eigenvectors (0: round(m/3), as published)")
+	fs.IntVar(&a.k, "k", 0, "number of eigenvectors G is fitted to (0: round(m/3), as published)")
+	fs.IntVar(&a.qualityK, "quality-k", 0, "number of eigenpairs compared by the quality monitor, C.mtx and summary.json (0: min(100, k, m−1))")
+	fs.StringVar(&a.weighting, "weighting", "root-relative", "`weights` of the fitted eigenvectors: root-relative (sqrt(λ_k/λ_j)), uniform (the published energy) or relative (λ_k/λ_j)")
+	fs.Var(&a.qualityTol, "quality-tol", "stop the minimization when doubling its iterations improved the quality score by less than this `fraction` (0: 0.25; negative: never stop on quality, still keep the best G checked)")
+	fs.BoolVar(&a.noMonitor, "no-monitor", false, "no quality monitor: G is the solver's last iterate and only the solver's limits end the run, as published")
 	fs.StringVar(&a.landmarks, "landmarks", "", "comma-separated 0-based `vertices` that must be roots")
 	fs.Uint64Var(&a.seed, "seed", 0, "clustering seed")
 	fs.StringVar(&a.massKind, "mass", "voronoi", "lumped mass of -mesh: voronoi or barycentric")
@@ -120,7 +161,7 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.IntVar(&a.pngEig, "png-eig", -1, "eigenvector drawn in eigenfunction.png (-1: among 4..11, the one best kept, largest |C[j,j]|)")
 	fs.StringVar(&a.view, "view", "120,15", "`azimuth,elevation` in degrees of the mesh pictures")
 	fs.StringVar(&a.method, "method", "auto", "minimization `method`: auto (qn), qn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
-	fs.IntVar(&a.maxIter, "max-iter", 0, "maximum number of iterations (0: 100, or 5000 for nadam and lbfgs)")
+	fs.IntVar(&a.maxIter, "max-iter", 0, "maximum number of iterations (0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam)")
 	fs.Var(&a.ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
 	fs.Var(&a.gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")
 	fs.Var(&a.timeLimit, "time-limit", "stop the minimization after this wall `time`, such as 30s, 5m or 1h30m; a bare number is seconds (0: no limit)")
@@ -174,14 +215,30 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 	if err := a.checkMemory(ctx, in, opts, float64(br.used)); err != nil {
 		return failOrStop(stderr, cmd, err)
 	}
+	var show func(coarsen.Progress)
+	var pp *progressPrinter
 	if !a.quiet {
-		opts.Progress = progressPrinter(stderr, opts.Settings.Method)
+		pp = newProgressPrinter(stderr, progressEvery, !a.noMonitor)
+		show = pp.show
+	}
+	if hook := progressHook; hook != nil || show != nil {
+		opts.Progress = func(p coarsen.Progress) {
+			if show != nil {
+				show(p)
+			}
+			if hook != nil {
+				hook(p)
+			}
+		}
 	}
 	res, err := coarsen.Spectral(ctx, in.L, in.mass, a.m, opts)
+	if pp != nil {
+		pp.flush()
+	}
 	partial := false
 	if err != nil {
 		interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-		if !interrupted || res == nil || res.Solve == nil || res.G == nil || res.Lc == nil || res.Problem == nil || res.Clustering == nil {
+		if !interrupted || res == nil || res.Iterate == nil || res.G == nil || res.Lc == nil || res.Problem == nil || res.Clustering == nil {
 			if interrupted {
 				fmt.Fprintf(stderr, "sparsels coarsen: interrupted (%v): nothing was written\n", err)
 				return exitStopped
@@ -189,8 +246,9 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 			return fail(stderr, cmd, err)
 		}
 		// Interrupted during or after the solve: the best G found and what
-		// follows from it are written; what needs the quality stage is
-		// not.
+		// follows from it are written, with the quality of its check if
+		// the monitor measured it; what needs the quality stage is not
+		// written otherwise.
 		partial = true
 		if res.Quality == nil {
 			for _, name := range a.outputNames() {
@@ -200,7 +258,7 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 			}
 		}
 	}
-	sum := newCoarsenSummary(in, res)
+	sum := newCoarsenSummary(in, res, opts.Weighting, a.compared())
 	// The writes are not interrupted: the run's result is worth keeping.
 	wctx := context.WithoutCancel(ctx)
 	if err := a.writeCoarsening(wctx, &outs, in, res, sum, view); err != nil {
@@ -215,7 +273,13 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 	switch {
 	case partial:
 		if !a.quiet {
-			fmt.Fprintf(stderr, "sparsels coarsen: interrupted (%v); the best G found and its outputs were written to %s\n", err, a.out)
+			what := "its outputs were written"
+			if res.Quality == nil {
+				what = "the outputs that follow from it were written (not " + strings.Join(qualityNames(a.outputNames()), ", ") + ": the quality of G was not measured)"
+			} else if len(res.Checks) > 0 {
+				what = "its outputs, with the quality of its check, were written"
+			}
+			fmt.Fprintf(stderr, "sparsels coarsen: interrupted (%v); the best G found (%s) and %s to %s\n", err, keptIterate(res), what, a.out)
 		}
 		return exitStopped
 	case ctx.Err() != nil:
@@ -223,13 +287,45 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 			fmt.Fprintf(stderr, "sparsels coarsen: interrupted while writing: every output was written to %s\n", a.out)
 		}
 		return exitStopped
+	case res.Stopped != "":
+		// The monitor's stop is the default way to finish: a success.
+		if !a.quiet {
+			fmt.Fprintf(stderr, "sparsels coarsen: the quality monitor stopped the minimization: %s; kept G of %s; everything was written\n", res.Stopped, keptIterate(res))
+		}
+		return exitOK
 	case res.Solve.Status.Converged():
 		return exitOK
 	}
 	if !a.quiet {
-		fmt.Fprintf(stderr, "sparsels coarsen: the minimization stopped before convergence (%s); everything was written\n", res.Solve.Reason)
+		kept := ""
+		if len(res.Checks) > 0 {
+			kept = "; kept the best checked G, " + keptIterate(res)
+		}
+		fmt.Fprintf(stderr, "sparsels coarsen: the minimization stopped before convergence (%s)%s; everything was written\n", res.Solve.Reason, kept)
 	}
 	return exitStopped
+}
+
+// progressHook, if not nil, is called with every progress report of the
+// coarsening, after it is printed (a test's stand-in for an interrupt at a
+// given point of the solve).
+var progressHook func(coarsen.Progress)
+
+// keptIterate describes the iterate G.mtx holds: its solver iteration and
+// energy.
+func keptIterate(res *coarsen.Result) string {
+	return fmt.Sprintf("iteration %d, E = %.6g", res.Iteration, res.Energy)
+}
+
+// qualityNames returns the names among names that need the quality stage.
+func qualityNames(names []string) []string {
+	var q []string
+	for _, name := range names {
+		if needsQuality[name] {
+			q = append(q, name)
+		}
+	}
+	return q
 }
 
 // dataNames are the files coarsen writes into its -o directory, pictures
@@ -275,6 +371,14 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 		return nil, view, usagef("-m %d: want at least 2 coarse vertices", a.m)
 	case a.k < 0:
 		return nil, view, usagef("-k %d: want k ≥ 1 (or 0 for round(m/3))", a.k)
+	case a.qualityK < 0:
+		return nil, view, usagef("-quality-k %d: want at least 1 eigenpair (or 0 for min(100, k, m−1))", a.qualityK)
+	case a.qualityK >= a.m:
+		return nil, view, usagef("-quality-k %d: want fewer eigenpairs compared than -m %d coarse vertices", a.qualityK, a.m)
+	case a.qualityTol >= 1:
+		return nil, view, usagef("-quality-tol %v: want a fraction below 1 (0 for 0.25, negative to never stop on quality)", float64(a.qualityTol))
+	case a.noMonitor && a.qualityTol != 0:
+		return nil, view, usagef("-quality-tol %v has no effect with -no-monitor: drop one of them", float64(a.qualityTol))
 	case a.maxIter < 0:
 		return nil, view, usagef("-max-iter %d: want N ≥ 0", a.maxIter)
 	case a.timeLimit < 0:
@@ -295,11 +399,29 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 	if set.Method, err = parseMethod(a.method); err != nil {
 		return nil, view, usagef("-method: %v", err)
 	}
-	opts := &coarsen.Options{K: a.k, Seed: a.seed, Settings: set}
+	weighting, err := parseWeighting(a.weighting)
+	if err != nil {
+		return nil, view, err
+	}
+	opts := &coarsen.Options{K: a.k, QualityK: a.qualityK, Weighting: weighting, QualityTol: float64(a.qualityTol),
+		NoMonitor: a.noMonitor, Seed: a.seed, Settings: set}
 	if opts.Landmarks, err = parseLandmarks(a.landmarks, a.m); err != nil {
 		return nil, view, err
 	}
 	return opts, view, nil
+}
+
+// parseWeighting parses -weighting: a coarsen.Weighting by its name, in
+// any case.
+func parseWeighting(s string) (coarsen.Weighting, error) {
+	var names []string
+	for w := coarsen.RootRelative; w <= coarsen.Relative; w++ {
+		if strings.EqualFold(strings.TrimSpace(s), w.String()) {
+			return w, nil
+		}
+		names = append(names, w.String())
+	}
+	return 0, usagef("-weighting %q: want %s", s, strings.Join(names, ", "))
 }
 
 // parseView parses -view: two finite numbers, azimuth and elevation in
@@ -347,7 +469,8 @@ func parseLandmarks(s string, m int) ([]int, error) {
 	return lm, nil
 }
 
-// eigenvectors returns k, the number of eigenvectors: -k, or round(m/3).
+// eigenvectors returns k, the number of eigenvectors G is fitted to: -k,
+// or round(m/3), as coarsen.Options.K.
 func (a *coarsenArgs) eigenvectors() int {
 	if a.k > 0 {
 		return a.k
@@ -355,11 +478,22 @@ func (a *coarsenArgs) eigenvectors() int {
 	return max(int(math.Round(float64(a.m)/3)), 1)
 }
 
+// compared returns the number of eigenpairs compared by the quality monitor
+// and the quality stage: -quality-k, or min(100, k, m−1), as
+// coarsen.Options.QualityK.
+func (a *coarsenArgs) compared() int {
+	if a.qualityK > 0 {
+		return a.qualityK
+	}
+	return min(100, a.eigenvectors(), a.m-1)
+}
+
 // validate checks what depends on the operator's size n before any work:
 // m ≤ n, k < n, the landmarks below n and -png-eig below the number of
-// eigenpairs compared. Errors name the flag and the input.
+// eigenpairs compared (-quality-k < m ≤ n was checked with the flags).
+// Errors name the flag and the input.
 func (a *coarsenArgs) validate(in *coarsenInput, opts *coarsen.Options) error {
-	n, k := in.n(), a.eigenvectors()
+	n, k, kq := in.n(), a.eigenvectors(), a.compared()
 	src := in.source
 	switch {
 	case a.m > n:
@@ -368,8 +502,12 @@ func (a *coarsenArgs) validate(in *coarsenInput, opts *coarsen.Options) error {
 		return fmt.Errorf("-k %d: %s has n = %d vertices: want k < n", a.k, src, n)
 	case k >= n:
 		return fmt.Errorf("-m %d: k = round(m/3) = %d eigenvectors, but %s has n = %d vertices: want k < n (lower -m or set -k)", a.m, k, src, n)
-	case a.png && a.pngEig >= min(k, a.m-1):
-		return fmt.Errorf("-png-eig %d: the quality stage compares %d eigenpairs (min(k, m−1)): want j < %d", a.pngEig, min(k, a.m-1), min(k, a.m-1))
+	case a.png && a.pngEig >= kq:
+		how := "-quality-k"
+		if a.qualityK == 0 {
+			how = "min(100, k, m−1)"
+		}
+		return fmt.Errorf("-png-eig %d: the quality stage compares %d eigenpairs (%s): want j < %d", a.pngEig, kq, how, kq)
 	}
 	for i, v := range opts.Landmarks {
 		if v >= n {
@@ -488,38 +626,106 @@ func readMass(br *budgetReader, path string, n int) ([]float64, error) {
 	return mass, nil
 }
 
-// progressPrinter prints one line per stage and per iteration.
-func progressPrinter(w io.Writer, m sparsels.Method) func(coarsen.Progress) {
-	return func(p coarsen.Progress) {
-		if p.Iteration == nil {
-			fmt.Fprintf(w, "%8.3fs  %s\n", p.Elapsed.Seconds(), p.Stage)
-			if p.Stage == coarsen.StageSolve {
-				fmt.Fprintf(w, "%4s  %-22s  %9s  %9s  %9s  %9s  %5s  %3s\n",
-					"iter", "energy", "rel.decr", "grad", "step", dampingLabel(p.Method), "cg", "acc")
+// progressEvery is the longest the progress printer stays silent during
+// the solve between two checks of the quality monitor.
+const progressEvery = 5 * time.Second
+
+// progressPrinter prints a person's view of a coarsening: a line per
+// stage, a row per check of the quality monitor and, between checks, at
+// most one energy row every `every` of the solve, never one per iteration.
+type progressPrinter struct {
+	w       io.Writer
+	every   time.Duration
+	monitor bool // the quality monitor runs
+	// last is the elapsed time of the last row of the solve, pending the
+	// last iteration not printed, printedIter the last iteration printed.
+	last        time.Duration
+	pending     *sparsels.IterationRecord
+	pendingAt   time.Duration
+	printedIter int
+	// bestDefects and bestScore rank the checks as the monitor does:
+	// fewer spurious pairs, then a smaller score.
+	bestDefects int
+	bestScore   float64
+	checks      int
+}
+
+func newProgressPrinter(w io.Writer, every time.Duration, monitor bool) *progressPrinter {
+	return &progressPrinter{w: w, every: every, monitor: monitor, printedIter: -1}
+}
+
+func (pp *progressPrinter) show(p coarsen.Progress) {
+	switch {
+	case p.Check != nil:
+		c := p.Check
+		defects := c.Spurious + max(c.Excess, 0)
+		mark := ""
+		if pp.checks == 0 || defects < pp.bestDefects || (defects == pp.bestDefects && c.Score < pp.bestScore) {
+			pp.bestDefects, pp.bestScore, mark = defects, c.Score, "best"
+		}
+		pp.checks++
+		if mark != "" {
+			mark = "  " + mark
+		}
+		fmt.Fprintf(pp.w, "%8.3fs  %7d  %-12.6e  %9.3e  %9.3e  %9.3e  %8d%s\n",
+			p.Elapsed.Seconds(), c.Iteration, c.Energy, c.MeanEigenvalueError, c.MaxEigenvalueError, c.OffDiagonalEnergy, defects, mark)
+		pp.printed(c.Iteration, p.Elapsed)
+	case p.Iteration != nil:
+		r := *p.Iteration
+		r.G = nil // not kept
+		pp.pending, pp.pendingAt = &r, p.Elapsed
+		if p.Elapsed-pp.last >= pp.every {
+			pp.flush()
+		}
+	default:
+		pp.flush()
+		fmt.Fprintf(pp.w, "%8.3fs  %s\n", p.Elapsed.Seconds(), p.Stage)
+		if p.Stage == coarsen.StageSolve {
+			if pp.monitor {
+				fmt.Fprintf(pp.w, "%8.3fs  %v under the quality monitor: a row per check (iterations 0, 25, 50, 100, …), the energy at most every %v between checks\n",
+					p.Elapsed.Seconds(), p.Method, pp.every)
+				fmt.Fprintf(pp.w, "%9s  %7s  %-12s  %9s  %9s  %9s  %8s\n", "time", "iter", "energy E", "mean err", "max err", "off-diag", "spurious")
+			} else {
+				fmt.Fprintf(pp.w, "%8.3fs  %v, no quality monitor: the energy at most every %v\n", p.Elapsed.Seconds(), p.Method, pp.every)
+				fmt.Fprintf(pp.w, "%9s  %7s  %s\n", "time", "iter", "energy E")
 			}
-			return
+			pp.last = p.Elapsed
 		}
-		r := p.Iteration
-		acc := "no"
-		if r.Accepted {
-			acc = "yes"
-		}
-		fmt.Fprintf(w, "%4d  %-22.16e  %9.3e  %9.3e  %9.3e  %9.3e  %5d  %3s\n",
-			r.Iteration, r.Energy, r.RelDecrease, r.GradientNorm, r.StepNorm, r.Damping, r.CGIterations, acc)
 	}
 }
 
-// coarsenSummary is summary.json.
+// flush prints the last iteration of the solve if no row showed it.
+func (pp *progressPrinter) flush() {
+	if r := pp.pending; r != nil && r.Iteration > pp.printedIter {
+		fmt.Fprintf(pp.w, "%8.3fs  %7d  %-12.6e\n", pp.pendingAt.Seconds(), r.Iteration, r.Energy)
+		pp.printed(r.Iteration, pp.pendingAt)
+	}
+	pp.pending = nil
+}
+
+func (pp *progressPrinter) printed(iter int, at time.Duration) {
+	pp.printedIter, pp.last = max(pp.printedIter, iter), at
+}
+
+// coarsenSummary is summary.json; every key is snake_case.
 type coarsenSummary struct {
-	Source              string    `json:"source"`
-	N                   int       `json:"vertices"`
-	M                   int       `json:"coarse_vertices"`
-	K                   int       `json:"eigenvectors"`
-	NNZ                 int       `json:"nnz_G"`
-	Method              string    `json:"method"`
+	Source    string    `json:"source"`
+	N         int       `json:"vertices"`
+	M         int       `json:"coarse_vertices"`
+	FittedK   int       `json:"fitted_k"`  // eigenvectors G is fitted to
+	QualityK  int       `json:"quality_k"` // eigenpairs compared
+	Weighting string    `json:"weighting"`
+	Weights   []float64 `json:"weights"` // of the fitted eigenvectors
+	NNZ       int       `json:"nnz_G"`
+	Method    string    `json:"method"`
+	// Status, Converged and Iterations are the solver's; KeptIteration is
+	// the iteration G.mtx comes from, Energy and Violation are those of
+	// G.mtx.
 	Status              string    `json:"status"`
 	Converged           bool      `json:"converged"`
 	Iterations          int       `json:"iterations"`
+	KeptIteration       int       `json:"kept_iteration"`
+	Stopped             string    `json:"stopped"` // why the quality monitor stopped the run; "" if it did not
 	InitialEnergy       float64   `json:"initial_energy"`
 	Energy              float64   `json:"energy"`
 	Violation           float64   `json:"row_sum_violation"`
@@ -529,38 +735,91 @@ type coarsenSummary struct {
 	MeanEigenvalueError float64   `json:"mean_eigenvalue_error"`
 	MaxEigenvalueError  float64   `json:"max_eigenvalue_error"`
 	OffDiagonalEnergy   float64   `json:"functional_map_off_diagonal_energy"`
+	Spurious            int       `json:"spurious"`
+	Excess              int       `json:"excess"`
+	// Checks are the quality monitor's checks, the start G0 first; empty
+	// with -no-monitor.
+	Checks []coarsenCheck `json:"checks"`
 	// With -bound: the certified lower bound on E over every feasible G
-	// (sparsels.LowerBound), E − bound and (E − bound)/E.
+	// (sparsels.LowerBound), E − bound and (E − bound)/E for the solver's
+	// final iterate.
 	LowerBound  *float64 `json:"lower_bound,omitempty"`
 	Gap         *float64 `json:"gap,omitempty"`
 	RelativeGap *float64 `json:"relative_gap,omitempty"`
 	Seconds     struct {
-		Eigenpairs, Clustering, Setup, Solve, Quality, Total float64
+		Eigenpairs float64 `json:"eigenpairs"`
+		Clustering float64 `json:"clustering"`
+		Setup      float64 `json:"setup"`
+		Solve      float64 `json:"solve"`   // the minimization, with the monitor's checks
+		Monitor    float64 `json:"monitor"` // the monitor's part of solve
+		Quality    float64 `json:"quality"`
+		Total      float64 `json:"total"`
 	} `json:"seconds"`
 }
 
-func newCoarsenSummary(in *coarsenInput, res *coarsen.Result) *coarsenSummary {
+// coarsenCheck is a check of the quality monitor in summary.json.
+type coarsenCheck struct {
+	Iteration           int     `json:"iteration"`
+	Seconds             float64 `json:"seconds"` // since the coarsening started
+	Energy              float64 `json:"energy"`
+	MeanEigenvalueError float64 `json:"mean_eigenvalue_error"`
+	MaxEigenvalueError  float64 `json:"max_eigenvalue_error"`
+	OffDiagonalEnergy   float64 `json:"off_diagonal_energy"`
+	Spurious            int     `json:"spurious"`
+	Excess              int     `json:"excess"`
+	Score               float64 `json:"score"`
+}
+
+// newCoarsenSummary returns the summary of res, a coarsening of in with
+// the weighting w and kq eigenpairs compared.
+func newCoarsenSummary(in *coarsenInput, res *coarsen.Result, w coarsen.Weighting, kq int) *coarsenSummary {
 	n, m := res.G.Dims()
 	sr := res.Solve
 	s := &coarsenSummary{
-		Source: in.desc, N: n, M: m, K: len(res.Values), NNZ: len(sr.G),
-		Method: sr.Method.String(), Status: sr.Reason, Converged: sr.Status.Converged(), Iterations: sr.Iterations,
-		InitialEnergy: sr.InitialEnergy, Energy: sr.Energy, Violation: sr.Violation,
+		Source: in.desc, N: n, M: m, FittedK: len(res.Weights), QualityK: kq, Weighting: w.String(), NNZ: len(res.Iterate),
+		Weights: res.Weights, KeptIteration: res.Iteration, Stopped: res.Stopped, Energy: res.Energy,
+		Violation: rowSumViolation(res), Checks: []coarsenCheck{},
 	}
-	if q := res.Quality; q != nil { // nil after an interrupt during the solve
+	if sr != nil {
+		s.Method, s.Status, s.Converged, s.Iterations = sr.Method.String(), sr.Reason, sr.Status.Converged(), sr.Iterations
+		s.InitialEnergy = sr.InitialEnergy
+		if sr.Bound != nil {
+			lb := sr.Bound.Value
+			gap, rel := sr.Gap()
+			s.LowerBound, s.Gap, s.RelativeGap = &lb, &gap, &rel
+		}
+	}
+	if q := res.Quality; q != nil { // nil after an interrupt without a check
 		s.FineEigenvalues, s.CoarseEigenvalues, s.EigenvalueErrors = q.FineValues, q.CoarseValues, q.EigenvalueErrors
 		s.MeanEigenvalueError, s.MaxEigenvalueError = q.MeanEigenvalueError, q.MaxEigenvalueError
-		s.OffDiagonalEnergy = q.OffDiagonalEnergy
+		s.OffDiagonalEnergy, s.Spurious, s.Excess = q.OffDiagonalEnergy, q.Spurious, q.Excess
 	}
-	if sr.Bound != nil {
-		lb := sr.Bound.Value
-		gap, rel := sr.Gap()
-		s.LowerBound, s.Gap, s.RelativeGap = &lb, &gap, &rel
+	for _, c := range res.Checks {
+		s.Checks = append(s.Checks, coarsenCheck{Iteration: c.Iteration, Seconds: c.Elapsed.Seconds(), Energy: c.Energy,
+			MeanEigenvalueError: c.MeanEigenvalueError, MaxEigenvalueError: c.MaxEigenvalueError, OffDiagonalEnergy: c.OffDiagonalEnergy,
+			Spurious: c.Spurious, Excess: c.Excess, Score: c.Score})
 	}
 	t := res.Times
 	s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup = t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds()
-	s.Seconds.Solve, s.Seconds.Quality, s.Seconds.Total = t.Solve.Seconds(), t.Quality.Seconds(), t.Total.Seconds()
+	s.Seconds.Solve, s.Seconds.Monitor, s.Seconds.Quality, s.Seconds.Total = t.Solve.Seconds(), t.Monitor.Seconds(), t.Quality.Seconds(), t.Total.Seconds()
 	return s
+}
+
+// rowSumViolation returns the relative violation of G·1 = 1 at the kept G
+// (sparsels.Constraints.Violation), which need not be the solver's final
+// iterate that Solve.Violation measures.
+func rowSumViolation(res *coarsen.Result) float64 {
+	d := res.Problem
+	n, m := res.G.Dims()
+	pat, err := sparsels.NewPattern(n, m, d.Rows, d.Cols)
+	if err != nil {
+		return math.NaN()
+	}
+	cs, err := sparsels.RowSumConstraints(pat)
+	if err != nil {
+		return math.NaN()
+	}
+	return cs.Violation(res.Iterate)
 }
 
 // writeCoarsening fills the temporary file of every output registered in
@@ -599,8 +858,7 @@ func (a *coarsenArgs) writeCoarsening(ctx context.Context, outs *outputs, in *co
 			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, nil, "pattern of G, in the order of G0.mtx and G.mtx")
 		},
 		"G.mtx": func(w io.Writer) error {
-			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, res.Solve.G, fmt.Sprintf(
-				"prolongation G (n×m), rows sum to 1: %s, E = %s", res.Solve.Reason, strconv.FormatFloat(res.Solve.Energy, 'g', -1, 64)))
+			return mtx.WriteCoordinate(w, n, m, d.Rows, d.Cols, res.Iterate, gComment(res))
 		},
 		"Lc.mtx": func(w io.Writer) error { return mtx.WriteSparse(w, res.Lc, "coarse operator Lc = G^T L G (m×m)") },
 		"Mc.mtx": diag(coarseMasses(res), "coarse mass Mc = K M K^T (m×m diagonal)"),
@@ -631,6 +889,22 @@ func (a *coarsenArgs) writeCoarsening(ctx context.Context, outs *outputs, in *co
 		}
 	}
 	return nil
+}
+
+// gComment is the comment of G.mtx: its energy, the solver iteration it
+// comes from and how the run ended.
+func gComment(res *coarsen.Result) string {
+	c := fmt.Sprintf("prolongation G (n×m), rows sum to 1: E = %s at iteration %d",
+		strconv.FormatFloat(res.Energy, 'g', -1, 64), res.Iteration)
+	switch {
+	case res.Stopped != "":
+		c += "; the quality monitor kept this G and stopped the minimization: " + res.Stopped
+	case len(res.Checks) > 0 && res.Solve != nil:
+		c += fmt.Sprintf("; the best G checked by the quality monitor; solver: %s after %d iterations", res.Solve.Reason, res.Solve.Iterations)
+	case res.Solve != nil:
+		c += "; solver: " + res.Solve.Reason
+	}
+	return c
 }
 
 // coarseMasses returns the coarse masses Mc of res.
@@ -704,18 +978,28 @@ func bestKept(C *mat.Dense, lo, hi int) int {
 
 // printCoarsening reports the run on stdout.
 func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSummary, names []string) {
-	fmt.Fprintf(w, "G: %d×%d with %d nonzeros (%.2f per row); k = %d eigenvectors\n", s.N, s.M, s.NNZ, float64(s.NNZ)/float64(s.N), s.K)
-	fmt.Fprintln(w, res.Solve.String())
-	fmt.Fprintf(w, "energy: %s\n", strconv.FormatFloat(res.Solve.Energy, 'g', -1, 64))
-	fmt.Fprintf(w, "initial energy: %s\n", strconv.FormatFloat(res.Solve.InitialEnergy, 'g', -1, 64))
+	fmt.Fprintf(w, "G: %d×%d with %d nonzeros (%.2f per row); fitted to k = %d eigenvectors (%s weights), %d eigenpairs compared\n",
+		s.N, s.M, s.NNZ, float64(s.NNZ)/float64(s.N), s.FittedK, s.Weighting, s.QualityK)
+	if res.Solve != nil {
+		fmt.Fprintln(w, res.Solve.String())
+	}
+	switch {
+	case res.Stopped != "":
+		fmt.Fprintf(w, "quality monitor: stopped the minimization (%s); G is iteration %d's, the best of %d checks\n", res.Stopped, res.Iteration, len(res.Checks))
+	case len(res.Checks) > 0:
+		fmt.Fprintf(w, "quality monitor: G is iteration %d's, the best of %d checks\n", res.Iteration, len(res.Checks))
+	}
+	fmt.Fprintf(w, "energy: %s\n", strconv.FormatFloat(res.Energy, 'g', -1, 64))
+	fmt.Fprintf(w, "initial energy: %s\n", strconv.FormatFloat(s.InitialEnergy, 'g', -1, 64))
 	if res.Quality != nil {
 		fmt.Fprintf(w, "eigenvalue relative error: mean %.4g, max %.4g\n", s.MeanEigenvalueError, s.MaxEigenvalueError)
 		fmt.Fprintf(w, "functional map off-diagonal energy: %.4g\n", s.OffDiagonalEnergy)
+		fmt.Fprintf(w, "spurious coarse eigenpairs: %d (excess %d)\n", s.Spurious, s.Excess)
 	}
 	if s.LowerBound != nil {
 		fmt.Fprintf(w, "lower bound: %s; gap %.6g (%.3g relative)\n", strconv.FormatFloat(*s.LowerBound, 'g', -1, 64), *s.Gap, *s.RelativeGap)
 	}
-	fmt.Fprintf(w, "time: eigenpairs %.3fs, clustering %.3fs, set-up %.3fs, solve %.3fs, quality %.3fs, total %.3fs\n",
-		s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup, s.Seconds.Solve, s.Seconds.Quality, s.Seconds.Total)
+	fmt.Fprintf(w, "time: eigenpairs %.3fs, clustering %.3fs, set-up %.3fs, solve %.3fs (monitor %.3fs), quality %.3fs, total %.3fs\n",
+		s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup, s.Seconds.Solve, s.Seconds.Monitor, s.Seconds.Quality, s.Seconds.Total)
 	fmt.Fprintf(w, "wrote %s: %s\n", dir, strings.Join(names, " "))
 }

@@ -370,7 +370,8 @@ func TestAdvCoarsenInputBudget(t *testing.T) {
 
 // TestAdvCoarsenMemoryBudget: a coarsening whose eigenvectors and Krylov
 // basis exceed -max-dense-bytes is refused before the eigensolve, with the
-// estimate, its parts and the flag to raise. Before, coarsen had no budget
+// estimate, its parts and the flag to raise; the eigenvectors are
+// max(k, quality-k) of them. Before, coarsen had no budget
 // and died allocating the n×k basis.
 func TestAdvCoarsenMemoryBudget(t *testing.T) {
 	dir := t.TempDir()
@@ -382,6 +383,8 @@ func TestAdvCoarsenMemoryBudget(t *testing.T) {
 	}{
 		{[]string{"-m", "3000", "-max-dense-bytes", "256MiB"}, "k = 1000) needs about"},
 		{[]string{"-m", "300", "-k", "60", "-max-dense-bytes", "32MiB"}, "k = 60) needs about"},
+		// The fine eigenpairs compared count too: 250 of them, not k = 10.
+		{[]string{"-m", "300", "-k", "10", "-quality-k", "250", "-max-dense-bytes", "32MiB"}, "k = 10, quality-k = 250) needs about"},
 	} {
 		var r result
 		alloc := advAllocated(func() { r = runArgs(append([]string{"coarsen", "-L", lf, "-M", mf, "-o", out}, test.args...)...) })
@@ -403,7 +406,9 @@ func TestAdvCoarsenMemoryBudget(t *testing.T) {
 
 // TestAdvCoarsenArguments: every argument is validated before the
 // eigensolve: repeated, negative and out-of-range landmarks, k ≥ n, m > n,
-// -png-eig, -view. Errors name the flag. Before, a repeated landmark or a
+// -png-eig (below the eigenpairs compared), -quality-k ≥ m, -weighting,
+// -quality-tol (below 1, not with -no-monitor), -view. Errors name the
+// flag. Before, a repeated landmark or a
 // bad -png-eig were found after the eigensolve or not at all, and -view
 // nan,nan and 1,2,3 were accepted.
 func TestAdvCoarsenArguments(t *testing.T) {
@@ -422,6 +427,12 @@ func TestAdvCoarsenArguments(t *testing.T) {
 		{[]string{"-k", "30"}, exitError, "-k 30: " + lf + " has n = 30 vertices: want k < n"},
 		{[]string{"-m", "31"}, exitError, "-m 31: m = 31 coarse vertices, but " + lf + " has n = 30 vertices"},
 		{[]string{"-png", "-png-eig", "2"}, exitError, "-png-eig 2: the quality stage compares 2 eigenpairs"},
+		{[]string{"-png", "-k", "4", "-quality-k", "3", "-png-eig", "3"}, exitError, "-png-eig 3: the quality stage compares 3 eigenpairs (-quality-k)"},
+		{[]string{"-quality-k", "6"}, exitUsage, "-quality-k 6: want fewer eigenpairs compared than -m 6"},
+		{[]string{"-weighting", "square"}, exitUsage, `-weighting "square": want root-relative, uniform, relative`},
+		{[]string{"-quality-tol", "1"}, exitUsage, "-quality-tol 1: want a fraction below 1"},
+		{[]string{"-quality-tol", "nan"}, exitUsage, "-quality-tol"},
+		{[]string{"-no-monitor", "-quality-tol", "0.1"}, exitUsage, "-quality-tol 0.1 has no effect with -no-monitor"},
 		{[]string{"-png-eig", "-2"}, exitUsage, "-png-eig -2"},
 		{[]string{"-view", "nan,nan"}, exitUsage, `-view "nan,nan": "nan" is not a finite number`},
 		{[]string{"-view", "1,2,3"}, exitUsage, `-view "1,2,3": want azimuth,elevation`},
@@ -467,6 +478,7 @@ func TestAdvNegativeFlags(t *testing.T) {
 		{co("-max-iter", "-1"), "-max-iter -1"},
 		{co("-time-limit", "-5"), "-time-limit -5s"},
 		{co("-k", "-1"), "-k -1"},
+		{co("-quality-k", "-1"), "-quality-k -1"},
 		{co("-m", "-4"), "-m -4"},
 		{co("-png-eig", "-3"), "-png-eig -3"},
 		{co("-max-dense-bytes", "-1"), "-max-dense-bytes"},

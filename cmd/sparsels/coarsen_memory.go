@@ -23,19 +23,21 @@ func csrBytes(rows, entries float64) float64 { return 8*(rows+1) + 16*entries }
 // sparsels coarsen.
 type coarsenMemory struct {
 	inputs     float64 // the operator, the masses and the mesh, held throughout
-	vectors    float64 // the n×k eigenvectors, held from the eigenpairs on
+	vectors    float64 // the n×max(k, quality-k) fine eigenvectors, held from the eigenpairs on
 	eigs       float64 // the eigensolver's work: scaled operator, Cholesky factor, Krylov basis
 	clustering float64 // the clustering and the pattern of G
 	setup      float64 // X, B, Y, G0, the constraints and G's pattern, held from the set-up on
 	solve      float64 // the problem and the solver (sparsels.EstimateMemory)
+	monitor    float64 // a check of the quality monitor during the solve, and the best G kept
 	quality    float64 // G, Lc and the coarse eigenpairs, the functional map
 }
 
 // peak returns the estimate of the largest storage held at once: the
-// eigensolver's work is released before the clustering, the solver's before
-// the quality stage.
+// eigensolver's work is released before the clustering; the monitor's
+// checks run beside the solver, whose work is released before the quality
+// stage.
 func (c coarsenMemory) peak() float64 {
-	later := c.clustering + c.setup + max(c.solve, c.quality)
+	later := c.clustering + c.setup + max(c.solve+c.monitor, c.quality)
 	return c.inputs + c.vectors + max(c.eigs, later)
 }
 
@@ -45,7 +47,7 @@ func (c coarsenMemory) String() string {
 		v    float64
 		what string
 	}{{c.inputs, "the inputs"}, {c.vectors, "the eigenvectors"}, {c.eigs, "the eigensolver"}, {c.clustering, "the clustering"},
-		{c.setup, "the set-up"}, {c.solve, "the solve"}, {c.quality, "the quality stage"}} {
+		{c.setup, "the set-up"}, {c.solve, "the solve"}, {c.monitor, "the quality monitor"}, {c.quality, "the quality stage"}} {
 		if p.v > 0 { // the later stages are not estimated when the first already exceed the budget
 			parts = append(parts, bytesize.Format(p.v)+" for "+p.what)
 		}
@@ -166,19 +168,26 @@ func choleskyFill(L *sparse.CSR, limit float64) (float64, error) {
 // error wrapping errInterrupted.
 func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *coarsen.Options, read float64) error {
 	budget := float64(a.maxDense)
-	n, m, k := in.n(), a.m, a.eigenvectors()
+	// The eigensolve finds max(k, quality-k) fine eigenpairs: k are fitted,
+	// quality-k compared.
+	n, m, k, kq := in.n(), a.m, a.eigenvectors(), a.compared()
+	kf := max(k, kq)
 	nnzL := len(in.L.RawMatrix().Ind)
-	N, Mf, K := float64(n), float64(m), float64(k)
+	N, Mf, K, KF := float64(n), float64(m), float64(k), float64(kf)
 	var c coarsenMemory
 	c.inputs = max(read, csrBytes(N, float64(nnzL))+8*N)
 	if in.msh != nil {
 		c.inputs += 24*N + 24*float64(len(in.msh.F))
 	}
-	c.vectors = 8*N*K + 8*K
-	c.eigs = eigsMemory(n, nnzL, k, N)
+	c.vectors = 8*N*KF + 8*KF
+	c.eigs = eigsMemory(n, nnzL, kf, N)
 	refuse := func(what string) error {
-		return fmt.Errorf("the coarsening (n = %d vertices, %d entries of L, m = %d, k = %d%s) needs about %s (%s), over -max-dense-bytes = %s; raise -max-dense-bytes, or lower -k or -m",
-			n, nnzL, m, k, what, bytesize.Format(c.peak()), c, bytesize.Format(budget))
+		qk := ""
+		if kq > k {
+			qk = fmt.Sprintf(", quality-k = %d", kq)
+		}
+		return fmt.Errorf("the coarsening (n = %d vertices, %d entries of L, m = %d, k = %d%s%s) needs about %s (%s), over -max-dense-bytes = %s; raise -max-dense-bytes, or lower -k, -quality-k or -m",
+			n, nnzL, m, k, qk, what, bytesize.Format(c.peak()), c, bytesize.Format(budget))
 	}
 	if c.peak() > budget {
 		return refuse("")
@@ -190,7 +199,7 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 	if err != nil {
 		return err
 	}
-	c.eigs = eigsMemory(n, nnzL, k, fill)
+	c.eigs = eigsMemory(n, nnzL, kf, fill)
 	if c.peak() > budget {
 		return refuse(fmt.Sprintf(", at least %.0f entries in the Cholesky factor", fill))
 	}
@@ -206,13 +215,25 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 		c.setup = 16*Mf*K + 16*Mf + 24*G + 24*G + 16*N // X, B, Mc, Y; pattern and G0; the row-sum constraints
 		set := *opts.Settings
 		c.solve = sparsels.EstimateMemory(n, m, m, k, int(min(G, math.MaxInt32)), nnzL, m, &set)
-		// G, and Lc = Gᵀ L G with at most min(m², nnz(L)·maxRow²) entries,
-		// whose factor in the coarse eigensolve is bounded by a dense
-		// triangle; the coarse vectors and the functional map.
+		// A measurement of the quality (a check of the monitor, or the
+		// quality stage): G, and Lc = Gᵀ L G with at most
+		// min(m², nnz(L)·maxRow²) entries, whose factor in the coarse
+		// eigensolve is bounded by a dense triangle; the eigensolve finds
+		// the quality-k compared eigenpairs and max(2, quality-k/10) more,
+		// up to m−1 (coarsen.Measure); the coarse vectors and the
+		// functional map.
 		nnzLc := math.Min(Mf*Mf, float64(nnzL)*maxRow*maxRow)
-		kq := min(k, m-1)
-		c.quality = csrBytes(N, G) + 2*csrBytes(Mf, nnzLc) + eigsMemory(m, int(nnzLc), kq, Mf*(Mf+1)/2) +
-			8*(Mf*float64(kq)+2*K*K)
+		kc := min(m-1, kq+max(2, kq/10))
+		KQ := float64(kq)
+		measure := csrBytes(N, G) + 2*csrBytes(Mf, nnzLc) + eigsMemory(m, int(nnzLc), kc, Mf*(Mf+1)/2) +
+			8*(Mf*float64(kc)+2*KQ*KQ)
+		c.monitor, c.quality = 0, measure
+		if !a.noMonitor {
+			// The monitor measures beside the solver and keeps the best
+			// G's values and quality (its coarse vectors and functional
+			// map); no quality stage follows.
+			c.monitor, c.quality = measure+8*G+8*(Mf*KQ+KQ*KQ), 0
+		}
 	}
 	// First with the bound of a full G, which needs no clustering.
 	later(N*Mf, Mf)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -9,7 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/coarsen"
 	"github.com/sparsels/sparsels/mesh"
 	"github.com/sparsels/sparsels/mtx"
 )
@@ -26,15 +30,15 @@ func writeGridOBJ(t *testing.T, dir string, nx int) string {
 	return path
 }
 
-// TestCoarsenRoundTrip runs sparsels coarsen on a mesh, then sparsels solve
-// on the problem files it wrote: the same energy (to 1e-10 relative) and
-// the same G. Then coarsen again from its L.mtx and M.mtx (the graph route):
-// the same energy.
+// TestCoarsenRoundTrip runs sparsels coarsen -no-monitor (the published
+// loop) on a mesh, then sparsels solve on the problem files it wrote: the
+// same energy (to 1e-10 relative) and the same G. Then coarsen again from
+// its L.mtx and M.mtx (the graph route): the same energy.
 func TestCoarsenRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	obj := writeGridOBJ(t, dir, 9)
 	out := filepath.Join(dir, "out")
-	args := []string{"coarsen", "-m", "20", "-k", "6", "-landmarks", "0,55", "-max-iter", "30", "-o", out}
+	args := []string{"coarsen", "-m", "20", "-k", "6", "-landmarks", "0,55", "-max-iter", "30", "-no-monitor", "-o", out}
 	r := runArgs(append(args, "-mesh", obj, "-png", "-bound")...)
 	if r.code != exitOK && r.code != exitStopped {
 		t.Fatalf("coarsen: %v", r)
@@ -55,7 +59,8 @@ func TestCoarsenRoundTrip(t *testing.T) {
 	if err != nil || json.Unmarshal(js, &sum) != nil {
 		t.Fatalf("summary.json: %v", err)
 	}
-	if sum.M != 20 || sum.K != 6 || sum.N != 100 || relErr(sum.Energy, energy) > 0 || len(sum.CoarseEigenvalues) != 6 {
+	if sum.M != 20 || sum.FittedK != 6 || sum.QualityK != 6 || sum.N != 100 || relErr(sum.Energy, energy) > 0 || len(sum.CoarseEigenvalues) != 6 ||
+		sum.KeptIteration != sum.Iterations || len(sum.Checks) != 0 || sum.Stopped != "" || sum.Weighting != "root-relative" || len(sum.Weights) != 6 {
 		t.Errorf("summary.json: %+v", sum)
 	}
 	// -bound: the certified lower bound is at most E, and the gap is E − bound.
@@ -154,7 +159,234 @@ func TestCoarsenErrors(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a failed run created %s", out)
 	}
-	if r := runArgs("coarsen", "-h"); r.code != exitOK || !strings.Contains(r.stdout, "sparsels coarsen -mesh") {
+	r := runArgs("coarsen", "-h")
+	if r.code != exitOK || !strings.Contains(r.stdout, "sparsels coarsen -mesh") {
 		t.Errorf("coarsen -h: %v", r)
+	}
+	// The defaults the help documents are the library's: -max-iter 0 is
+	// sparsels.Settings' default (20000 for qn, not 100).
+	for _, want := range []string{"0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam",
+		"-quality-k", "min(100, k, m−1)", "-weighting", `(default "root-relative")`, "-quality-tol", "0: 0.25", "-no-monitor"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("coarsen -h does not say %q", want)
+		}
+	}
+	if strings.Contains(r.stdout, "0: 100,") {
+		t.Errorf("coarsen -h documents -max-iter 0 as 100")
+	}
+}
+
+// readSummary reads summary.json in dir both as a coarsenSummary and as a
+// generic map (for its keys).
+func readSummary(t *testing.T, dir string) (*coarsenSummary, map[string]any) {
+	t.Helper()
+	js, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum coarsenSummary
+	var raw map[string]any
+	if err := json.Unmarshal(js, &sum); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	if err := json.Unmarshal(js, &raw); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	return &sum, raw
+}
+
+// snakeKeys reports the keys of v, at any depth, that are not snake_case.
+func snakeKeys(v any, path string) []string {
+	var bad []string
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			for _, r := range k {
+				if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == 'G') { // nnz_G names the matrix
+					bad = append(bad, path+k)
+					break
+				}
+			}
+			bad = append(bad, snakeKeys(x, path+k+".")...)
+		}
+	case []any:
+		for _, x := range v {
+			bad = append(bad, snakeKeys(x, path+"[].")...)
+		}
+	}
+	return bad
+}
+
+// TestCoarsenMonitor runs sparsels coarsen with its defaults on a small
+// mesh: the quality monitor stops the minimization (exit 0, said on
+// stderr), the progress is a few rows (one per check, none per
+// iteration), G.mtx holds the kept G (eval gives summary.json's energy,
+// and solve with -max-iter the kept iteration reproduces it), and
+// summary.json has snake_case keys everywhere with the checks, the stop
+// reason, the kept iteration, k, quality-k, the weighting and the weights.
+func TestCoarsenMonitor(t *testing.T) {
+	dir := t.TempDir()
+	obj := writeGridOBJ(t, dir, 15)
+	out := filepath.Join(dir, "out")
+	r := runArgs("coarsen", "-mesh", obj, "-m", "40", "-o", out)
+	if r.code != exitOK || !strings.Contains(r.stderr, "the quality monitor stopped the minimization: ") ||
+		!strings.Contains(r.stderr, "kept G of iteration ") {
+		t.Fatalf("default coarsen: %v", r)
+	}
+	lines := strings.Count(r.stderr, "\n")
+	sum, raw := readSummary(t, out)
+	t.Logf("%d progress lines for %d iterations:\n%s", lines, sum.Iterations, r.stderr)
+	if lines >= 40 || sum.Iterations < 40 {
+		t.Errorf("%d lines on stderr for %d iterations: want fewer than 40, and no line per iteration", lines, sum.Iterations)
+	}
+	if n := strings.Count(r.stderr, "best\n"); n < 1 || n > len(sum.Checks) {
+		t.Errorf("%d checks marked best among %d", n, len(sum.Checks))
+	}
+
+	if bad := snakeKeys(raw, ""); len(bad) > 0 {
+		t.Errorf("summary.json keys not in snake_case: %v", bad)
+	}
+	secs, _ := raw["seconds"].(map[string]any)
+	for _, k := range []string{"eigenpairs", "clustering", "setup", "solve", "monitor", "quality", "total"} {
+		if _, ok := secs[k]; !ok {
+			t.Errorf("summary.json: no seconds.%s in %v", k, secs)
+		}
+	}
+	for _, k := range []string{"checks", "stopped", "kept_iteration", "fitted_k", "quality_k", "weighting", "weights", "spurious", "excess"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("summary.json: no %s", k)
+		}
+	}
+	if sum.FittedK != 13 || sum.QualityK != 13 || sum.Weighting != "root-relative" || len(sum.Weights) != 13 ||
+		sum.Stopped == "" || len(sum.Checks) < 3 || sum.Checks[0].Iteration != 0 || sum.Checks[1].Iteration != 25 {
+		t.Errorf("summary.json: %+v", sum)
+	}
+	var kept *coarsenCheck
+	for i, c := range sum.Checks {
+		if c.Iteration == sum.KeptIteration {
+			kept = &sum.Checks[i]
+		}
+	}
+	if kept == nil || kept.Energy != sum.Energy || kept.OffDiagonalEnergy != sum.OffDiagonalEnergy || kept.Spurious != sum.Spurious {
+		t.Errorf("kept iteration %d: check %+v, summary energy %v, off-diagonal energy %v", sum.KeptIteration, kept, sum.Energy, sum.OffDiagonalEnergy)
+	}
+
+	// G.mtx is the kept G.
+	p := func(name string) string { return filepath.Join(out, name) }
+	gText, err := os.ReadFile(p("G.mtx"))
+	if err != nil || !strings.Contains(string(gText), "iteration "+strconv.Itoa(sum.KeptIteration)+"; the quality monitor kept this G") {
+		t.Errorf("G.mtx comment: %.300s", gText)
+	}
+	ev := runArgs("eval", "-X", p("X.mtx"), "-Y", p("Y.mtx"), "-L", p("L.mtx"), "-B", p("B.mtx"), "-G", p("G.mtx"))
+	if e := floatField(t, ev.stdout, "energy"); ev.code != exitOK || relErr(e, sum.Energy) > 1e-12 {
+		t.Errorf("eval G.mtx: energy %v, summary.json %v (%v)", e, sum.Energy, ev)
+	}
+	if sum.KeptIteration > 0 {
+		s := runArgs("solve", "-X", p("X.mtx"), "-Y", p("Y.mtx"), "-L", p("L.mtx"), "-B", p("B.mtx"), "-G", p("G0.mtx"),
+			"-rowsum", "-max-iter", strconv.Itoa(sum.KeptIteration), "-o", p("G2.mtx"), "-q")
+		if s.code != exitOK && s.code != exitStopped {
+			t.Fatalf("solve: %v", s)
+		}
+		g, g2 := readMtx(t, p("G.mtx")), readMtx(t, p("G2.mtx"))
+		for k := range g.V {
+			if d := g.V[k] - g2.V[k]; d > 1e-8 || d < -1e-8 {
+				t.Fatalf("G entry %d: coarsen %v, solve -max-iter %d %v", k, g.V[k], sum.KeptIteration, g2.V[k])
+			}
+		}
+	}
+
+	// -q prints nothing.
+	if q := runArgs("coarsen", "-mesh", obj, "-m", "40", "-o", filepath.Join(dir, "quiet"), "-q"); q.code != exitOK || q.stderr != "" || q.stdout != "" {
+		t.Errorf("coarsen -q: %v", q)
+	}
+}
+
+// TestCoarsenInterruptDuringSolve: a first interrupt during the solve
+// writes the best G found and its outputs, says so on stderr and exits 3.
+// With the monitor (cancelled right after its check at iteration 25) the
+// quality of the best check gives C.mtx and the pictures; with -no-monitor
+// (cancelled after iteration 10) G.mtx is the last iterate and what needs
+// the quality stage is not written. The interrupt comes from the progress
+// reports, not from a timer.
+func TestCoarsenInterruptDuringSolve(t *testing.T) {
+	dir := t.TempDir()
+	obj := writeGridOBJ(t, dir, 15)
+	defer func() { progressHook = nil }()
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		cancel  func(coarsen.Progress) bool
+		quality bool
+	}{
+		{"monitor", nil, func(p coarsen.Progress) bool { return p.Check != nil && p.Check.Iteration == 25 }, true},
+		{"no-monitor", []string{"-no-monitor"}, func(p coarsen.Progress) bool { return p.Iteration != nil && p.Iteration.Iteration == 10 }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var after int // iterations after the interrupt
+			progressHook = func(p coarsen.Progress) {
+				if p.Stage == coarsen.StageQuality {
+					t.Errorf("the quality stage ran after the interrupt")
+				}
+				if ctx.Err() != nil && p.Iteration != nil {
+					after++
+				}
+				if tc.cancel(p) {
+					cancel()
+				}
+			}
+			r := runArgsContext(ctx, append([]string{"coarsen", "-mesh", obj, "-m", "40", "-png", "-o", out}, tc.args...)...)
+			progressHook = nil
+			if r.code != exitStopped || !strings.Contains(r.stderr, "interrupted (") || !strings.Contains(r.stderr, "the best G found (iteration ") {
+				t.Fatalf("%v", r)
+			}
+			if after > 1 {
+				t.Errorf("the solve ran %d iterations after the interrupt", after)
+			}
+			t.Logf("stderr:\n%s", r.stderr)
+			sum, _ := readSummary(t, out)
+			if tc.quality {
+				if len(sum.Checks) != 2 || sum.KeptIteration > 25 || sum.Stopped != "" || len(sum.CoarseEigenvalues) != 13 ||
+					!strings.Contains(r.stderr, "with the quality of its check") {
+					t.Errorf("summary.json: %+v", sum)
+				}
+			} else if sum.KeptIteration != sum.Iterations || len(sum.Checks) != 0 || sum.CoarseEigenvalues != nil ||
+				!strings.Contains(r.stderr, "not C.mtx, eigenfunction.png, fmap.png") {
+				t.Errorf("summary.json: %+v\n%s", sum, r.stderr)
+			}
+			for _, name := range append(slices.Clone(dataNames), "roots.png", "eigenfunction.png", "fmap.png") {
+				_, err := os.Stat(filepath.Join(out, name))
+				if want := tc.quality || !needsQuality[name]; want != (err == nil) {
+					t.Errorf("%s written: %v, want %v", name, err == nil, want)
+				}
+			}
+			p := func(name string) string { return filepath.Join(out, name) }
+			ev := runArgs("eval", "-X", p("X.mtx"), "-Y", p("Y.mtx"), "-L", p("L.mtx"), "-B", p("B.mtx"), "-G", p("G.mtx"))
+			if e := floatField(t, ev.stdout, "energy"); ev.code != exitOK || relErr(e, sum.Energy) > 1e-12 {
+				t.Errorf("eval G.mtx: energy %v, summary.json %v (%v)", e, sum.Energy, ev)
+			}
+		})
+	}
+}
+
+// TestCoarsenProgressRows: between checks of the monitor the progress
+// printer shows the energy at most once per interval, never a row per
+// iteration, and the last iteration once the solve ends.
+func TestCoarsenProgressRows(t *testing.T) {
+	var b strings.Builder
+	pp := newProgressPrinter(&b, 5*time.Second, false)
+	pp.show(coarsen.Progress{Stage: coarsen.StageSolve, Elapsed: time.Second})
+	for it := 1; it <= 1010; it++ { // 1010 iterations in 20.2 s
+		pp.show(coarsen.Progress{Stage: coarsen.StageSolve, Elapsed: time.Second + time.Duration(it)*20*time.Millisecond,
+			Iteration: &sparsels.IterationRecord{Iteration: it, Energy: 1 / float64(it)}})
+	}
+	pp.flush()
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	// The stage, its note and the header; a row every 5 s (4 of them);
+	// the last iteration.
+	if len(lines) != 3+4+1 || !strings.Contains(lines[len(lines)-1], " 1010  ") {
+		t.Errorf("%d lines:\n%s", len(lines), b.String())
 	}
 }

@@ -39,9 +39,18 @@
 // OFF or PLY: cotangent Laplacian and lumped mass) or on any operator L with
 // masses M, and writes every piece into a directory: the problem files of
 // solve (X, Y, B, L, G0, the pattern), G, Lc = GᵀLG, M, Mc, the functional
-// map C, the roots and clusters, a summary.json with the published quality
-// measures and, with -png, pictures of the roots, of an eigenfunction before
-// and after and of |C|. Solve on its problem files reproduces its G.
+// map C, the roots and clusters, a summary.json (snake_case keys) with the
+// published quality measures, the spurious coarse eigenpairs and every check
+// of the quality monitor and, with -png, pictures of the roots, of an
+// eigenfunction before and after and of |C|. G is fitted to -k eigenvectors
+// (default round(m/3)), weighted by -weighting (root-relative by default;
+// uniform is the published energy); a quality monitor compares -quality-k
+// eigenpairs (default min(100, k, m−1)) at iterations 0, 25, 50, 100, …,
+// keeps the best G and stops the minimization when doubling the iterations
+// improved its quality by less than -quality-tol (default 0.25), which is a
+// success (exit 0); -no-monitor runs the published loop. Its progress is a
+// row per check, not a line per iteration. Solve on its problem files
+// reproduces its G (with -no-monitor, or -max-iter the kept iteration).
 // Coarsen shares solve's protections: its outputs are checked before any
 // work and written together, -L and -M are read under -max-dense-bytes,
 // its arguments and the memory estimate of the whole run are checked before
@@ -92,7 +101,8 @@
 //
 // # Exit status
 //
-//	0    success: solve converged (function, gradient or step tolerance); every check passed
+//	0    success: solve converged (function, gradient or step tolerance); coarsen converged or
+//	     its quality monitor stopped the minimization; every check passed
 //	1    bad data (unreadable or malformed file, shape mismatch, infeasible constraints,
 //	     non-finite energy, over the memory budget), a refused or failed write, or a
 //	     failed check; nothing is written

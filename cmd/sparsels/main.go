@@ -15,7 +15,7 @@ import (
 
 // Exit statuses of the command.
 const (
-	exitOK      = 0 // success: converged, or every check passed
+	exitOK      = 0 // success: converged (or stopped by coarsen's quality monitor), or every check passed
 	exitError   = 1 // bad data, failed write, failed check
 	exitUsage   = 2 // bad command line
 	exitStopped = 3 // ended by a limit, a stop or an interrupt; see the command's help for what was written
@@ -171,7 +171,8 @@ const overviewTail = `
 Run 'sparsels help <command>' or 'sparsels <command> -h' for the flags of a
 command.
 
-Exit status: 0 on success (solve converged, all checks passed); 1 on bad data,
+Exit status: 0 on success (solve converged, coarsen converged or its quality
+monitor stopped it, all checks passed); 1 on bad data,
 an infeasible constraint, a problem over the memory budget, a failed write or
 a failed check; 2 on a bad command line; 3 when solve stopped before
 convergence (iteration or time limit, stationary start, no further decrease,

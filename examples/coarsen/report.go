@@ -235,6 +235,9 @@ var palette = []color.Color{
 // convergencePlot draws, for every method against time (log-log), the
 // energy relative to E(Kᵀ) (top) and its excess over the best energy any
 // method reached, (E − E_best)/E_best (bottom), which separates the tails.
+// The legend stands to the right of the plots, outside the data, so that it
+// hides no curve (inside the top plot's corner it covered the start of a
+// method's curve).
 func convergencePlot(path string, s *summary) error {
 	best := math.Inf(1)
 	for _, r := range s.Runs {
@@ -248,9 +251,10 @@ func convergencePlot(path string, s *summary) error {
 	for _, p := range []*plot.Plot{top, bottom} {
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 		p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-		p.Legend.Top = true
 		p.Add(plotter.NewGrid())
 	}
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
 	for i, r := range s.Runs {
 		var up, down plotter.XYs
 		for _, h := range r.history {
@@ -280,17 +284,20 @@ func convergencePlot(path string, s *summary) error {
 			p := []*plot.Plot{top, bottom}[j]
 			p.Add(l)
 			if j == 0 {
-				p.Legend.Add(name, l)
+				legend.Add(name, l)
 			}
 		}
 	}
-	const w, h = 7 * vg.Inch, 7 * vg.Inch
-	img := vgimg.New(w, h)
+	// The plots on the left, the legend in a strip on the right, level
+	// with the top plot's data.
+	const w, lw, h = 7 * vg.Inch, 1.3 * vg.Inch, 7 * vg.Inch
+	img := vgimg.New(w+lw, h)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(6)}
-	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
+	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, draw.Crop(dc, 0, -lw, 0, 0))
 	top.Draw(canvases[0][0])
 	bottom.Draw(canvases[1][0])
+	legend.Draw(draw.Crop(dc, w+vg.Points(6), 0, 0, -vg.Points(24)))
 	return savePNG(path, img)
 }
 

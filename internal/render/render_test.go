@@ -71,3 +71,52 @@ func TestFunctionalMapAndEigenfunctionErrors(t *testing.T) {
 		t.Error("wrong length: no error")
 	}
 }
+
+// TestFunctionalMapNoGrid draws a map whose cells but one are alike: every
+// pixel of the middle of the map has their colour. Drawn as separate
+// anti-aliased rectangles, the cells let the white background show
+// through as a light grid between them.
+func TestFunctionalMapNoGrid(t *testing.T) {
+	const k = 13
+	C := mat.NewDense(k, k, nil)
+	for i := range k {
+		for j := range k {
+			C.Set(i, j, 0.3)
+		}
+	}
+	C.Set(0, 0, 1)
+	var buf bytes.Buffer
+	if err := FunctionalMap(&buf, C, "grid"); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The map fills about x ∈ [8%, 83%], y ∈ [4%, 90%] of the picture;
+	// look at its middle third.
+	bd := img.Bounds()
+	w, h := bd.Dx(), bd.Dy()
+	x0, x1, y0, y1 := w*30/100, w*60/100, h*35/100, h*65/100
+	want := img.At((x0+x1)/2, (y0+y1)/2)
+	wr, wg, wb, _ := want.RGBA()
+	var off int
+	for x := x0; x < x1; x++ {
+		for y := y0; y < y1; y++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if absDiff(r, wr)+absDiff(g, wg)+absDiff(b, wb) > 3*0x0300 {
+				off++
+			}
+		}
+	}
+	if off > 0 {
+		t.Errorf("%d pixels of the middle of the map differ from the cells' colour %v: a grid over the map", off, want)
+	}
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
