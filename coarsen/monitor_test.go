@@ -1,0 +1,347 @@
+package coarsen
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/james-bowman/sparse"
+	"gonum.org/v1/gonum/mat"
+)
+
+// randomGraphLaplacian returns the combinatorial Laplacian of a connected
+// random weighted graph on n vertices (a path plus extra random edges, weights
+// in [0.5, 2)) and random masses in [0.5, 1.5).
+func randomGraphLaplacian(n, extra int, seed uint64) (*sparse.CSR, []float64) {
+	rng := rand.New(rand.NewPCG(seed, 77))
+	A := mat.NewDense(n, n, nil)
+	add := func(i, j int, w float64) {
+		A.Set(i, j, A.At(i, j)-w)
+		A.Set(j, i, A.At(j, i)-w)
+		A.Set(i, i, A.At(i, i)+w)
+		A.Set(j, j, A.At(j, j)+w)
+	}
+	for i := range n - 1 {
+		add(i, i+1, 0.5+1.5*rng.Float64())
+	}
+	for range extra {
+		i, j := rng.IntN(n), rng.IntN(n)
+		if i != j && A.At(i, j) == 0 {
+			add(i, j, 0.5+1.5*rng.Float64())
+		}
+	}
+	mass := make([]float64, n)
+	for i := range mass {
+		mass[i] = 0.5 + rng.Float64()
+	}
+	return denseToCSR(A), mass
+}
+
+// denseToCSR stores the nonzeros and the diagonal of the square A.
+func denseToCSR(A *mat.Dense) *sparse.CSR {
+	n, _ := A.Dims()
+	indptr := []int{0}
+	var ind []int
+	var val []float64
+	for i := range n {
+		for j := range n {
+			if v := A.At(i, j); v != 0 || i == j {
+				ind, val = append(ind, j), append(val, v)
+			}
+		}
+		indptr = append(indptr, len(ind))
+	}
+	return sparse.NewCSR(n, n, indptr, ind, val)
+}
+
+// rowStochastic returns values on the pattern (rows, cols) of the n×m G with
+// every row summing to 1: G0 = Kᵀ plus noise of size eps when near, uniform
+// positive values normalized per row otherwise.
+func rowStochastic(n int, rows []int, g0 []float64, near bool, eps float64, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	g := make([]float64, len(rows))
+	sum := make([]float64, n)
+	cnt := make([]float64, n)
+	for p, i := range rows {
+		if near {
+			g[p] = eps * (rng.Float64() - 0.5)
+		} else {
+			g[p] = rng.Float64()
+		}
+		sum[i] += g[p]
+		cnt[i]++
+	}
+	for p, i := range rows {
+		if near {
+			g[p] += g0[p] - sum[i]/cnt[i]
+		} else {
+			g[p] /= sum[i]
+		}
+	}
+	return g
+}
+
+// denseQuality is an independent dense computation of the measures of
+// Measure.
+type denseQuality struct {
+	coarse               []float64 // all m eigenvalues of (Lc, Mc)
+	C                    *mat.Dense
+	offDiag, mean, worst float64
+	spurious, excess     int
+	below                int // fine eigenvalues below sigma
+	sigma                float64
+}
+
+// measureDense computes the quality of the dense coarse pencil (Lcd, mc)
+// against the fine eigenpairs (fv, fV) (k of them) by dense eigensolves and
+// loops.
+func measureDense(t *testing.T, fv []float64, fV *mat.Dense, Lcd *mat.Dense, mc []float64, roots []int, scale float64) denseQuality {
+	t.Helper()
+	k := len(fv)
+	cv, cV := denseEigen(t, Lcd, mc)
+	dq := denseQuality{coarse: cv, C: mat.NewDense(k, k, nil)}
+	for i := range k {
+		for j := range k {
+			var s float64
+			for c, r := range roots {
+				s += cV.At(c, i) * mc[c] * fV.At(r, j)
+			}
+			dq.C.Set(i, j, s)
+		}
+	}
+	var off, all float64
+	for i := range k {
+		for j := range k {
+			v := dq.C.At(i, j)
+			all += v * v
+			if i != j {
+				off += v * v
+			}
+		}
+	}
+	dq.offDiag = off / all
+	var cnt int
+	for i := range k {
+		e := math.Abs(cv[i] - fv[i])
+		if fv[i] <= 1e-8*scale {
+			continue
+		}
+		e /= fv[i]
+		dq.mean += e
+		dq.worst = math.Max(dq.worst, e)
+		cnt++
+	}
+	dq.mean /= float64(cnt)
+	// Spurious: rows among the first ⌈0.9k⌉ without an entry ≥ 0.5.
+	for i := range int(math.Ceil(0.9 * float64(k))) {
+		matched := false
+		for j := range k {
+			if math.Abs(dq.C.At(i, j)) >= 0.5 {
+				matched = true
+			}
+		}
+		if !matched {
+			dq.spurious++
+		}
+	}
+	// Excess: the widest ratio fv[b]/fv[b-1] over b in [max(k/2, 1), k).
+	best, below := 1.0, 0
+	for b := max(k/2, 1); b < k; b++ {
+		if fv[b-1] > 0 && fv[b]/fv[b-1] > best {
+			best, below = fv[b]/fv[b-1], b
+		}
+	}
+	if below > 0 {
+		dq.sigma = math.Sqrt(fv[below-1] * fv[below])
+		for _, v := range cv {
+			if v < dq.sigma {
+				dq.excess++
+			}
+		}
+		dq.excess -= below
+		dq.below = below
+	}
+	return dq
+}
+
+// gershgorin returns max_i 2 Σ_j |A_ij| / mass_i for the dense A.
+func gershgorin(A *mat.Dense, mass []float64) float64 {
+	var s float64
+	for i, w := range mass {
+		var r float64
+		for _, v := range A.RawRowView(i) {
+			r += math.Abs(v)
+		}
+		s = math.Max(s, 2*r/w)
+	}
+	return s
+}
+
+// weakenVertex returns a copy of the Laplacian-like coarse operator Lc with
+// every coupling of vertex c0 multiplied by eps (the diagonal adjusted so
+// that rows still sum as before): vertex c0 almost splits off, which gives
+// the pencil an extra near-zero eigenvalue whose eigenvector sits at c0.
+func weakenVertex(Lc *mat.Dense, c0 int, eps float64) *mat.Dense {
+	out := mat.DenseCopyOf(Lc)
+	m, _ := Lc.Dims()
+	for j := range m {
+		if j == c0 {
+			continue
+		}
+		w := -Lc.At(c0, j)
+		out.Set(c0, j, -eps*w)
+		out.Set(j, c0, -eps*w)
+		out.Set(j, j, out.At(j, j)-(1-eps)*w)
+		out.Set(c0, c0, out.At(c0, c0)-(1-eps)*w)
+	}
+	return out
+}
+
+// TestMeasureAgainstDense compares Measure with a dense computation on
+// random small pencils: coarse eigenvalues, |C|, the off-diagonal energy,
+// the eigenvalue errors and both counts of spurious pairs. One pencil is
+// built to have a spurious low mode, which both counts must detect.
+func TestMeasureAgainstDense(t *testing.T) {
+	type pencil struct {
+		L    *sparse.CSR
+		mass []float64
+	}
+	grid := func(nx int, seed uint64) func(*testing.T) pencil {
+		return func(t *testing.T) pencil { L, mass := gridOperators(t, nx, seed); return pencil{L, mass} }
+	}
+	graph := func(n, extra int, seed uint64) func(*testing.T) pencil {
+		return func(*testing.T) pencil { L, mass := randomGraphLaplacian(n, extra, seed); return pencil{L, mass} }
+	}
+	for _, tc := range []struct {
+		name     string
+		pencil   func(*testing.T) pencil
+		m, k     int
+		seed     uint64
+		g        string  // "near" Kᵀ (noise eps), "far" from it, or "fitted" by Spectral
+		eps      float64 // noise of G near Kᵀ
+		weaken   bool    // split a coarse vertex off Lc: a spurious low mode
+		defects  int     // 0: none expected; 1: Spurious ≥ 1 and Excess ≥ 1; -1: either
+	}{
+		{"grid at KT", grid(8, 11), 24, 8, 1, "near", 0, false, -1},
+		{"grid near KT", grid(7, 5), 20, 6, 2, "near", 0.1, false, -1},
+		{"grid far", grid(6, 3), 15, 5, 3, "far", 0, false, -1},
+		{"graph at KT", graph(40, 30, 4), 14, 5, 4, "near", 0, false, -1},
+		{"graph near KT", graph(36, 20, 6), 12, 4, 5, "near", 0.2, false, -1},
+		{"graph far", graph(30, 40, 7), 10, 4, 6, "far", 0, false, -1},
+		{"grid fitted", grid(8, 11), 24, 8, 1, "fitted", 0, false, 0},
+		{"graph fitted", graph(40, 30, 4), 14, 5, 4, "fitted", 0, false, 0},
+		{"grid fitted split vertex", grid(8, 11), 24, 8, 1, "fitted", 0, true, 1},
+		{"graph fitted split vertex", graph(80, 60, 8), 30, 10, 4, "fitted", 0, true, 1},
+		{"graph fitted 80", graph(80, 60, 8), 30, 10, 4, "fitted", 0, false, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			p := tc.pencil(t)
+			n := len(p.mass)
+			var cl *Clustering
+			var fitted []float64
+			if tc.g == "fitted" {
+				res, err := Spectral(ctx, p.L, p.mass, tc.m, &Options{K: tc.k, Seed: tc.seed, SkipQuality: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cl, fitted = res.Clustering, res.Iterate
+			} else {
+				var err error
+				if cl, err = Cluster(ctx, p.L, p.mass, tc.m, tc.seed); err != nil {
+					t.Fatal(err)
+				}
+			}
+			Ld := toDense(p.L)
+			fvAll, fVAll := denseEigen(t, Ld, p.mass)
+			fv := fvAll[:tc.k]
+			fV := mat.DenseCopyOf(fVAll.Slice(0, n, 0, tc.k))
+			d, err := Setup(p.L, p.mass, fV, cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := fitted
+			if g == nil {
+				g = rowStochastic(n, d.Rows, d.G0, tc.g == "near", tc.eps, tc.seed)
+			}
+			Gd := toDense(Prolongation(n, tc.m, d.Rows, d.Cols, g))
+			var Lcd mat.Dense
+			Lcd.Product(Gd.T(), Ld, Gd)
+			Lc := Galerkin(p.L, Prolongation(n, tc.m, d.Rows, d.Cols, g))
+			mc := make([]float64, tc.m)
+			for i, c := range cl.Assign {
+				mc[c] += p.mass[i]
+			}
+			if tc.weaken {
+				// The lightest cluster splits off.
+				c0 := 0
+				for c := range mc {
+					if mc[c] < mc[c0] {
+						c0 = c
+					}
+				}
+				Lcd = *weakenVertex(&Lcd, c0, 1e-4)
+				Lc = denseToCSR(&Lcd)
+			}
+			scale := gershgorin(Ld, p.mass)
+			if s := Scale(p.L, p.mass); math.Abs(s-scale) > 1e-12*scale {
+				t.Fatalf("Scale = %v, dense %v", s, scale)
+			}
+			q, err := Measure(ctx, fv, fV, Lc, mc, cl.Roots, scale, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dq := measureDense(t, fv, fV, &Lcd, mc, cl.Roots, scale)
+			t.Logf("coarse %.4g\nfine %.4g\noff %.3g mean %.3g max %.3g spurious %d excess %d sigma %.4g",
+				dq.coarse[:tc.k+2], fv, dq.offDiag, dq.mean, dq.worst, dq.spurious, dq.excess, dq.sigma)
+
+			cscale := gershgorin(&Lcd, mc)
+			if len(q.CoarseValues) != tc.k {
+				t.Fatalf("%d coarse values, want %d", len(q.CoarseValues), tc.k)
+			}
+			for i, v := range q.CoarseValues {
+				if math.Abs(v-dq.coarse[i]) > 1e-9*cscale {
+					t.Errorf("coarse eigenvalue %d = %v, dense %v", i, v, dq.coarse[i])
+				}
+			}
+			if r, c := q.FunctionalMap.Dims(); r != tc.k || c != tc.k {
+				t.Fatalf("C is %d×%d, want %d×%d", r, c, tc.k, tc.k)
+			}
+			for i := range tc.k {
+				for j := range tc.k {
+					if got, want := math.Abs(q.FunctionalMap.At(i, j)), math.Abs(dq.C.At(i, j)); math.Abs(got-want) > 1e-6 {
+						t.Errorf("|C[%d,%d]| = %v, dense %v", i, j, got, want)
+					}
+				}
+			}
+			if math.Abs(q.OffDiagonalEnergy-dq.offDiag) > 1e-8 {
+				t.Errorf("off-diagonal energy %v, dense %v", q.OffDiagonalEnergy, dq.offDiag)
+			}
+			if math.Abs(q.MeanEigenvalueError-dq.mean) > 1e-7*dq.mean || math.Abs(q.MaxEigenvalueError-dq.worst) > 1e-7*dq.worst {
+				t.Errorf("eigenvalue errors mean %v max %v, dense %v and %v", q.MeanEigenvalueError, q.MaxEigenvalueError, dq.mean, dq.worst)
+			}
+			// Measure counts among its kc = k + 2 (k < 20) coarse eigenvalues:
+			// when all of them lie below sigma, its count is a lower bound.
+			wantExcess, kc := dq.excess, min(tc.m-1, tc.k+2)
+			if dq.sigma > 0 && dq.coarse[kc-1] < dq.sigma {
+				wantExcess = kc - dq.below
+			}
+			if q.Spurious != dq.spurious || q.Excess != wantExcess || math.Abs(q.Sigma-dq.sigma) > 1e-9*dq.sigma {
+				t.Errorf("spurious %d, excess %d (sigma %v); dense %d, %d (%v)", q.Spurious, q.Excess, q.Sigma, dq.spurious, wantExcess, dq.sigma)
+			}
+			switch {
+			case tc.defects == 0 && (q.Spurious != 0 || q.Excess != 0):
+				t.Errorf("spurious %d, excess %d; want none", q.Spurious, q.Excess)
+			case tc.defects == 1 && (q.Spurious < 1 || q.Excess < 1):
+				t.Errorf("spurious %d, excess %d; want both ≥ 1 for the split vertex", q.Spurious, q.Excess)
+			}
+			if want := dq.spurious + max(wantExcess, 0); q.Defects() != want {
+				t.Errorf("Defects() = %d, want %d", q.Defects(), want)
+			}
+		})
+	}
+}
+
+var _ = errors.Is
