@@ -345,3 +345,80 @@ func TestMeasureAgainstDense(t *testing.T) {
 }
 
 var _ = errors.Is
+
+// TestExcessAndSpuriousRows checks the two counts of spurious pairs by hand.
+func TestExcessAndSpuriousRows(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		fine, coarse []float64
+		sigma        float64
+		extra        int
+	}{
+		// Gaps of j+1 = 2 and 3 (k/2 ≤ j+1 < k): 2/1 and 10/2, the widest.
+		{"one extra", []float64{0, 1, 2, 10}, []float64{0, 1, 2, 3, 5, 12}, math.Sqrt(20), 1},
+		{"none", []float64{0, 1, 2, 10}, []float64{0, 1.1, 2.2, 11, 12, 13}, math.Sqrt(20), 0},
+		{"missing ones", []float64{0, 1, 2, 10}, []float64{0, 5, 6, 7, 11, 12}, math.Sqrt(20), -2},
+		// Every coarse eigenvalue is below sigma: a lower bound.
+		{"count reaches the end", []float64{0, 1, 2, 10}, []float64{0, 0.5, 1, 2, 3, 4}, math.Sqrt(20), 3},
+		// The widest gap (0.01 to 1) lies in the lower half and is ignored:
+		// sigma goes between 1.1 and 1.3 (ratios 1.1, 1.18, 1.077).
+		{"lower half ignored", []float64{0, 0.01, 1, 1.1, 1.3, 1.4}, []float64{0, 0.01, 0.02, 1, 1.1, 1.3, 1.4, 2}, math.Sqrt(1.1 * 1.3), 1},
+		// The last pair is a candidate.
+		{"gap at the top", []float64{0, 1, 1.1, 1.2, 5}, []float64{0, 0.9, 1, 1.1, 1.2, 1.3, 6}, math.Sqrt(6), 2},
+		// k = 3: j+1 ranges over 1 and 2, but fine[0] = 0 has no ratio.
+		{"k = 3", []float64{0, 1, 4}, []float64{0, 0.5, 1.5, 3}, 2, 1},
+		{"k = 2 with a positive first", []float64{1, 4}, []float64{1, 1.5, 3, 5}, 2, 1},
+		{"one positive", []float64{0, 1}, []float64{0, 0.1, 0.2}, 0, 0},
+		{"zeros then one positive", []float64{0, 0, 0, 1}, []float64{0, 0, 0, 0, 0}, 0, 0},
+		{"all zero", []float64{0, 0}, []float64{0, 0, 0}, 0, 0},
+		{"k = 1", []float64{1}, []float64{0, 0.5, 2}, 0, 0},
+		{"empty", nil, []float64{0, 1}, 0, 0},
+	} {
+		sigma, extra := excess(tc.fine, tc.coarse)
+		if math.Abs(sigma-tc.sigma) > 1e-15*tc.sigma || extra != tc.extra {
+			t.Errorf("%s: excess(%v, %v) = %v, %d; want %v, %d", tc.name, tc.fine, tc.coarse, sigma, extra, tc.sigma, tc.extra)
+		}
+	}
+
+	id := func(k int) *mat.Dense {
+		C := mat.NewDense(k, k, nil)
+		for i := range k {
+			C.Set(i, i, 1)
+		}
+		return C
+	}
+	with := func(C *mat.Dense, set func(*mat.Dense)) *mat.Dense { set(C); return C }
+	for _, tc := range []struct {
+		name string
+		C    *mat.Dense
+		want int
+	}{
+		{"identity", id(5), 0},
+		{"signed permutation", mat.NewDense(3, 3, []float64{0, -1, 0, 0, 0, 0.9, -0.8, 0, 0}), 0},
+		{"row 1 below 0.5", with(id(5), func(C *mat.Dense) { C.SetRow(1, []float64{0.3, -0.49, 0.2, 0, 0.4}) }), 1},
+		{"exactly 0.5 matches", with(id(4), func(C *mat.Dense) { C.SetRow(2, []float64{0, 0, -0.5, 0}) }), 0},
+		{"two rows", with(id(6), func(C *mat.Dense) { C.Set(0, 0, 0.1); C.Set(3, 3, -0.2) }), 2},
+		// ⌈0.9·10⌉ = 9 rows are checked: row 9 is ignored, row 8 is not.
+		{"k = 10, last row ignored", with(id(10), func(C *mat.Dense) { C.Set(9, 9, 0.1) }), 0},
+		{"k = 10, row 8 counted", with(id(10), func(C *mat.Dense) { C.Set(8, 8, 0.1) }), 1},
+		// ⌈0.9·11⌉ = 10.
+		{"k = 11, row 9 counted", with(id(11), func(C *mat.Dense) { C.Set(9, 9, 0.1) }), 1},
+		{"k = 11, last row ignored", with(id(11), func(C *mat.Dense) { C.Set(10, 10, 0.1) }), 0},
+		// ⌈0.9·20⌉ = 18: rows 18 and 19 are ignored.
+		{"k = 20, last tenth ignored", with(id(20), func(C *mat.Dense) { C.Set(18, 18, 0); C.Set(19, 19, 0) }), 0},
+		{"k = 20, row 17 counted", with(id(20), func(C *mat.Dense) { C.Set(17, 17, 0) }), 1},
+		{"k = 1", mat.NewDense(1, 1, []float64{0.2}), 1},
+		{"zero", mat.NewDense(3, 3, nil), 3},
+	} {
+		if got := SpuriousRows(tc.C); got != tc.want {
+			t.Errorf("%s: SpuriousRows = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+
+	// Defects counts a positive Excess only.
+	for _, tc := range []struct{ spurious, excess, want int }{{0, 0, 0}, {1, 2, 3}, {2, -3, 2}, {0, 1, 1}} {
+		if got := (&Quality{Spurious: tc.spurious, Excess: tc.excess}).Defects(); got != tc.want {
+			t.Errorf("Defects with Spurious %d, Excess %d = %d, want %d", tc.spurious, tc.excess, got, tc.want)
+		}
+	}
+}
