@@ -215,14 +215,14 @@ func TestMeasureAgainstDense(t *testing.T) {
 		return func(*testing.T) pencil { L, mass := randomGraphLaplacian(n, extra, seed); return pencil{L, mass} }
 	}
 	for _, tc := range []struct {
-		name     string
-		pencil   func(*testing.T) pencil
-		m, k     int
-		seed     uint64
-		g        string  // "near" Kᵀ (noise eps), "far" from it, or "fitted" by Spectral
-		eps      float64 // noise of G near Kᵀ
-		weaken   bool    // split a coarse vertex off Lc: a spurious low mode
-		defects  int     // 0: none expected; 1: Spurious ≥ 1 and Excess ≥ 1; -1: either
+		name    string
+		pencil  func(*testing.T) pencil
+		m, k    int
+		seed    uint64
+		g       string  // "near" Kᵀ (noise eps), "far" from it, or "fitted" by Spectral
+		eps     float64 // noise of G near Kᵀ
+		weaken  bool    // split a coarse vertex off Lc: a spurious low mode
+		defects int     // 0: none expected; 1: Spurious ≥ 1 and Excess ≥ 1; -1: either
 	}{
 		{"grid at KT", grid(8, 11), 24, 8, 1, "near", 0, false, -1},
 		{"grid near KT", grid(7, 5), 20, 6, 2, "near", 0.1, false, -1},
