@@ -5,10 +5,14 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels"
 )
 
 // randomGraphLaplacian returns the combinatorial Laplacian of a connected
@@ -421,4 +425,154 @@ func TestExcessAndSpuriousRows(t *testing.T) {
 			t.Errorf("Defects with Spurious %d, Excess %d = %d, want %d", tc.spurious, tc.excess, got, tc.want)
 		}
 	}
+}
+
+// sameQuality reports how q differs from r: the measures within a relative
+// tol, the counts exactly; empty if they agree.
+func sameQuality(q, r *Quality, tol float64) string {
+	near := func(a, b float64) bool { return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b)) }
+	all := func(a, b []float64) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !near(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case !all(q.CoarseValues, r.CoarseValues):
+		return "coarse eigenvalues"
+	case !all(q.EigenvalueErrors, r.EigenvalueErrors):
+		return "eigenvalue errors"
+	case !near(q.MeanEigenvalueError, r.MeanEigenvalueError) || !near(q.MaxEigenvalueError, r.MaxEigenvalueError):
+		return "mean or largest eigenvalue error"
+	case !near(q.OffDiagonalEnergy, r.OffDiagonalEnergy):
+		return "off-diagonal energy"
+	case !near(q.Score(), r.Score()):
+		return "score"
+	case q.Spurious != r.Spurious || q.Excess != r.Excess || !near(q.Sigma, r.Sigma):
+		return "spurious counts"
+	}
+	return ""
+}
+
+// TestMonitorNeverWorse runs Spectral with growing iteration budgets and no
+// quality stop: the returned coarsening must never rank worse as the budget
+// grows, and its Quality must be that of the returned Iterate. With the
+// default tolerance, the rule (not a limit) must end the run, so larger
+// limits return the same Iterate.
+func TestMonitorNeverWorse(t *testing.T) {
+	ctx := context.Background()
+	L, mass := gridOperators(t, 12, 7)
+	n := len(mass)
+	const m = 40
+	scale := Scale(L, mass)
+	var prev *Result
+	for _, iters := range []int{50, 100, 200, 400} {
+		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, QualityTol: -1, Settings: &sparsels.Settings{MaxIterations: iters}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := res.Quality
+		if res.Stopped != "" || res.Solve.Iterations != iters {
+			t.Fatalf("%d iterations: the run stopped at %d (%q)", iters, res.Solve.Iterations, res.Stopped)
+		}
+		// The quality is that of the returned iterate.
+		kq := len(q.FineValues)
+		d := res.Problem
+		fresh, err := Measure(ctx, res.Values[:kq], res.Vectors.Slice(0, n, 0, kq).(*mat.Dense),
+			Galerkin(L, Prolongation(n, m, d.Rows, d.Cols, res.Iterate)), res.Mc, res.Clustering.Roots, scale, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := sameQuality(q, fresh, 1e-10); diff != "" {
+			t.Errorf("%d iterations: Quality differs from a fresh Measure of Iterate in the %s", iters, diff)
+		}
+		// The result is the first best check by the monitor's ranking.
+		best := -1
+		for i, c := range res.Checks {
+			if d, bd := c.Spurious+max(c.Excess, 0), 0; best >= 0 {
+				b := res.Checks[best]
+				bd = b.Spurious + max(b.Excess, 0)
+				if d < bd || d == bd && c.Score < b.Score {
+					best = i
+				}
+			} else {
+				best = i
+			}
+		}
+		if b := res.Checks[best]; res.Iteration != b.Iteration || res.Energy != b.Energy || q.Score() != b.Score {
+			t.Errorf("%d iterations: result from iteration %d (energy %v, score %v), best check at %d (%v, %v)",
+				iters, res.Iteration, res.Energy, q.Score(), b.Iteration, b.Energy, b.Score)
+		}
+		if prev != nil {
+			// Checks are deterministic: the shorter run's are a prefix.
+			for i, c := range prev.Checks {
+				c.Elapsed = res.Checks[i].Elapsed
+				if c != res.Checks[i] {
+					t.Fatalf("%d iterations: check %d is %+v, with fewer iterations %+v", iters, i, res.Checks[i], c)
+				}
+			}
+			pq := prev.Quality
+			if q.Defects() > pq.Defects() || q.Defects() == pq.Defects() && q.Score() > pq.Score() {
+				t.Errorf("%d iterations: %d defects, score %v; worse than with fewer iterations (%d, %v)",
+					iters, q.Defects(), q.Score(), pq.Defects(), pq.Score())
+			}
+		}
+		prev = res
+	}
+
+	// With the default tolerance the rule ends the run: larger iteration or
+	// time limits change nothing.
+	start := time.Now()
+	ref, err := Spectral(ctx, L, mass, m, &Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if ref.Stopped == "" || ref.Solve.Status != sparsels.UserStop {
+		t.Fatalf("default tolerance: the monitor did not stop the run (%v, %q)", ref.Solve.Status, ref.Stopped)
+	}
+	// The rule replayed on the checks of the longest run above.
+	stopIt, bestIt := replayRule(prev.Checks, 0.25)
+	if ref.Solve.Iterations != stopIt || ref.Iteration != bestIt {
+		t.Errorf("default tolerance: stopped at %d with the best at %d (%q); the rule on the checks stops at %d with the best at %d",
+			ref.Solve.Iterations, ref.Iteration, ref.Stopped, stopIt, bestIt)
+	}
+	for _, set := range []sparsels.Settings{{MaxIterations: 20000}, {TimeLimit: 2 * elapsed}, {TimeLimit: 5 * elapsed}} {
+		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, Settings: &set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Solve.Status == sparsels.TimeLimit {
+			// A loaded machine ran slower than the first run: nothing to compare.
+			t.Logf("%+v: the time limit ended the run at iteration %d", set, res.Solve.Iterations)
+			continue
+		}
+		if !slices.Equal(res.Iterate, ref.Iterate) || res.Iteration != ref.Iteration || res.Stopped != ref.Stopped {
+			t.Errorf("%+v: iterate from iteration %d (%q), default limits %d (%q)", set, res.Iteration, res.Stopped, ref.Iteration, ref.Stopped)
+		}
+	}
+}
+
+// replayRule applies the monitor's stopping rule to checks, made at 0, 25,
+// 50, … iterations of a run that did not stop: it returns the iteration at
+// which the rule with tolerance tol stops (that of the last check if it does
+// not) and the iteration of the best check then.
+func replayRule(checks []Check, tol float64) (stop, best int) {
+	defects := func(c Check) int { return c.Spurious + max(c.Excess, 0) }
+	b := checks[0]
+	for _, c := range checks[1:] {
+		prev := b.Score
+		if defects(c) < defects(b) || defects(c) == defects(b) && c.Score < b.Score {
+			b = c
+		}
+		if c.Iteration >= 50 && (defects(c) > defects(b) || b.Score > (1-tol)*prev) {
+			return c.Iteration, b.Iteration
+		}
+	}
+	return checks[len(checks)-1].Iteration, b.Iteration
 }
