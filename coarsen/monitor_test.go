@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -348,7 +350,6 @@ func TestMeasureAgainstDense(t *testing.T) {
 	}
 }
 
-var _ = errors.Is
 
 // TestExcessAndSpuriousRows checks the two counts of spurious pairs by hand.
 func TestExcessAndSpuriousRows(t *testing.T) {
@@ -575,4 +576,111 @@ func replayRule(checks []Check, tol float64) (stop, best int) {
 		}
 	}
 	return checks[len(checks)-1].Iteration, b.Iteration
+}
+
+// countingCtx is a context that is cancelled by the after-th call of Err
+// (counting from 1): a cancellation at a chosen point inside a stage.
+type countingCtx struct {
+	context.Context
+	cancel func()
+	calls  atomic.Int64
+	after  int64
+}
+
+func (c *countingCtx) Err() error {
+	if c.calls.Add(1) >= c.after {
+		c.cancel()
+	}
+	return c.Context.Err()
+}
+
+// TestSpectralCancelKeepsBest cancels Spectral right after its n-th quality
+// check: the result must hold the best checked iterate so far, with its G,
+// Lc, energy and quality, next to an error wrapping context.Canceled.
+// Cancelled during the eigenpairs, Spectral returns no result.
+func TestSpectralCancelKeepsBest(t *testing.T) {
+	L, mass := gridOperators(t, 12, 7)
+	n := len(mass)
+	const m = 40
+	for _, after := range []int{1, 2, 3, 5} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var checks []Check
+		iterates := map[int][]float64{} // the iterates at the checks after the start
+		opts := &Options{Seed: 1, QualityTol: -1,
+			Settings: &sparsels.Settings{Callback: func(rec sparsels.IterationRecord) error {
+				if len(checks) > 0 && rec.Iteration == checks[len(checks)-1].Iteration {
+					iterates[rec.Iteration] = slices.Clone(rec.G)
+				}
+				return nil
+			}},
+			Progress: func(p Progress) {
+				if p.Check != nil {
+					if checks = append(checks, *p.Check); len(checks) == after {
+						cancel()
+					}
+				}
+			}}
+		res, err := Spectral(ctx, L, mass, m, opts)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled after check %d: error %v, want one wrapping context.Canceled", after, err)
+		}
+		if res == nil {
+			t.Fatalf("cancelled after check %d: no result", after)
+		}
+		if res.G == nil || res.Lc == nil || res.Quality == nil || res.Iterate == nil {
+			t.Fatalf("cancelled after check %d: G %v, Lc %v, Quality %v, Iterate %v; want all set",
+				after, res.G != nil, res.Lc != nil, res.Quality != nil, res.Iterate != nil)
+		}
+		if len(res.Checks) != after || len(checks) != after {
+			t.Fatalf("cancelled after check %d: %d checks in the result, %d reported", after, len(res.Checks), len(checks))
+		}
+		iterates[0] = res.Problem.G0
+		best := checks[0]
+		for _, c := range checks[1:] {
+			if d, bd := c.Spurious+max(c.Excess, 0), best.Spurious+max(best.Excess, 0); d < bd || d == bd && c.Score < best.Score {
+				best = c
+			}
+		}
+		want, ok := iterates[best.Iteration]
+		if !ok {
+			t.Fatalf("cancelled after check %d: no iterate recorded at iteration %d", after, best.Iteration)
+		}
+		if !slices.Equal(res.Iterate, want) || res.Energy != best.Energy || res.Iteration != best.Iteration {
+			t.Errorf("cancelled after check %d: iterate from iteration %d with energy %v; best check at %d with %v",
+				after, res.Iteration, res.Energy, best.Iteration, best.Energy)
+		}
+		if res.Quality.Score() != best.Score || res.Quality.Defects() != best.Spurious+max(best.Excess, 0) {
+			t.Errorf("cancelled after check %d: quality score %v with %d defects, best check %v", after, res.Quality.Score(), res.Quality.Defects(), best)
+		}
+		d := res.Problem
+		Lc := toDense(Galerkin(L, Prolongation(n, m, d.Rows, d.Cols, want)))
+		if !mat.Equal(toDense(res.Lc), Lc) || !mat.Equal(toDense(res.G), toDense(Prolongation(n, m, d.Rows, d.Cols, want))) {
+			t.Errorf("cancelled after check %d: G or Lc is not that of the best iterate", after)
+		}
+		t.Logf("cancelled after check %d (iteration %d): best at %d", after, checks[after-1].Iteration, best.Iteration)
+	}
+
+	// Cancelled at the start of the eigenpairs (from Progress) and inside
+	// the eigensolver (by the k-th look at the context).
+	for _, after := range []int64{0, 1, 2, 4} {
+		base, cancel := context.WithCancel(context.Background())
+		var ctx context.Context = base
+		var progress func(Progress)
+		if after == 0 {
+			progress = func(p Progress) {
+				if p.Stage == StageEigenpairs {
+					cancel()
+				}
+			}
+		} else {
+			ctx = &countingCtx{Context: base, cancel: cancel, after: after + 1} // Spectral looks once before the solver
+		}
+		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, Progress: progress})
+		cancel()
+		t.Logf("cancelled in the eigenpairs (%d): %v", after, err)
+		if res != nil || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "eigenpairs") {
+			t.Errorf("cancelled in the eigenpairs (%d): result %v, error %v; want nil and a wrapped context.Canceled", after, res != nil, err)
+		}
+	}
 }
