@@ -350,7 +350,6 @@ func TestMeasureAgainstDense(t *testing.T) {
 	}
 }
 
-
 // TestExcessAndSpuriousRows checks the two counts of spurious pairs by hand.
 func TestExcessAndSpuriousRows(t *testing.T) {
 	for _, tc := range []struct {
