@@ -683,3 +683,88 @@ func TestSpectralCancelKeepsBest(t *testing.T) {
 		}
 	}
 }
+
+// TestWeights checks the column weights by hand and that Spectral's problem
+// is Setup's with its columns of X and B weighted.
+func TestWeights(t *testing.T) {
+	for _, tc := range []struct {
+		name                    string
+		values                  []float64
+		scale                   float64
+		uniform, root, relative []float64
+	}{
+		// 1e-12 ≤ NullTol·10 counts as zero.
+		{"zeros and positives", []float64{0, 1e-12, 0.5, 2, 8}, 10, []float64{1, 1, 1, 1, 1}, []float64{1, 1, 4, 2, 1}, []float64{1, 1, 16, 4, 1}},
+		{"negative rounding", []float64{-1e-15, 2, 8}, 8, []float64{1, 1, 1}, []float64{1, 2, 1}, []float64{1, 4, 1}},
+		// 1e-6 > NullTol·1: a small eigenvalue, not a zero one.
+		{"small positive", []float64{0, 1e-6, 1e-4}, 1, []float64{1, 1, 1}, []float64{1, 10, 1}, []float64{1, 100, 1}},
+		{"all zero", []float64{0, 0}, 1, []float64{1, 1}, []float64{1, 1}, []float64{1, 1}},
+		{"one", []float64{3}, 5, []float64{1}, []float64{1}, []float64{1}},
+	} {
+		for _, w := range []struct {
+			w    Weighting
+			want []float64
+		}{{Uniform, tc.uniform}, {RootRelative, tc.root}, {Relative, tc.relative}} {
+			if got := w.w.weights(tc.values, tc.scale); !floatsNear(got, w.want, 1e-12) {
+				t.Errorf("%s: %v weights %v, want %v", tc.name, w.w, got, w.want)
+			}
+		}
+	}
+
+	// Spectral: X = Mc^{1/2} P M⁻¹ L U W and B = P U W with W the weights of
+	// the first K eigenvalues, also when QualityK differs from K.
+	ctx := context.Background()
+	L, mass := gridOperators(t, 6, 9)
+	n := len(mass)
+	Ld := toDense(L)
+	scale := gershgorin(Ld, mass)
+	for _, tc := range []struct {
+		w     Weighting
+		k, kq int
+	}{{RootRelative, 0, 0}, {Uniform, 5, 0}, {Relative, 5, 8}, {RootRelative, 6, 3}, {Relative, 4, 0}} {
+		res, err := Spectral(ctx, L, mass, 15, &Options{Weighting: tc.w, K: tc.k, QualityK: tc.kq, Seed: 2,
+			SkipQuality: true, Settings: &sparsels.Settings{MaxIterations: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := tc.k
+		if k == 0 {
+			k = 5 // round(15/3)
+		}
+		if want := max(k, tc.kq); len(res.Values) != want {
+			t.Fatalf("%v, K %d, QualityK %d: %d eigenpairs, want %d", tc.w, tc.k, tc.kq, len(res.Values), want)
+		}
+		want := make([]float64, k)
+		top := res.Values[k-1]
+		for j, v := range res.Values[:k] {
+			switch {
+			case v <= 1e-8*scale || tc.w == Uniform:
+				want[j] = 1
+			case tc.w == Relative:
+				want[j] = top / v
+			default:
+				want[j] = math.Sqrt(top / v)
+			}
+		}
+		if !floatsNear(res.Weights, want, 1e-12) {
+			t.Errorf("%v, K %d, QualityK %d: weights %v, want %v", tc.w, tc.k, tc.kq, res.Weights, want)
+		}
+		U := mat.DenseCopyOf(res.Vectors.Slice(0, n, 0, k))
+		d, err := Setup(L, mass, U, res.Clustering)
+		if err != nil {
+			t.Fatal(err)
+		}
+		X, _, B, _ := denseProblem(Ld, mass, U, res.Clustering)
+		W := mat.NewDiagDense(k, want)
+		for _, c := range []struct {
+			name      string
+			got, want mat.Matrix
+		}{{"X", res.Problem.X, d.X}, {"B", res.Problem.B, d.B}, {"X (dense)", res.Problem.X, X}, {"B (dense)", res.Problem.B, B}} {
+			var ww mat.Dense
+			ww.Mul(c.want, W)
+			if !mat.EqualApprox(c.got, &ww, 1e-12*mat.Norm(&ww, math.Inf(1))) {
+				t.Errorf("%v, K %d, QualityK %d: %s is not the unweighted one times the weights", tc.w, tc.k, tc.kq, c.name)
+			}
+		}
+	}
+}
