@@ -768,3 +768,30 @@ func TestWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorStoppedOnlyWhenItStops ends the solver between two checks (by
+// its iteration limit): the monitor checks the final iterate but did not end
+// the run, so Result.Stopped must stay empty whatever that check finds.
+func TestMonitorStoppedOnlyWhenItStops(t *testing.T) {
+	L, mass := gridOperators(t, 12, 7)
+	for _, iters := range []int{30, 73, 150} {
+		res, err := Spectral(context.Background(), L, mass, 40, &Options{Seed: 1, Settings: &sparsels.Settings{MaxIterations: iters}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := res.Checks[len(res.Checks)-1]
+		if res.Solve.Status == sparsels.UserStop {
+			// The rule ended the run at a check (at 100 on this problem).
+			if res.Stopped == "" || last.Iteration != res.Solve.Iterations {
+				t.Errorf("%d iterations: the monitor stopped the run at %d without saying why (last check at %d)", iters, res.Solve.Iterations, last.Iteration)
+			}
+			continue
+		}
+		if res.Solve.Iterations != iters || last.Iteration != iters {
+			t.Fatalf("%d iterations: solver ended at %d (%v), last check at %d", iters, res.Solve.Iterations, res.Solve.Status, last.Iteration)
+		}
+		if res.Stopped != "" {
+			t.Errorf("%d iterations: the solver ended by its %v, but Stopped = %q", iters, res.Solve.Status, res.Stopped)
+		}
+	}
+}
