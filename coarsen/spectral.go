@@ -445,8 +445,10 @@ func (res *Result) solve(ctx context.Context, prob *sparsels.Problem, set *spars
 		return nil
 	}
 	if err == nil && sol.Iterations != w.checks[len(w.checks)-1].Iteration {
-		// The solver ended between checks: check its final iterate.
+		// The solver ended between checks: check its final iterate. The
+		// solver ended the run, so the rule's verdict there is moot.
 		_, err = check(sol.Iterations, sol.Energy, sol.G)
+		w.stopped = ""
 	}
 	res.Checks, res.Stopped = w.checks, w.stopped
 	if w.bestG != nil {
