@@ -537,7 +537,7 @@ func TestMonitorNeverWorse(t *testing.T) {
 		t.Fatalf("default tolerance: the monitor did not stop the run (%v, %q)", ref.Solve.Status, ref.Stopped)
 	}
 	// The rule replayed on the checks of the longest run above.
-	stopIt, bestIt := replayRule(prev.Checks, 0.25)
+	stopIt, bestIt := replayRule(prev.Checks, defaultQualityTol)
 	if ref.Solve.Iterations != stopIt || ref.Iteration != bestIt {
 		t.Errorf("default tolerance: stopped at %d with the best at %d (%q); the rule on the checks stops at %d with the best at %d",
 			ref.Solve.Iterations, ref.Iteration, ref.Stopped, stopIt, bestIt)
@@ -692,20 +692,27 @@ func TestWeights(t *testing.T) {
 		values                  []float64
 		scale                   float64
 		uniform, root, relative []float64
+		kq                      int // QualityK; 0 for len(values)
 	}{
 		// 1e-12 ≤ NullTol·10 counts as zero.
-		{"zeros and positives", []float64{0, 1e-12, 0.5, 2, 8}, 10, []float64{1, 1, 1, 1, 1}, []float64{1, 1, 4, 2, 1}, []float64{1, 1, 16, 4, 1}},
-		{"negative rounding", []float64{-1e-15, 2, 8}, 8, []float64{1, 1, 1}, []float64{1, 2, 1}, []float64{1, 4, 1}},
+		{"zeros and positives", []float64{0, 1e-12, 0.5, 2, 8}, 10, []float64{1, 1, 1, 1, 1}, []float64{1, 1, 4, 2, 1}, []float64{1, 1, 16, 4, 1}, 0},
+		{"negative rounding", []float64{-1e-15, 2, 8}, 8, []float64{1, 1, 1}, []float64{1, 2, 1}, []float64{1, 4, 1}, 0},
 		// 1e-6 > NullTol·1: a small eigenvalue, not a zero one.
-		{"small positive", []float64{0, 1e-6, 1e-4}, 1, []float64{1, 1, 1}, []float64{1, 10, 1}, []float64{1, 100, 1}},
-		{"all zero", []float64{0, 0}, 1, []float64{1, 1}, []float64{1, 1}, []float64{1, 1}},
-		{"one", []float64{3}, 5, []float64{1}, []float64{1}, []float64{1}},
+		{"small positive", []float64{0, 1e-6, 1e-4}, 1, []float64{1, 1, 1}, []float64{1, 10, 1}, []float64{1, 100, 1}, 0},
+		{"all zero", []float64{0, 0}, 1, []float64{1, 1}, []float64{1, 1}, []float64{1, 1}, 0},
+		{"one", []float64{3}, 5, []float64{1}, []float64{1}, []float64{1}, 0},
+		// Eigenvectors beyond QualityK = 2 get a quarter of their weight.
+		{"guards", []float64{0, 0.5, 2, 8}, 10, []float64{1, 1, 0.25, 0.25}, []float64{1, 4, 0.5, 0.25}, []float64{1, 16, 1, 0.25}, 2},
 	} {
 		for _, w := range []struct {
 			w    Weighting
 			want []float64
 		}{{Uniform, tc.uniform}, {RootRelative, tc.root}, {Relative, tc.relative}} {
-			if got := w.w.weights(tc.values, tc.scale); !floatsNear(got, w.want, 1e-12) {
+			kq := tc.kq
+			if kq == 0 {
+				kq = len(tc.values)
+			}
+			if got := w.w.weights(tc.values, tc.scale, kq); !floatsNear(got, w.want, 1e-12) {
 				t.Errorf("%s: %v weights %v, want %v", tc.name, w.w, got, w.want)
 			}
 		}
@@ -744,6 +751,9 @@ func TestWeights(t *testing.T) {
 				want[j] = top / v
 			default:
 				want[j] = math.Sqrt(top / v)
+			}
+			if kq := tc.kq; kq > 0 && j >= kq {
+				want[j] *= guardWeight
 			}
 		}
 		if !floatsNear(res.Weights, want, 1e-12) {
