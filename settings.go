@@ -189,7 +189,9 @@ type Settings struct {
 	// MaxIterations bounds the outer iterations: default 1000 for
 	// LevenbergMarquardt, GaussNewtonLineSearch and NewtonTrustRegion, 20000
 	// for QuasiNewton and LBFGS, whose iterations cost about one gradient, and
-	// 5000 for NAdam, as published. The defaults converge the small and
+	// 5000 for NAdam (the published code stops at 1000 iterations at most,
+	// or earlier by its stall rule; the limit here is higher so that NAdam's
+	// tail can be compared). The defaults converge the small and
 	// zero-residual problems of the tests many times over; a large coarsening
 	// problem keeps improving slowly for much longer (QuasiNewton on Spot,
 	// nnz 20896, had not met FunctionTol after 16479 iterations and 5
@@ -358,7 +360,7 @@ func (s *Settings) defaultIterations() {
 	}
 	switch s.Method {
 	case NAdam:
-		s.MaxIterations = 5000 // as published
+		s.MaxIterations = 5000 // the published code: at most 1000, see above
 	case QuasiNewton, LBFGS:
 		s.MaxIterations = 20000
 	default:

@@ -18,7 +18,8 @@
 // G = Kᵀ; and the quality of the coarse pencil (GᵀLG, Mc): eigenvalue errors
 // and the off-diagonal energy of the functional map, before and after. With
 // -compare it then runs the other methods on the same problem, each for the
-// same time as the main solve (NAdam as published, 5000 iterations). With
+// same time as the main solve (NAdam with the published step rule, up to
+// 5000 iterations where the published code stops at 1000). With
 // -bound it also computes the certified lower bound on E and every method's
 // gap to it. It writes
 // G.mtx, Lc.mtx, convergence.png, eigenvalues.png and summary.json into -out.
@@ -74,7 +75,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.Uint64Var(&o.seed, "seed", 1, "clustering seed")
 	fs.StringVar(&o.out, "out", "coarsen-out", "output `directory`")
 	fs.BoolVar(&o.compare, "compare", true, "also run, on the same problem, lm and newton (whichever -method did not run), NAdam as published and gonum's LBFGS")
-	fs.IntVar(&o.nadamIters, "nadam-iters", 5000, "iteration limit of NAdam and LBFGS (published: 5000)")
+	fs.IntVar(&o.nadamIters, "nadam-iters", 5000, "iteration limit of NAdam and LBFGS (the published NAdam loop stops at 1000)")
 	fs.IntVar(&o.maxIter, "max-iter", 0, "iteration limit of the methods other than NAdam and LBFGS (0: the library's default)")
 	fs.Float64Var(&o.ftol, "ftol", 0, "relative function tolerance of the methods other than NAdam and LBFGS (0: the library's default, 1e-10)")
 	fs.DurationVar(&o.timeLimit, "time-limit", 8*time.Second, "time limit of the main solve (0: none)")
