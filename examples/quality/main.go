@@ -7,6 +7,7 @@
 //	go run ./examples/quality [-mesh a.obj,b.obj] [-seeds 1,2,3] [-m 500]
 //	                          [-longer 2,5] [-published dir]
 //	                          [-graphs dir1,dir2] [-reductions 0.5,0.7]
+//	                          [-wavy 1e5]
 //
 // For every mesh (normalized to unit area, cotangent Laplacian, Voronoi
 // mass) and seed it runs Spectral with the default options and records the
@@ -26,7 +27,9 @@
 //
 // For every graph directory (L.mtx.gz, M.mtx.gz) and reduction r it runs
 // Spectral with m = round(n(1−r)) and QualityK 10, the setting of Loukas's
-// graph coarsening benchmarks.
+// graph coarsening benchmarks. For every size of -wavy it coarsens a
+// generated wavy grid (mesh.WavyGrid) to m = n/100 with the defaults and
+// prints the stage times and the peak resident set size.
 package main
 
 import (
@@ -60,6 +63,7 @@ func main() {
 	published := flag.String("published", "", "directory of the published code's outputs")
 	graphs := flag.String("graphs", "", "comma-separated graph directories")
 	reductions := flag.String("reductions", "0.5,0.7", "comma-separated graph reductions")
+	wavy := flag.String("wavy", "", "comma-separated vertex counts of generated wavy grids, coarsened to m = n/100")
 	flag.Parse()
 	ctx := context.Background()
 	fmt.Printf("load averages at the start: %s\n\n", loadavg())
@@ -72,6 +76,14 @@ func main() {
 				check(err)
 				check(runMesh(ctx, f, seed, *m, factors(*longer), *published))
 			}
+		}
+		fmt.Println()
+	}
+	if *wavy != "" {
+		fmt.Println("| mesh | n | m | total | eigenpairs | clustering | set-up | solve (monitor) | peak RSS | kept iteration | stopped by | mean / max eigenvalue error | off-diagonal energy | spurious |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+		for _, v := range factors(*wavy) {
+			check(runWavy(ctx, int(v)))
 		}
 		fmt.Println()
 	}
@@ -165,6 +177,43 @@ func scorePublished(ctx context.Context, dir string, L *sparse.CSR, mass []float
 		}
 	}
 	return q, secs, nil
+}
+
+// runWavy coarsens a wavy grid of about n vertices to m = n/100 with the
+// defaults and prints the stage times, the peak resident set size and the
+// quality.
+func runWavy(ctx context.Context, n int) error {
+	side := int(math.Round(math.Sqrt(float64(n))))
+	msh := mesh.WavyGrid(side, side, 1)
+	if err := msh.Normalize(); err != nil {
+		return err
+	}
+	L, mass := msh.Cotangent(), msh.Mass(mesh.Voronoi)
+	m := len(mass) / 100
+	res, wall, _, err := timed(func() (*coarsen.Result, error) { return coarsen.Spectral(ctx, L, mass, m, nil) })
+	if err != nil {
+		return err
+	}
+	q, t := res.Quality, res.Times
+	fmt.Printf("| wavy grid | %d | %d | %.0f s | %.0f s | %.1f s | %.1f s | %.0f s (%.0f s) | %s | %d | %s | %.4f / %.4f | %.3f | %d |\n",
+		len(mass), m, wall.Seconds(), t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds(), t.Solve.Seconds(), t.Monitor.Seconds(),
+		peakRSS(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, q.Defects())
+	return nil
+}
+
+// peakRSS returns the process's peak resident set size (VmHWM).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return fmt.Sprintf("%.2f GiB", kb/(1<<20))
+		}
+	}
+	return "?"
 }
 
 // runGraph coarsens a graph at reduction r and prints its row.
