@@ -104,7 +104,7 @@ func ExampleSpectral() {
 	// largest relative eigenvalue error below 10%: true
 	// off-diagonal energy of C below 0.01: true
 	// spurious pairs: 0
-	// stopped by the monitor: true after 50 iterations
+	// stopped by the monitor: true after 200 iterations
 }
 
 // FunctionalMap and OffDiagonalEnergy measure how a coarsening maps

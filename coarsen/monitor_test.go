@@ -570,7 +570,7 @@ func replayRule(checks []Check, tol float64) (stop, best int) {
 		if defects(c) < defects(b) || defects(c) == defects(b) && c.Score < b.Score {
 			b = c
 		}
-		if c.Iteration >= 50 && (defects(c) > defects(b) || b.Score > (1-tol)*prev) {
+		if c.Iteration >= 2*firstCheck && defects(c) > defects(b) || c.Iteration >= firstRule && b.Score > (1-tol)*prev {
 			return c.Iteration, b.Iteration
 		}
 	}

@@ -234,8 +234,9 @@ func (r *Result) P() *sparse.CSR {
 // (Monitor) therefore measures the coarse pencil at the start and after 25,
 // 50, 100, … iterations, keeps the best G (fewest spurious pairs, then the
 // smallest Quality.Score) and stops the minimization when an iterate has
-// more spurious pairs than the best, or when doubling the iterations
-// improved the best score by less than Options.QualityTol. The result is the
+// more spurious pairs than the best, or, from 200 iterations on, when
+// doubling the iterations improved the best score by less than
+// Options.QualityTol. The result is the
 // same for any time limit that the rule ends before, and a longer run never
 // returns a worse G by that ranking. Options.NoMonitor restores the
 // published loop.
