@@ -78,20 +78,21 @@ func (q *Quality) better(r *Quality) bool {
 }
 
 // Check is one measurement of the monitor during Spectral's minimization.
+// Its defects (see Quality.Defects) are max(Unmatched, Excess, 0).
 type Check struct {
 	Iteration int           // solver iterations done; 0 is the start G0
 	Elapsed   time.Duration // since Spectral started
 	Energy    float64       // the energy E at the iterate
 	// The measures of Quality at the iterate.
 	MeanEigenvalueError, MaxEigenvalueError, OffDiagonalEnergy float64
-	Spurious, Excess                                           int
+	Spurious, Unmatched, Excess                                int
 	Score                                                      float64
 }
 
 func newCheck(iter int, elapsed time.Duration, energy float64, q *Quality) Check {
 	return Check{Iteration: iter, Elapsed: elapsed, Energy: energy,
 		MeanEigenvalueError: q.MeanEigenvalueError, MaxEigenvalueError: q.MaxEigenvalueError,
-		OffDiagonalEnergy: q.OffDiagonalEnergy, Spurious: q.Spurious, Excess: q.Excess, Score: q.Score()}
+		OffDiagonalEnergy: q.OffDiagonalEnergy, Spurious: q.Spurious, Unmatched: q.Unmatched, Excess: q.Excess, Score: q.Score()}
 }
 
 // firstCheck is the iteration of the first check after the start; the

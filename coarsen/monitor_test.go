@@ -92,12 +92,12 @@ func rowStochastic(n int, rows []int, g0 []float64, near bool, eps float64, seed
 // denseQuality is an independent dense computation of the measures of
 // Measure.
 type denseQuality struct {
-	coarse               []float64 // all m eigenvalues of (Lc, Mc)
-	C                    *mat.Dense
-	offDiag, mean, worst float64
-	spurious, excess     int
-	below                int // fine eigenvalues below sigma
-	sigma                float64
+	coarse                      []float64 // all m eigenvalues of (Lc, Mc)
+	C                           *mat.Dense
+	offDiag, mean, worst        float64
+	spurious, unmatched, excess int
+	below                       int // fine eigenvalues below sigma
+	sigma                       float64
 }
 
 // measureDense computes the quality of the dense coarse pencil (Lcd, mc)
@@ -150,6 +150,14 @@ func measureDense(t *testing.T, fv []float64, fV *mat.Dense, Lcd *mat.Dense, mc 
 		}
 		if !matched {
 			dq.spurious++
+		}
+		// Unmatched: the norm of C[i, i−2..i+2] below 0.5.
+		var s2 float64
+		for j := max(i-2, 0); j <= min(i+2, k-1); j++ {
+			s2 += dq.C.At(i, j) * dq.C.At(i, j)
+		}
+		if math.Sqrt(s2) < 0.5 {
+			dq.unmatched++
 		}
 	}
 	// Excess: the widest ratio fv[b]/fv[b-1] over b in [max(k/2, 1), k).
@@ -334,16 +342,16 @@ func TestMeasureAgainstDense(t *testing.T) {
 			if dq.sigma > 0 && dq.coarse[kc-1] < dq.sigma {
 				wantExcess = kc - dq.below
 			}
-			if q.Spurious != dq.spurious || q.Excess != wantExcess || math.Abs(q.Sigma-dq.sigma) > 1e-9*dq.sigma {
+			if q.Spurious != dq.spurious || q.Unmatched != dq.unmatched || q.Excess != wantExcess || math.Abs(q.Sigma-dq.sigma) > 1e-9*dq.sigma {
 				t.Errorf("spurious %d, excess %d (sigma %v); dense %d, %d (%v)", q.Spurious, q.Excess, q.Sigma, dq.spurious, wantExcess, dq.sigma)
 			}
 			switch {
-			case tc.defects == 0 && (q.Spurious != 0 || q.Excess != 0):
-				t.Errorf("spurious %d, excess %d; want none", q.Spurious, q.Excess)
-			case tc.defects == 1 && (q.Spurious < 1 || q.Excess < 1):
-				t.Errorf("spurious %d, excess %d; want both ≥ 1 for the split vertex", q.Spurious, q.Excess)
+			case tc.defects == 0 && (q.Spurious != 0 || q.Unmatched != 0 || q.Excess != 0):
+				t.Errorf("spurious %d, unmatched %d, excess %d; want none", q.Spurious, q.Unmatched, q.Excess)
+			case tc.defects == 1 && (q.Spurious < 1 || q.Unmatched < 1 || q.Excess < 1):
+				t.Errorf("spurious %d, unmatched %d, excess %d; want all ≥ 1 for the split vertex", q.Spurious, q.Unmatched, q.Excess)
 			}
-			if want := dq.spurious + max(wantExcess, 0); q.Defects() != want {
+			if want := max(dq.unmatched, wantExcess, 0); q.Defects() != want {
 				t.Errorf("Defects() = %d, want %d", q.Defects(), want)
 			}
 		})
@@ -419,11 +427,38 @@ func TestExcessAndSpuriousRows(t *testing.T) {
 		}
 	}
 
-	// Defects counts a positive Excess only.
-	for _, tc := range []struct{ spurious, excess, want int }{{0, 0, 0}, {1, 2, 3}, {2, -3, 2}, {0, 1, 1}} {
-		if got := (&Quality{Spurious: tc.spurious, Excess: tc.excess}).Defects(); got != tc.want {
-			t.Errorf("Defects with Spurious %d, Excess %d = %d, want %d", tc.spurious, tc.excess, got, tc.want)
+	// Defects is the larger of Unmatched and a positive Excess; Spurious
+	// does not count.
+	for _, tc := range []struct{ spurious, unmatched, excess, want int }{{0, 0, 0, 0}, {1, 1, 2, 2}, {2, 2, -3, 2}, {0, 0, 1, 1}, {1, 0, 0, 0}, {3, 3, 1, 3}} {
+		if got := (&Quality{Spurious: tc.spurious, Unmatched: tc.unmatched, Excess: tc.excess}).Defects(); got != tc.want {
+			t.Errorf("Defects with Spurious %d, Unmatched %d, Excess %d = %d, want %d", tc.spurious, tc.unmatched, tc.excess, got, tc.want)
 		}
+	}
+
+	// UnmatchedRows: rows mixing five neighbours (every entry below 0.5, so
+	// SpuriousRows counts them) are matched; a row with all its weight far
+	// from its index is not.
+	mix := mat.NewDense(10, 10, nil)
+	for i := range 10 {
+		mix.Set(i, i, 1)
+	}
+	for i := 3; i <= 7; i++ {
+		for j := 3; j <= 7; j++ {
+			mix.Set(i, j, 1/math.Sqrt(5))
+		}
+	}
+	if got, want := SpuriousRows(mix), 5; got != want {
+		t.Errorf("five-way mix: SpuriousRows = %d, want %d", got, want)
+	}
+	if got := UnmatchedRows(mix); got != 0 {
+		t.Errorf("five-way mix: UnmatchedRows = %d, want 0", got)
+	}
+	far := mat.NewDense(10, 10, nil)
+	for i := range 10 {
+		far.Set(i, (i+5)%10, 1)
+	}
+	if got := UnmatchedRows(far); got != 9 {
+		t.Errorf("shifted by 5: UnmatchedRows = %d, want 9", got)
 	}
 }
 
@@ -563,7 +598,7 @@ func TestMonitorNeverWorse(t *testing.T) {
 // which the rule with tolerance tol stops (that of the last check if it does
 // not) and the iteration of the best check then.
 func replayRule(checks []Check, tol float64) (stop, best int) {
-	defects := func(c Check) int { return c.Spurious + max(c.Excess, 0) }
+	defects := func(c Check) int { return max(c.Unmatched, c.Excess, 0) }
 	b := checks[0]
 	for _, c := range checks[1:] {
 		prev := b.Score
@@ -649,7 +684,7 @@ func TestSpectralCancelKeepsBest(t *testing.T) {
 			t.Errorf("cancelled after check %d: iterate from iteration %d with energy %v; best check at %d with %v",
 				after, res.Iteration, res.Energy, best.Iteration, best.Energy)
 		}
-		if res.Quality.Score() != best.Score || res.Quality.Defects() != best.Spurious+max(best.Excess, 0) {
+		if res.Quality.Score() != best.Score || res.Quality.Defects() != max(best.Unmatched, best.Excess, 0) {
 			t.Errorf("cancelled after check %d: quality score %v with %d defects, best check %v", after, res.Quality.Score(), res.Quality.Defects(), best)
 		}
 		d := res.Problem

@@ -47,6 +47,12 @@ type Quality struct {
 	// Spurious counts the coarse eigenvectors among the first ⌈0.9k⌉ that
 	// match no fine eigenvector (see SpuriousOverlap).
 	Spurious int
+	// Unmatched counts the coarse eigenvectors among the first ⌈0.9k⌉
+	// whose overlap with the fine eigenvectors of nearby index, the norm of
+	// C[i, i−2..i+2], is below SpuriousOverlap (UnmatchedRows). Unlike
+	// Spurious it does not count a coarse eigenvector that mixes up to three
+	// fine ones of nearly equal eigenvalue, which shapes with symmetries have.
+	Unmatched int
 	// Excess is the number of coarse eigenvalues below Sigma minus the
 	// number of fine ones: a count of spurious low modes that does not
 	// depend on eigenvectors. Sigma lies in the widest relative gap of the
@@ -56,9 +62,11 @@ type Quality struct {
 	Sigma  float64
 }
 
-// Defects returns the number of spurious coarse eigenpairs, Spurious plus a
-// positive Excess.
-func (q *Quality) Defects() int { return q.Spurious + max(q.Excess, 0) }
+// Defects returns the number of spurious coarse eigenpairs that the monitor
+// ranks by: the larger of Unmatched and a positive Excess, two counts of the
+// same defect (a spurious low mode adds a coarse eigenvalue below Sigma and
+// a coarse eigenvector that matches no fine one near its index).
+func (q *Quality) Defects() int { return max(q.Unmatched, q.Excess, 0) }
 
 // Measure computes the quality of the coarse pencil (Lc, diag(mc)) against
 // the fine eigenpairs (values, vectors) of (L, M), the n×k matrix vectors
@@ -102,6 +110,7 @@ func Measure(ctx context.Context, values []float64, vectors *mat.Dense, Lc *spar
 	q.FunctionalMap = FunctionalMap(nil, q.CoarseVectors, mc, vectors, roots)
 	q.OffDiagonalEnergy = OffDiagonalEnergy(q.FunctionalMap)
 	q.Spurious = SpuriousRows(q.FunctionalMap)
+	q.Unmatched = UnmatchedRows(q.FunctionalMap)
 	q.Sigma, q.Excess = excess(values, cv)
 	return q, nil
 }
@@ -135,6 +144,26 @@ func SpuriousRows(C *mat.Dense) int {
 			big = math.Max(big, math.Abs(v))
 		}
 		if big < SpuriousOverlap {
+			cnt++
+		}
+	}
+	return cnt
+}
+
+// UnmatchedRows returns the number of rows i < ⌈0.9k⌉ of the k×k
+// functional map C whose entries C[i, j], |j − i| ≤ 2, have a norm below
+// SpuriousOverlap: coarse eigenvectors that match no fine eigenvector of
+// nearby index, not even as a mix of up to three.
+func UnmatchedRows(C *mat.Dense) int {
+	k, _ := C.Dims()
+	var cnt int
+	for i := range (9*k + 9) / 10 {
+		var s float64
+		row := C.RawRowView(i)
+		for j := max(i-2, 0); j <= min(i+2, k-1); j++ {
+			s += row[j] * row[j]
+		}
+		if s < SpuriousOverlap*SpuriousOverlap {
 			cnt++
 		}
 	}

@@ -658,7 +658,7 @@ func (pp *progressPrinter) show(p coarsen.Progress) {
 	switch {
 	case p.Check != nil:
 		c := p.Check
-		defects := c.Spurious + max(c.Excess, 0)
+		defects := max(c.Unmatched, c.Excess, 0)
 		mark := ""
 		if pp.checks == 0 || defects < pp.bestDefects || (defects == pp.bestDefects && c.Score < pp.bestScore) {
 			pp.bestDefects, pp.bestScore, mark = defects, c.Score, "best"
@@ -736,6 +736,7 @@ type coarsenSummary struct {
 	MaxEigenvalueError  float64   `json:"max_eigenvalue_error"`
 	OffDiagonalEnergy   float64   `json:"functional_map_off_diagonal_energy"`
 	Spurious            int       `json:"spurious"`
+	Unmatched           int       `json:"unmatched"`
 	Excess              int       `json:"excess"`
 	// Checks are the quality monitor's checks, the start G0 first; empty
 	// with -no-monitor.
@@ -766,6 +767,7 @@ type coarsenCheck struct {
 	MaxEigenvalueError  float64 `json:"max_eigenvalue_error"`
 	OffDiagonalEnergy   float64 `json:"off_diagonal_energy"`
 	Spurious            int     `json:"spurious"`
+	Unmatched           int     `json:"unmatched"`
 	Excess              int     `json:"excess"`
 	Score               float64 `json:"score"`
 }
@@ -792,12 +794,12 @@ func newCoarsenSummary(in *coarsenInput, res *coarsen.Result, w coarsen.Weightin
 	if q := res.Quality; q != nil { // nil after an interrupt without a check
 		s.FineEigenvalues, s.CoarseEigenvalues, s.EigenvalueErrors = q.FineValues, q.CoarseValues, q.EigenvalueErrors
 		s.MeanEigenvalueError, s.MaxEigenvalueError = q.MeanEigenvalueError, q.MaxEigenvalueError
-		s.OffDiagonalEnergy, s.Spurious, s.Excess = q.OffDiagonalEnergy, q.Spurious, q.Excess
+		s.OffDiagonalEnergy, s.Spurious, s.Unmatched, s.Excess = q.OffDiagonalEnergy, q.Spurious, q.Unmatched, q.Excess
 	}
 	for _, c := range res.Checks {
 		s.Checks = append(s.Checks, coarsenCheck{Iteration: c.Iteration, Seconds: c.Elapsed.Seconds(), Energy: c.Energy,
 			MeanEigenvalueError: c.MeanEigenvalueError, MaxEigenvalueError: c.MaxEigenvalueError, OffDiagonalEnergy: c.OffDiagonalEnergy,
-			Spurious: c.Spurious, Excess: c.Excess, Score: c.Score})
+			Spurious: c.Spurious, Unmatched: c.Unmatched, Excess: c.Excess, Score: c.Score})
 	}
 	t := res.Times
 	s.Seconds.Eigenpairs, s.Seconds.Clustering, s.Seconds.Setup = t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds()
@@ -994,7 +996,8 @@ func printCoarsening(w io.Writer, dir string, res *coarsen.Result, s *coarsenSum
 	if res.Quality != nil {
 		fmt.Fprintf(w, "eigenvalue relative error: mean %.4g, max %.4g\n", s.MeanEigenvalueError, s.MaxEigenvalueError)
 		fmt.Fprintf(w, "functional map off-diagonal energy: %.4g\n", s.OffDiagonalEnergy)
-		fmt.Fprintf(w, "spurious coarse eigenpairs: %d (excess %d)\n", s.Spurious, s.Excess)
+		fmt.Fprintf(w, "spurious coarse eigenpairs: %d (rows of C below %g: %d; unmatched near their index: %d; surplus eigenvalues: %d)\n",
+			max(s.Unmatched, s.Excess, 0), coarsen.SpuriousOverlap, s.Spurious, s.Unmatched, s.Excess)
 	}
 	if s.LowerBound != nil {
 		fmt.Fprintf(w, "lower bound: %s; gap %.6g (%.3g relative)\n", strconv.FormatFloat(*s.LowerBound, 'g', -1, 64), *s.Gap, *s.RelativeGap)

@@ -68,8 +68,8 @@ func main() {
 	ctx := context.Background()
 	fmt.Printf("load averages at the start: %s\n\n", loadavg())
 	if *meshes != "" {
-		fmt.Println("| mesh | n | seed | run | time | CPU time | kept iteration | stopped by | mean / max eigenvalue error | off-diagonal energy | spurious |")
-		fmt.Println("|---|---:|---:|---|---:|---:|---:|---|---|---:|---:|")
+		fmt.Println("| mesh | n | seed | run | time | CPU time | kept iteration | stopped by | mean / max eigenvalue error | off-diagonal energy | spurious: rows of C below 0.5 / unmatched / surplus eigenvalues |")
+		fmt.Println("|---|---:|---:|---|---:|---:|---:|---|---|---:|---|")
 		for _, f := range split(*meshes) {
 			for _, s := range split(*seeds) {
 				seed, err := strconv.ParseUint(s, 10, 64)
@@ -80,16 +80,16 @@ func main() {
 		fmt.Println()
 	}
 	if *wavy != "" {
-		fmt.Println("| mesh | n | m | total | eigenpairs | clustering | set-up | solve (monitor) | peak RSS | kept iteration | stopped by | mean / max eigenvalue error | off-diagonal energy | spurious |")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+		fmt.Println("| mesh | n | m | total | eigenpairs | clustering | set-up | solve (monitor) | peak RSS | kept iteration | stopped by | mean / max eigenvalue error | off-diagonal energy | spurious: rows / unmatched / surplus |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|")
 		for _, v := range factors(*wavy) {
 			check(runWavy(ctx, int(v)))
 		}
 		fmt.Println()
 	}
 	if *graphs != "" {
-		fmt.Println("| graph | n | reduction | m | time | kept iteration | stopped by | mean / max error of eigenvalues 2..10 | off-diagonal energy | spurious |")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---|---|---:|---:|")
+		fmt.Println("| graph | n | reduction | m | time | kept iteration | stopped by | mean / max error of eigenvalues 2..10 | off-diagonal energy | spurious: rows / unmatched / surplus |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---|---|---:|---|")
 		for _, dir := range split(*graphs) {
 			for _, r := range factors(*reductions) {
 				check(runGraph(ctx, dir, r))
@@ -138,8 +138,8 @@ func runMesh(ctx context.Context, file string, seed uint64, m int, longer []floa
 	if err != nil {
 		return err
 	}
-	fmt.Printf("| %s | %d | %d | published | %s | | | its stall rule | %.4f / %.4f | %.3f | %d |\n",
-		name, len(mass), seed, secs, q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, q.Defects())
+	fmt.Printf("| %s | %d | %d | published | %s | | | its stall rule | %.4f / %.4f | %.3f | %s |\n",
+		name, len(mass), seed, secs, q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, counts(q))
 	return nil
 }
 
@@ -195,9 +195,9 @@ func runWavy(ctx context.Context, n int) error {
 		return err
 	}
 	q, t := res.Quality, res.Times
-	fmt.Printf("| wavy grid | %d | %d | %.0f s | %.0f s | %.1f s | %.1f s | %.0f s (%.0f s) | %s | %d | %s | %.4f / %.4f | %.3f | %d |\n",
+	fmt.Printf("| wavy grid | %d | %d | %.0f s | %.0f s | %.1f s | %.1f s | %.0f s (%.0f s) | %s | %d | %s | %.4f / %.4f | %.3f | %s |\n",
 		len(mass), m, wall.Seconds(), t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds(), t.Solve.Seconds(), t.Monitor.Seconds(),
-		peakRSS(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, q.Defects())
+		peakRSS(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, counts(q))
 	return nil
 }
 
@@ -240,15 +240,20 @@ func runGraph(ctx context.Context, dir string, r float64) error {
 		return err
 	}
 	q := res.Quality
-	fmt.Printf("| %s | %d | %g | %d | %.1f s | %d | %s | %.4f / %.4f | %.4f | %d |\n", filepath.Base(dir), n, r, m,
-		wall.Seconds(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, q.Defects())
+	fmt.Printf("| %s | %d | %g | %d | %.1f s | %d | %s | %.4f / %.4f | %.4f | %s |\n", filepath.Base(dir), n, r, m,
+		wall.Seconds(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, counts(q))
 	return nil
 }
 
 func row(name string, n int, seed uint64, run string, wall, cpu time.Duration, res *coarsen.Result) {
 	q := res.Quality
-	fmt.Printf("| %s | %d | %d | %s | %.1f s | %.1f s | %d | %s | %.4f / %.4f | %.3f | %d |\n", name, n, seed, run,
-		wall.Seconds(), cpu.Seconds(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, q.Defects())
+	fmt.Printf("| %s | %d | %d | %s | %.1f s | %.1f s | %d | %s | %.4f / %.4f | %.3f | %s |\n", name, n, seed, run,
+		wall.Seconds(), cpu.Seconds(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, counts(q))
+}
+
+// counts formats the three counts of spurious pairs.
+func counts(q *coarsen.Quality) string {
+	return fmt.Sprintf("%d / %d / %d", q.Spurious, q.Unmatched, max(q.Excess, 0))
 }
 
 func stopped(res *coarsen.Result) string {
