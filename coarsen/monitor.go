@@ -98,13 +98,13 @@ func newCheck(iter int, elapsed time.Duration, energy float64, q *Quality) Check
 // firstCheck is the iteration of the first check after the start; the
 // checks then come at doubling iterations, so that they cost a bounded
 // share of the run and a check compares the gain of doubling the work.
-const firstCheck = 25
+const firstCheck = 100
 
 // firstRule is the first check at which the monitor judges the gain of a
 // doubling: before it the gains are those of the quasi-Newton method's
 // start-up and too erratic to extrapolate (on Spot the doubling from 25 to
 // 50 iterations gained a quarter, later ones kept gaining).
-const firstRule = 8 * firstCheck
+const firstRule = 2 * firstCheck
 
 // watch is the monitor's state during one minimization: the best iterate
 // so far and the stopping rule.
@@ -139,7 +139,7 @@ func (w *watch) observe(ctx context.Context, iter int, elapsed time.Duration, en
 	prev := w.prev
 	w.prev = w.best.Score()
 	switch {
-	case first || iter < 2*firstCheck:
+	case first:
 		return false, nil
 	case w.tol < 0:
 		return false, nil
@@ -154,6 +154,7 @@ func (w *watch) observe(ctx context.Context, iter int, elapsed time.Duration, en
 }
 
 // defaultQualityTol is the default Options.QualityTol: stop when doubling
-// the iterations improved the best score by less than a third
-// (BENCHMARKS.md, "Coarsening quality", for the runs that chose it).
-const defaultQualityTol = 1.0 / 3
+// the iterations improved the best score by less than half, so that the
+// default finishes in a fifth of the published code's time (BENCHMARKS.md,
+// "Coarsening quality", for the runs that chose it).
+const defaultQualityTol = 0.5

@@ -30,7 +30,7 @@ type Options struct {
 	Weighting Weighting
 	// QualityTol stops the minimization when doubling its iterations
 	// improved the best quality score (Quality.Score) by less than this
-	// fraction. Zero means 1/3; a negative value never stops on quality,
+	// fraction. Zero means 1/2; a negative value never stops on quality,
 	// though the best checked G is still returned. See Spectral.
 	QualityTol float64
 	// NoMonitor turns the quality monitor off: G is the solver's final
@@ -231,12 +231,11 @@ func (r *Result) P() *sparse.CSR {
 // The energy fits Gᵀ L G on the K vectors P U only; with more iterations it
 // can pull other coarse eigenvalues below the fitted ones, spurious pairs
 // that shift every later eigenpair and ruin the functional map. The monitor
-// (Monitor) therefore measures the coarse pencil at the start and after 25,
-// 50, 100, … iterations, keeps the best G (fewest spurious pairs, then the
+// (Monitor) therefore measures the coarse pencil at the start and after 100,
+// 200, 400, … iterations, keeps the best G (fewest spurious pairs, then the
 // smallest Quality.Score) and stops the minimization when an iterate has
-// more spurious pairs than the best, or, from 200 iterations on, when
-// doubling the iterations improved the best score by less than
-// Options.QualityTol. The result is the
+// more spurious pairs than the best, or when doubling the iterations
+// improved the best score by less than Options.QualityTol. The result is the
 // same for any time limit that the rule ends before, and a longer run never
 // returns a worse G by that ranking. Options.NoMonitor restores the
 // published loop.

@@ -49,11 +49,11 @@ eigenvalues.
 
 The quality monitor compares the first -quality-k eigenpairs (0 for
 min(100, k, m−1)) of (Lc, Mc) with those of (L, M) at the start and after
-25, 50, 100, 200, … iterations, keeps the best G (fewest spurious coarse
+100, 200, 400, … iterations, keeps the best G (fewest spurious coarse
 eigenpairs, then the smallest score, the geometric mean of the mean and
 largest eigenvalue error and the off-diagonal energy of the functional
 map), and stops the minimization when doubling the iterations improved
-that score by less than -quality-tol (0 for 1/3; negative: never stop on
+that score by less than -quality-tol (0 for 1/2; negative: never stop on
 quality, the best G checked is still kept) or when spurious pairs
 appeared. The energy fits only k vectors, and a longer minimization can
 pull spurious eigenvalues below them. -no-monitor runs the published loop:
@@ -150,7 +150,7 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.IntVar(&a.k, "k", 0, "number of eigenvectors G is fitted to (0: round(m/3), as published)")
 	fs.IntVar(&a.qualityK, "quality-k", 0, "number of eigenpairs compared by the quality monitor, C.mtx and summary.json (0: min(100, k, m−1))")
 	fs.StringVar(&a.weighting, "weighting", "root-relative", "`weights` of the fitted eigenvectors: root-relative (sqrt(λ_k/λ_j)), uniform (the published energy) or relative (λ_k/λ_j)")
-	fs.Var(&a.qualityTol, "quality-tol", "stop the minimization when doubling its iterations improved the quality score by less than this `fraction` (0: 1/3; negative: never stop on quality, still keep the best G checked)")
+	fs.Var(&a.qualityTol, "quality-tol", "stop the minimization when doubling its iterations improved the quality score by less than this `fraction` (0: 1/2; negative: never stop on quality, still keep the best G checked)")
 	fs.BoolVar(&a.noMonitor, "no-monitor", false, "no quality monitor: G is the solver's last iterate and only the solver's limits end the run, as published")
 	fs.StringVar(&a.landmarks, "landmarks", "", "comma-separated 0-based `vertices` that must be roots")
 	fs.Uint64Var(&a.seed, "seed", 0, "clustering seed")
@@ -376,7 +376,7 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 	case a.qualityK >= a.m:
 		return nil, view, usagef("-quality-k %d: want fewer eigenpairs compared than -m %d coarse vertices", a.qualityK, a.m)
 	case a.qualityTol >= 1:
-		return nil, view, usagef("-quality-tol %v: want a fraction below 1 (0 for 1/3, negative to never stop on quality)", float64(a.qualityTol))
+		return nil, view, usagef("-quality-tol %v: want a fraction below 1 (0 for 1/2, negative to never stop on quality)", float64(a.qualityTol))
 	case a.noMonitor && a.qualityTol != 0:
 		return nil, view, usagef("-quality-tol %v has no effect with -no-monitor: drop one of them", float64(a.qualityTol))
 	case a.maxIter < 0:
@@ -682,7 +682,7 @@ func (pp *progressPrinter) show(p coarsen.Progress) {
 		fmt.Fprintf(pp.w, "%8.3fs  %s\n", p.Elapsed.Seconds(), p.Stage)
 		if p.Stage == coarsen.StageSolve {
 			if pp.monitor {
-				fmt.Fprintf(pp.w, "%8.3fs  %v under the quality monitor: a row per check (iterations 0, 25, 50, 100, …), the energy at most every %v between checks\n",
+				fmt.Fprintf(pp.w, "%8.3fs  %v under the quality monitor: a row per check (iterations 0, 100, 200, 400, …), the energy at most every %v between checks\n",
 					p.Elapsed.Seconds(), p.Method, pp.every)
 				fmt.Fprintf(pp.w, "%9s  %7s  %-12s  %9s  %9s  %9s  %8s\n", "time", "iter", "energy E", "mean err", "max err", "off-diag", "spurious")
 			} else {

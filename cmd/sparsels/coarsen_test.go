@@ -166,7 +166,7 @@ func TestCoarsenErrors(t *testing.T) {
 	// The defaults the help documents are the library's: -max-iter 0 is
 	// sparsels.Settings' default (20000 for qn, not 100).
 	for _, want := range []string{"0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam",
-		"-quality-k", "min(100, k, m−1)", "-weighting", `(default "root-relative")`, "-quality-tol", "0: 1/3", "-no-monitor"} {
+		"-quality-k", "min(100, k, m−1)", "-weighting", `(default "root-relative")`, "-quality-tol", "0: 1/2", "-no-monitor"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("coarsen -h does not say %q", want)
 		}
@@ -258,7 +258,7 @@ func TestCoarsenMonitor(t *testing.T) {
 		}
 	}
 	if sum.FittedK != 13 || sum.QualityK != 13 || sum.Weighting != "root-relative" || len(sum.Weights) != 13 ||
-		sum.Stopped == "" || len(sum.Checks) < 3 || sum.Checks[0].Iteration != 0 || sum.Checks[1].Iteration != 25 {
+		sum.Stopped == "" || len(sum.Checks) < 3 || sum.Checks[0].Iteration != 0 || sum.Checks[1].Iteration != 100 {
 		t.Errorf("summary.json: %+v", sum)
 	}
 	var kept *coarsenCheck
@@ -303,7 +303,7 @@ func TestCoarsenMonitor(t *testing.T) {
 
 // TestCoarsenInterruptDuringSolve: a first interrupt during the solve
 // writes the best G found and its outputs, says so on stderr and exits 3.
-// With the monitor (cancelled right after its check at iteration 25) the
+// With the monitor (cancelled right after its check at iteration 100) the
 // quality of the best check gives C.mtx and the pictures; with -no-monitor
 // (cancelled after iteration 10) G.mtx is the last iterate and what needs
 // the quality stage is not written. The interrupt comes from the progress
@@ -318,7 +318,7 @@ func TestCoarsenInterruptDuringSolve(t *testing.T) {
 		cancel  func(coarsen.Progress) bool
 		quality bool
 	}{
-		{"monitor", nil, func(p coarsen.Progress) bool { return p.Check != nil && p.Check.Iteration == 25 }, true},
+		{"monitor", nil, func(p coarsen.Progress) bool { return p.Check != nil && p.Check.Iteration == 100 }, true},
 		{"no-monitor", []string{"-no-monitor"}, func(p coarsen.Progress) bool { return p.Iteration != nil && p.Iteration.Iteration == 10 }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -348,7 +348,7 @@ func TestCoarsenInterruptDuringSolve(t *testing.T) {
 			t.Logf("stderr:\n%s", r.stderr)
 			sum, _ := readSummary(t, out)
 			if tc.quality {
-				if len(sum.Checks) != 2 || sum.KeptIteration > 25 || sum.Stopped != "" || len(sum.CoarseEigenvalues) != 13 ||
+				if len(sum.Checks) != 2 || sum.KeptIteration > 100 || sum.Stopped != "" || len(sum.CoarseEigenvalues) != 13 ||
 					!strings.Contains(r.stderr, "with the quality of its check") {
 					t.Errorf("summary.json: %+v", sum)
 				}

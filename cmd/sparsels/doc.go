@@ -45,9 +45,9 @@
 // eigenfunction before and after and of |C|. G is fitted to -k eigenvectors
 // (default round(m/3)), weighted by -weighting (root-relative by default;
 // uniform is the published energy); a quality monitor compares -quality-k
-// eigenpairs (default min(100, k, m−1)) at iterations 0, 25, 50, 100, …,
+// eigenpairs (default min(100, k, m−1)) at iterations 0, 100, 200, 400, …,
 // keeps the best G and stops the minimization when doubling the iterations
-// improved its quality by less than -quality-tol (default 1/3), which is a
+// improved its quality by less than -quality-tol (default 1/2), which is a
 // success (exit 0); -no-monitor runs the published loop. Its progress is a
 // row per check, not a line per iteration. Solve on its problem files
 // reproduces its G (with -no-monitor, or -max-iter the kept iteration).
