@@ -128,39 +128,9 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 		}
 	}
 
-	// Elimination tree (Liu's algorithm with path compression).
-	parent := make([]int, n)
+	parent, counts := symbolic(n, up, uind, pos)
 	ancestor := make([]int, n)
-	for k := 0; k < n; k++ {
-		parent[k] = -1
-		ancestor[k] = -1
-		for p := up[k]; p < up[k+1]; p++ {
-			for i := uind[p]; i != -1 && i < k; {
-				next := ancestor[i]
-				ancestor[i] = k
-				if next == -1 {
-					parent[i] = k
-				}
-				i = next
-			}
-		}
-	}
-
-	// Column counts from the row subtrees.
-	mark := pos // reuse
-	for j := range mark {
-		mark[j] = -1
-	}
-	counts := make([]int, n)
-	for k := 0; k < n; k++ {
-		mark[k] = k
-		for p := up[k]; p < up[k+1]; p++ {
-			for j := uind[p]; mark[j] != k; j = parent[j] {
-				mark[j] = k
-				counts[j]++
-			}
-		}
-	}
+	mark := pos
 	colptr := make([]int, n+1)
 	for j := 0; j < n; j++ {
 		colptr[j+1] = colptr[j] + 1 + counts[j]
@@ -231,6 +201,99 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 	}
 	*c = Cholesky{ok: true, n: n, perm: perm, colptr: colptr, rowind: rowind, val: val}
 	return nil
+}
+
+// symbolic returns the elimination tree of the matrix whose upper triangle
+// by columns is (up, uind) — column k holds the rows uind[up[k]:up[k+1]],
+// all at most k — and the number of off-diagonal entries of each column of
+// its Cholesky factor, from the row subtrees (Liu's algorithm with path
+// compression). mark is an n-long workspace, overwritten.
+func symbolic(n int, up, uind, mark []int) (parent, counts []int) {
+	parent = make([]int, n)
+	ancestor := make([]int, n)
+	for k := 0; k < n; k++ {
+		parent[k] = -1
+		ancestor[k] = -1
+		for p := up[k]; p < up[k+1]; p++ {
+			for i := uind[p]; i != -1 && i < k; {
+				next := ancestor[i]
+				ancestor[i] = k
+				if next == -1 {
+					parent[i] = k
+				}
+				i = next
+			}
+		}
+	}
+	for j := range mark[:n] {
+		mark[j] = -1
+	}
+	counts = make([]int, n)
+	for k := 0; k < n; k++ {
+		mark[k] = k
+		for p := up[k]; p < up[k+1]; p++ {
+			for j := uind[p]; mark[j] != k; j = parent[j] {
+				mark[j] = k
+				counts[j]++
+			}
+		}
+	}
+	return parent, counts
+}
+
+// FactorNNZ returns the number of entries, diagonal included, of the
+// Cholesky factor of P A Pᵀ for the symmetric matrix a (its lower triangle
+// is read, as by Factorize) and the ordering perm (nil for the ordering
+// Factorize would choose), without computing the factor: the storage a
+// factorization will need, in O(nnz(a) + NNZ) time. It returns an error if
+// a is not square or its raw arrays are malformed, or perm is not a
+// permutation of 0..n-1.
+func FactorNNZ(a *sparse.CSR, perm []int) (int, error) {
+	r, err := checkCSR("a", a)
+	if err != nil {
+		return 0, err
+	}
+	n := r.n
+	if perm == nil {
+		xadj, adj := adjacency(r)
+		if n <= mdCutoff {
+			perm = minimumDegree(context.Background(), n, xadj, adj)
+		} else {
+			perm = nestedDissection(context.Background(), n, xadj, adj)
+		}
+	}
+	inv, err := checkPerm(perm, n)
+	if err != nil {
+		return 0, err
+	}
+	up := make([]int, n+1)
+	for i := 0; i < n; i++ {
+		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
+			if j := r.ind[p]; j <= i {
+				up[max(inv[i], inv[j])+1]++
+			}
+		}
+	}
+	for k := 0; k < n; k++ {
+		up[k+1] += up[k]
+	}
+	uind := make([]int, up[n])
+	pos := append([]int(nil), up[:n]...)
+	for i := 0; i < n; i++ {
+		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
+			if j := r.ind[p]; j <= i {
+				pi, pj := inv[i], inv[j]
+				uind[pos[max(pi, pj)]] = min(pi, pj)
+				pos[max(pi, pj)]++
+			}
+		}
+	}
+	_, counts := symbolic(n, up, uind, pos)
+	nnz := n
+	for _, c := range counts {
+		nnz += c
+	}
+	return nnz, nil
 }
 
 // Size returns n, the order of the factorized matrix (0 before a successful

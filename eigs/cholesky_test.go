@@ -252,3 +252,61 @@ func mustPanic(t *testing.T, name string, f func()) {
 	}()
 	f()
 }
+
+// TestFactorNNZ checks the symbolic count against the factorization itself,
+// for the default ordering, the identity and reverse Cuthill–McKee, and a
+// dense count of the nonzeros of the factor computed by gonum.
+func TestFactorNNZ(t *testing.T) {
+	for _, tc := range testSPDMatrices() {
+		n, _ := tc.a.Dims()
+		ident := make([]int, n)
+		for i := range ident {
+			ident[i] = i
+		}
+		rcm, err := ReverseCuthillMcKee(tc.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, perm := range [][]int{nil, ident, rcm} {
+			var c Cholesky
+			if err := c.Factorize(tc.a, perm); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			got, err := FactorNNZ(tc.a, perm)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if got != c.NNZ() {
+				t.Errorf("%s: FactorNNZ = %d, factorization stores %d", tc.name, got, c.NNZ())
+			}
+		}
+	}
+	// The identity ordering of a path Laplacian fills nothing: 2n−1
+	// entries; an arrow matrix with its hub first fills completely.
+	if got, err := FactorNNZ(pathLaplacian(7), []int{0, 1, 2, 3, 4, 5, 6}); err != nil || got != 13 {
+		t.Errorf("path of 7: FactorNNZ = %d, %v; want 13", got, err)
+	}
+	var arrow []triplet
+	for i := 1; i < 6; i++ {
+		arrow = append(arrow, triplet{0, i, 1})
+	}
+	A := buildCSR(6, graphLaplacian(6, arrow))
+	// Shift to make it positive definite: a Laplacian plus the identity.
+	raw := A.RawMatrix()
+	for i := range 6 {
+		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
+			if raw.Ind[p] == i {
+				raw.Data[p]++
+			}
+		}
+	}
+	if got, err := FactorNNZ(A, []int{0, 1, 2, 3, 4, 5}); err != nil || got != 21 {
+		t.Errorf("arrow, hub first: FactorNNZ = %d, %v; want 21 (dense lower triangle)", got, err)
+	}
+	if got, err := FactorNNZ(A, []int{1, 2, 3, 4, 5, 0}); err != nil || got != 11 {
+		t.Errorf("arrow, hub last: FactorNNZ = %d, %v; want 11", got, err)
+	}
+	if _, err := FactorNNZ(A, []int{0, 0, 1, 2, 3, 4}); err == nil {
+		t.Error("FactorNNZ accepted a repeated index in perm")
+	}
+}

@@ -80,80 +80,12 @@ func eigsMemory(n, nnz, k int, fill float64) float64 {
 	return mem
 }
 
-// choleskyFill returns the number of entries of the Cholesky factor of the
-// symmetric pattern of L under the ordering eigs.Smallest uses (minimum
-// degree up to 20000 rows, nested dissection above), from the elimination
-// tree and the row subtrees. It stops counting, and returns a count above
-// limit, once the count exceeds limit, so its time is at most proportional
-// to min(fill, limit).
-func choleskyFill(L *sparse.CSR, limit float64) (float64, error) {
-	n, _ := L.Dims()
-	var perm []int
-	var err error
-	if n <= 20000 {
-		perm, err = eigs.MinimumDegree(L)
-	} else {
-		perm, err = eigs.NestedDissection(L)
-	}
-	if err != nil {
-		return 0, err
-	}
-	inv := make([]int, n)
-	for i, p := range perm {
-		inv[p] = i
-	}
-	raw := L.RawMatrix()
-	// Upper triangle of P (L + Lᵀ) Pᵀ by columns; repeats do no harm.
-	up := make([]int, n+1)
-	for i := range n {
-		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
-			up[max(inv[i], inv[raw.Ind[p]])+1]++
-		}
-	}
-	for k := range n {
-		up[k+1] += up[k]
-	}
-	uind := make([]int, up[n])
-	pos := append([]int(nil), up[:n]...)
-	for i := range n {
-		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
-			a, b := inv[i], inv[raw.Ind[p]]
-			col := max(a, b)
-			uind[pos[col]] = min(a, b)
-			pos[col]++
-		}
-	}
-	parent, ancestor, mark := make([]int, n), make([]int, n), pos
-	for k := range n {
-		parent[k], ancestor[k] = -1, -1
-		for p := up[k]; p < up[k+1]; p++ {
-			for i := uind[p]; i != -1 && i < k; {
-				next := ancestor[i]
-				ancestor[i] = k
-				if next == -1 {
-					parent[i] = k
-				}
-				i = next
-			}
-		}
-	}
-	for j := range mark {
-		mark[j] = -1
-	}
-	fill := float64(n) // the diagonal
-	for k := range n {
-		mark[k] = k
-		for p := up[k]; p < up[k+1]; p++ {
-			for j := uind[p]; mark[j] != k; j = parent[j] {
-				mark[j] = k
-				fill++
-			}
-		}
-		if fill > limit {
-			break
-		}
-	}
-	return fill, nil
+// choleskyFill returns the number of entries of the Cholesky factor of L
+// under the ordering eigs.Smallest uses (eigs.FactorNNZ with the default
+// ordering), without computing the factor.
+func choleskyFill(L *sparse.CSR) (float64, error) {
+	nnz, err := eigs.FactorNNZ(L, nil)
+	return float64(nnz), err
 }
 
 // checkMemory estimates the storage of the whole coarsening before any of
@@ -195,13 +127,13 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 	if ctx.Err() != nil {
 		return fmt.Errorf("%w before the eigenpairs", errInterrupted)
 	}
-	fill, err := choleskyFill(in.L, budget/16)
+	fill, err := choleskyFill(in.L)
 	if err != nil {
 		return err
 	}
 	c.eigs = eigsMemory(n, nnzL, kf, fill)
 	if c.peak() > budget {
-		return refuse(fmt.Sprintf(", at least %.0f entries in the Cholesky factor", fill))
+		return refuse(fmt.Sprintf(", %.0f entries in the Cholesky factor", fill))
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%w before the eigenpairs", errInterrupted)
