@@ -83,12 +83,7 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 	}
 	n := r.n
 	if perm == nil {
-		xadj, adj := adjacency(r)
-		if n <= mdCutoff {
-			perm = minimumDegree(ctx, n, xadj, adj)
-		} else {
-			perm = nestedDissection(ctx, n, xadj, adj)
-		}
+		perm = defaultOrdering(ctx, r)
 	} else {
 		perm = append([]int(nil), perm...)
 	}
@@ -99,34 +94,8 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 	if err != nil {
 		return err
 	}
-
-	// Upper triangle of C = P A Pᵀ by columns: column k holds rows i ≤ k.
-	up := make([]int, n+1)
-	for i := 0; i < n; i++ {
-		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
-			if j := r.ind[p]; j <= i {
-				up[max(inv[i], inv[j])+1]++
-			}
-		}
-	}
-	for k := 0; k < n; k++ {
-		up[k+1] += up[k]
-	}
-	uind := make([]int, up[n])
-	uval := make([]float64, up[n])
+	up, uind, uval := upperTriangle(r, inv, true)
 	pos := make([]int, n)
-	copy(pos, up[:n])
-	for i := 0; i < n; i++ {
-		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
-			if j := r.ind[p]; j <= i {
-				pi, pj := inv[i], inv[j]
-				col, row := max(pi, pj), min(pi, pj)
-				uind[pos[col]] = row
-				uval[pos[col]] = r.data[p]
-				pos[col]++
-			}
-		}
-	}
 
 	parent, counts := symbolic(n, up, uind, pos)
 	ancestor := make([]int, n)
@@ -203,6 +172,53 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 	return nil
 }
 
+// defaultOrdering returns the ordering Factorize uses for a nil perm:
+// minimum degree up to mdCutoff rows, nested dissection above.
+func defaultOrdering(ctx context.Context, r rawCSR) []int {
+	xadj, adj := adjacency(r)
+	if r.n <= mdCutoff {
+		return minimumDegree(ctx, r.n, xadj, adj)
+	}
+	return nestedDissection(ctx, r.n, xadj, adj)
+}
+
+// upperTriangle returns the upper triangle of C = P A Pᵀ by columns, from
+// the lower triangle of A and inv, the inverse of the permutation: column k
+// holds the rows uind[up[k]:up[k+1]], all at most k, with the values uval
+// if values is set (nil otherwise).
+func upperTriangle(r rawCSR, inv []int, values bool) (up, uind []int, uval []float64) {
+	n := r.n
+	up = make([]int, n+1)
+	for i := 0; i < n; i++ {
+		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
+			if j := r.ind[p]; j <= i {
+				up[max(inv[i], inv[j])+1]++
+			}
+		}
+	}
+	for k := 0; k < n; k++ {
+		up[k+1] += up[k]
+	}
+	uind = make([]int, up[n])
+	if values {
+		uval = make([]float64, up[n])
+	}
+	pos := append([]int(nil), up[:n]...)
+	for i := 0; i < n; i++ {
+		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
+			if j := r.ind[p]; j <= i {
+				col := max(inv[i], inv[j])
+				uind[pos[col]] = min(inv[i], inv[j])
+				if values {
+					uval[pos[col]] = r.data[p]
+				}
+				pos[col]++
+			}
+		}
+	}
+	return up, uind, uval
+}
+
 // symbolic returns the elimination tree of the matrix whose upper triangle
 // by columns is (up, uind) — column k holds the rows uind[up[k]:up[k+1]],
 // all at most k — and the number of off-diagonal entries of each column of
@@ -255,39 +271,14 @@ func FactorNNZ(a *sparse.CSR, perm []int) (int, error) {
 	}
 	n := r.n
 	if perm == nil {
-		xadj, adj := adjacency(r)
-		if n <= mdCutoff {
-			perm = minimumDegree(context.Background(), n, xadj, adj)
-		} else {
-			perm = nestedDissection(context.Background(), n, xadj, adj)
-		}
+		perm = defaultOrdering(context.Background(), r)
 	}
 	inv, err := checkPerm(perm, n)
 	if err != nil {
 		return 0, err
 	}
-	up := make([]int, n+1)
-	for i := 0; i < n; i++ {
-		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
-			if j := r.ind[p]; j <= i {
-				up[max(inv[i], inv[j])+1]++
-			}
-		}
-	}
-	for k := 0; k < n; k++ {
-		up[k+1] += up[k]
-	}
-	uind := make([]int, up[n])
-	pos := append([]int(nil), up[:n]...)
-	for i := 0; i < n; i++ {
-		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
-			if j := r.ind[p]; j <= i {
-				pi, pj := inv[i], inv[j]
-				uind[pos[max(pi, pj)]] = min(pi, pj)
-				pos[max(pi, pj)]++
-			}
-		}
-	}
+	up, uind, _ := upperTriangle(r, inv, false)
+	pos := make([]int, n)
 	_, counts := symbolic(n, up, uind, pos)
 	nnz := n
 	for _, c := range counts {
