@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/sparsels/sparsels/internal/readme"
 )
 
 // Example runs the program; its standard output must not change.
@@ -26,7 +28,7 @@ func Example() {
 // TestREADME checks that the README's library section shows this program,
 // byte for byte, so that the README's code is the tested program.
 func TestREADME(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readmeText, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,19 +38,11 @@ func TestREADME(t *testing.T) {
 	}
 	// The ```go block that starts with the program's first line (the
 	// README has other, shorter snippets).
-	const fence = "```go\n"
-	text := string(readme)
-	first := string(prog[:strings.IndexByte(string(prog), '\n')+1])
-	start := strings.Index(text, fence+first)
-	if start < 0 {
-		t.Fatalf("README.md has no ```go block starting with %q", first)
+	got, body, err := readme.Block(string(readmeText), string(prog))
+	if err != nil {
+		t.Fatal(err)
 	}
-	body := text[start+len(fence):]
-	end := strings.Index(body, "```\n")
-	if end < 0 {
-		t.Fatal("README.md: the ```go block is not closed")
-	}
-	if got := body[:end]; got != string(prog) {
+	if got != string(prog) {
 		t.Errorf("the quickstart ```go block of README.md differs from examples/quickstart/main.go;\ncopy main.go into it.\nREADME block:\n%s", got)
 	}
 

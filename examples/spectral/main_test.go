@@ -1,20 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sparsels/sparsels/internal/readme"
 )
 
 // TestREADME checks that the README's coarsening section shows this
 // program byte for byte, and runs it on the Spot mesh in testdata: the
 // README's code is the tested program.
 func TestREADME(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readmeText, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,19 +23,11 @@ func TestREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const fence = "```go\n"
-	text := string(readme)
-	first := string(prog[:bytes.IndexByte(prog, '\n')+1])
-	start := strings.Index(text, fence+first)
-	if start < 0 {
-		t.Fatalf("README.md has no ```go block starting with %q", first)
+	got, _, err := readme.Block(string(readmeText), string(prog))
+	if err != nil {
+		t.Fatal(err)
 	}
-	body := text[start+len(fence):]
-	end := strings.Index(body, "```\n")
-	if end < 0 {
-		t.Fatal("README.md: the ```go block is not closed")
-	}
-	if got := body[:end]; got != string(prog) {
+	if got != string(prog) {
 		t.Errorf("the coarsening ```go block of README.md differs from examples/spectral/main.go;\ncopy main.go into it.\nREADME block:\n%s", got)
 	}
 	if testing.Short() {

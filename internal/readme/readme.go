@@ -1,0 +1,27 @@
+// Package readme finds the programs shown in the repository's README, so
+// that the example programs' tests can check that the README shows them
+// byte for byte.
+package readme
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Block returns the text of the ```go block of readme that starts with the
+// first line of prog, and the README text after the block's opening fence.
+// It returns an error if there is no such block or it is not closed.
+func Block(readme, prog string) (block, after string, err error) {
+	const fence = "```go\n"
+	first := prog[:strings.IndexByte(prog, '\n')+1]
+	start := strings.Index(readme, fence+first)
+	if start < 0 {
+		return "", "", fmt.Errorf("README.md has no ```go block starting with %q", first)
+	}
+	after = readme[start+len(fence):]
+	end := strings.Index(after, "```\n")
+	if end < 0 {
+		return "", "", fmt.Errorf("README.md: the ```go block starting with %q is not closed", first)
+	}
+	return after[:end], after, nil
+}
