@@ -7,10 +7,9 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/sparsels/sparsels/internal/cancelcheck"
 	"github.com/sparsels/sparsels/mesh"
 )
 
@@ -65,44 +64,13 @@ func TestAdvClusterCancel(t *testing.T) {
 	msh := mesh.JitteredGrid(side, side, 0.6, 2)
 	L, mass := msh.Cotangent(), msh.Mass(mesh.Voronoi)
 	m := len(mass) / 20
-	start := time.Now()
-	if _, err := Cluster(context.Background(), L, mass, m, 1); err != nil {
-		t.Fatal(err)
-	}
-	full := time.Since(start)
-	for _, frac := range []float64{0, 0.1, 0.3, 0.6} {
-		ctx, cancel := context.WithCancel(context.Background())
-		var at time.Time
-		var mu sync.Mutex
-		fire := func() {
-			mu.Lock()
-			at = time.Now()
-			mu.Unlock()
-			cancel()
-		}
-		timer := time.AfterFunc(time.Duration(frac*float64(full)), fire)
-		if frac == 0 {
-			timer.Stop()
-			fire()
-		}
-		cl, err := Cluster(ctx, L, mass, m, 1)
-		end := time.Now()
-		timer.Stop()
-		cancel()
-		mu.Lock()
-		cancelled := at
-		mu.Unlock()
-		if err == nil && cancelled.IsZero() || cancelled.After(end) {
-			t.Logf("cancel at %.2f T: finished first", frac)
-			continue
-		}
+	var cl *Clustering
+	cancelcheck.Prompt(t, []float64{0, 0.1, 0.3, 0.6}, func(ctx context.Context) (err error) {
+		cl, err = Cluster(ctx, L, mass, m, 1)
+		return err
+	}, func(frac float64, err error) {
 		if cl != nil || !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "coarsen: stopped in ") {
 			t.Errorf("cancel at %.2f T: clustering %v, error %v; want an error wrapping context.Canceled", frac, cl != nil, err)
 		}
-		lag := end.Sub(cancelled)
-		t.Logf("cancel at %.2f T: returned after %v (%v), T = %v", frac, lag, err, full)
-		if lag > full/5 {
-			t.Errorf("cancel at %.2f T: returned %v after the cancellation, T = %v", frac, lag, full)
-		}
-	}
+	})
 }
