@@ -28,23 +28,9 @@ func Example() {
 // TestREADME checks that the README's library section shows this program,
 // byte for byte, so that the README's code is the tested program.
 func TestREADME(t *testing.T) {
-	readmeText, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := os.ReadFile("main.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The ```go block that starts with the program's first line (the
 	// README has other, shorter snippets).
-	got, body, err := readme.Block(string(readmeText), string(prog))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(prog) {
-		t.Errorf("the quickstart ```go block of README.md differs from examples/quickstart/main.go;\ncopy main.go into it.\nREADME block:\n%s", got)
-	}
+	body := readme.Shows(t, "../../README.md", "main.go")
 
 	// The console block that follows shows the program's standard output.
 	const run = "$ go run ./examples/quickstart 2>/dev/null\n"

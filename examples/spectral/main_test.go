@@ -15,21 +15,7 @@ import (
 // program byte for byte, and runs it on the Spot mesh in testdata: the
 // README's code is the tested program.
 func TestREADME(t *testing.T) {
-	readmeText, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := os.ReadFile("main.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := readme.Block(string(readmeText), string(prog))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(prog) {
-		t.Errorf("the coarsening ```go block of README.md differs from examples/spectral/main.go;\ncopy main.go into it.\nREADME block:\n%s", got)
-	}
+	readme.Shows(t, "../../README.md", "main.go")
 	if testing.Short() {
 		t.Skip("the run takes seconds")
 	}
