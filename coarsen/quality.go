@@ -136,18 +136,13 @@ func Scale(L *sparse.CSR, mass []float64) float64 {
 // eigenvectors that match no fine one. The last tenth is left out because a
 // coarse eigenvector there may match a fine one beyond k.
 func SpuriousRows(C *mat.Dense) int {
-	k, _ := C.Dims()
-	var cnt int
-	for i := range (9*k + 9) / 10 {
+	return rowsBelow(C, func(row []float64, _ int) float64 {
 		var big float64
-		for _, v := range C.RawRowView(i) {
+		for _, v := range row {
 			big = math.Max(big, math.Abs(v))
 		}
-		if big < SpuriousOverlap {
-			cnt++
-		}
-	}
-	return cnt
+		return big
+	})
 }
 
 // UnmatchedRows returns the number of rows i < ⌈0.9k⌉ of the k×k
@@ -155,15 +150,22 @@ func SpuriousRows(C *mat.Dense) int {
 // SpuriousOverlap: coarse eigenvectors that match no fine eigenvector of
 // nearby index, not even as a mix of up to three.
 func UnmatchedRows(C *mat.Dense) int {
+	return rowsBelow(C, func(row []float64, i int) float64 {
+		var s float64
+		for _, v := range row[max(i-2, 0):min(i+3, len(row))] {
+			s += v * v
+		}
+		return math.Sqrt(s)
+	})
+}
+
+// rowsBelow counts the rows i < ⌈0.9k⌉ of the k×k matrix C whose overlap
+// overlap(C[i, :], i) is below SpuriousOverlap.
+func rowsBelow(C *mat.Dense, overlap func(row []float64, i int) float64) int {
 	k, _ := C.Dims()
 	var cnt int
 	for i := range (9*k + 9) / 10 {
-		var s float64
-		row := C.RawRowView(i)
-		for j := max(i-2, 0); j <= min(i+2, k-1); j++ {
-			s += row[j] * row[j]
-		}
-		if s < SpuriousOverlap*SpuriousOverlap {
+		if overlap(C.RawRowView(i), i) < SpuriousOverlap {
 			cnt++
 		}
 	}
