@@ -110,8 +110,9 @@ const firstRule = 2 * firstCheck
 // so far and the stopping rule.
 type watch struct {
 	mon     *Monitor
-	tol     float64 // stop when a doubling improves the best score by less
-	next    int     // iteration of the next check
+	tol     float64       // stop when a doubling improves the best score by less
+	budget  time.Duration // stop before a doubling would take the solve past it; 0 for none
+	next    int           // iteration of the next check
 	best    *Quality
 	bestG   []float64
 	bestE   float64
@@ -121,16 +122,22 @@ type watch struct {
 	stopped string // why the watch stopped the run, if it did
 }
 
-// observe measures the iterate g after iteration iter and reports whether
-// the run should stop: when the iterate has more spurious pairs than the
-// best one, or, from iteration firstRule on, when the best score improved
-// by less than tol since the previous check.
-func (w *watch) observe(ctx context.Context, iter int, elapsed time.Duration, energy float64, g []float64) (stop bool, err error) {
+// observe measures the iterate g after iteration iter, made solve after the
+// minimization started and elapsed after Spectral did, and reports whether
+// the run should stop (see judge).
+func (w *watch) observe(ctx context.Context, iter int, elapsed, solve time.Duration, energy float64, g []float64) (stop bool, err error) {
 	q, err := w.mon.Measure(ctx, g)
 	if err != nil {
 		return false, err
 	}
 	w.checks = append(w.checks, newCheck(iter, elapsed, energy, q))
+	return w.judge(q, iter, solve, energy, g), nil
+}
+
+// judge keeps the iterate g of quality q and energy energy if it is the best
+// so far and reports whether the run should stop after it (see rule), the
+// reason in w.stopped. The first check never stops the run.
+func (w *watch) judge(q *Quality, iter int, solve time.Duration, energy float64, g []float64) bool {
 	first := w.best == nil
 	if first || q.better(w.best) {
 		w.best, w.bestE, w.bestIt = q, energy, iter
@@ -138,20 +145,40 @@ func (w *watch) observe(ctx context.Context, iter int, elapsed time.Duration, en
 	}
 	prev := w.prev
 	w.prev = w.best.Score()
-	switch {
-	case first:
-		return false, nil
-	case w.tol < 0:
-		return false, nil
-	case q.Defects() > w.best.Defects():
-		w.stopped = fmt.Sprintf("%d spurious eigenpairs at iteration %d, %d at the best G (iteration %d)", q.Defects(), iter, w.best.Defects(), w.bestIt)
-		return true, nil
-	case iter >= firstRule && w.best.Score() > (1-w.tol)*prev:
-		w.stopped = fmt.Sprintf("quality improved by %.3g%% (less than %.3g%%) from iteration %d to %d", 100*(1-w.best.Score()/prev), 100*w.tol, iter/2, iter)
-		return true, nil
+	if first {
+		return false
 	}
-	return false, nil
+	w.stopped = w.rule(q, prev, iter, solve)
+	return w.stopped != ""
 }
+
+// rule returns why the run should stop after the check of quality q at
+// iteration iter, made solve after the minimization started, with prev the
+// best score at the previous check and w.best already updated; empty if it
+// should go on. It stops when the iterate has more spurious pairs than the
+// best one, from iteration firstRule on when the best score improved by less
+// than tol since the previous check, and at any check after the start when
+// doubling the iterations (predicted to take solve again) would take the
+// minimization past the budget. A negative tol turns the first two off, a
+// zero budget the last.
+func (w *watch) rule(q *Quality, prev float64, iter int, solve time.Duration) string {
+	switch {
+	case w.tol >= 0 && q.Defects() > w.best.Defects():
+		return fmt.Sprintf("%d spurious eigenpairs at iteration %d, %d at the best G (iteration %d)", q.Defects(), iter, w.best.Defects(), w.bestIt)
+	case w.tol >= 0 && iter >= firstRule && w.best.Score() > (1-w.tol)*prev:
+		return fmt.Sprintf("quality improved by %.3g%% (less than %.3g%%) from iteration %d to %d", 100*(1-w.best.Score()/prev), 100*w.tol, iter/2, iter)
+	case w.budget > 0 && 2*solve > w.budget:
+		return fmt.Sprintf("time: iterations %d to %d would take the minimization past %v, its share of the time of the stages before it",
+			iter, 2*iter, w.budget.Round(time.Millisecond))
+	}
+	return ""
+}
+
+// minSolveBudget is the least time budget of the time rule (see
+// Options.SolveShare): below it the rule would stop small problems, whose
+// stages before the minimization take a second or two, before the quality
+// rule judged them.
+const minSolveBudget = 30 * time.Second
 
 // defaultQualityTol is the default Options.QualityTol: stop when doubling
 // the iterations improved the best score by less than half, so that the

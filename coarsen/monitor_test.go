@@ -507,7 +507,7 @@ func TestMonitorNeverWorse(t *testing.T) {
 	scale := Scale(L, mass)
 	var prev *Result
 	for _, iters := range []int{firstCheck, 2 * firstCheck, 4 * firstCheck, 8 * firstCheck} {
-		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, QualityTol: -1, Settings: &sparsels.Settings{MaxIterations: iters}})
+		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, QualityTol: -1, SolveShare: -1, Settings: &sparsels.Settings{MaxIterations: iters}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -560,10 +560,10 @@ func TestMonitorNeverWorse(t *testing.T) {
 		prev = res
 	}
 
-	// With the default tolerance the rule ends the run: larger iteration or
-	// time limits change nothing.
+	// With the default tolerance and the time rule off, the quality rule
+	// ends the run: larger iteration or time limits change nothing.
 	start := time.Now()
-	ref, err := Spectral(ctx, L, mass, m, &Options{Seed: 1})
+	ref, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, SolveShare: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,7 +578,7 @@ func TestMonitorNeverWorse(t *testing.T) {
 			ref.Solve.Iterations, ref.Iteration, ref.Stopped, stopIt, bestIt)
 	}
 	for _, set := range []sparsels.Settings{{MaxIterations: 20000}, {TimeLimit: 2 * elapsed}, {TimeLimit: 5 * elapsed}} {
-		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, Settings: &set})
+		res, err := Spectral(ctx, L, mass, m, &Options{Seed: 1, SolveShare: -1, Settings: &set})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -640,7 +640,7 @@ func TestSpectralCancelKeepsBest(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var checks []Check
 		iterates := map[int][]float64{} // the iterates at the checks after the start
-		opts := &Options{Seed: 1, QualityTol: -1,
+		opts := &Options{Seed: 1, QualityTol: -1, SolveShare: -1,
 			Settings: &sparsels.Settings{Callback: func(rec sparsels.IterationRecord) error {
 				if len(checks) > 0 && rec.Iteration == checks[len(checks)-1].Iteration {
 					iterates[rec.Iteration] = slices.Clone(rec.G)
@@ -837,6 +837,54 @@ func TestMonitorStoppedOnlyWhenItStops(t *testing.T) {
 		}
 		if res.Stopped != "" {
 			t.Errorf("%d iterations: the solver ended by its %v, but Stopped = %q", iters, res.Solve.Status, res.Stopped)
+		}
+	}
+}
+
+// TestWatchRule drives the monitor's stopping rule with made-up checks: the
+// quality rule stops the run only from iteration firstRule on, spurious
+// pairs and the time rule from the first check after the start; a negative
+// tolerance turns the quality rules off and a zero budget the time rule.
+func TestWatchRule(t *testing.T) {
+	q := func(score float64, defects int) *Quality {
+		return &Quality{MeanEigenvalueError: score, MaxEigenvalueError: score, OffDiagonalEnergy: score, Unmatched: defects}
+	}
+	const s = time.Second
+	for _, tc := range []struct {
+		name   string
+		tol    float64
+		budget time.Duration
+		checks []*Quality // at iterations 0, 100, 200, 400, …
+		solve  []time.Duration
+		stop   string // prefix of the reason at the last check; empty for none
+	}{
+		{"gains", 0.5, 0, []*Quality{q(1, 0), q(0.4, 0), q(0.1, 0), q(0.04, 0)}, []time.Duration{0, s, 2 * s, 4 * s}, ""},
+		{"stalls at 200", 0.5, 0, []*Quality{q(1, 0), q(0.4, 0), q(0.3, 0)}, []time.Duration{0, s, 2 * s}, "quality improved by 25%"},
+		{"no stall rule at 100", 0.5, 0, []*Quality{q(1, 0), q(0.9, 0)}, []time.Duration{0, s}, ""},
+		{"spurious at 100", 0.5, 0, []*Quality{q(1, 0), q(0.1, 1)}, []time.Duration{0, s}, "1 spurious eigenpairs at iteration 100"},
+		{"time at 200", 0.5, 3 * s, []*Quality{q(1, 0), q(0.4, 0), q(0.1, 0)}, []time.Duration{0, s, 2 * s}, "time: iterations 200 to 400"},
+		{"time within budget", 0.5, 5 * s, []*Quality{q(1, 0), q(0.4, 0), q(0.1, 0)}, []time.Duration{0, s, 2 * s}, ""},
+		{"time at 100", 0.5, s, []*Quality{q(1, 0), q(0.4, 0)}, []time.Duration{0, 3 * s}, "time: iterations 100 to 200"},
+		{"time rule with quality off", -1, 3 * s, []*Quality{q(1, 0), q(0.9, 1), q(0.95, 0)}, []time.Duration{0, s, 2 * s}, "time:"},
+		{"everything off", -1, 0, []*Quality{q(1, 0), q(0.9, 1), q(0.95, 0), q(0.95, 0)}, []time.Duration{0, s, 2 * s, 4 * s}, ""},
+	} {
+		w := &watch{tol: tc.tol, budget: tc.budget}
+		var got string
+		for i, c := range tc.checks {
+			iter := 0
+			if i > 0 {
+				iter = firstCheck << (i - 1)
+			}
+			if got != "" {
+				t.Fatalf("%s: stopped before the last check: %q", tc.name, got)
+			}
+			if stop := w.judge(c, iter, tc.solve[i], 0, nil); stop != (w.stopped != "") {
+				t.Fatalf("%s: judge says stop %v with the reason %q", tc.name, stop, w.stopped)
+			}
+			got = w.stopped
+		}
+		if tc.stop == "" && got != "" || !strings.HasPrefix(got, tc.stop) {
+			t.Errorf("%s: rule %q, want %q", tc.name, got, tc.stop)
 		}
 	}
 }

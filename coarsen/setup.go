@@ -81,8 +81,10 @@ type Data struct {
 	Y *mat.DiagDense
 	// Rows and Cols are the pattern subscripts of G (n×m), from Pattern.
 	Rows, Cols []int
-	// G0 holds the values of the initial guess G = Kᵀ in pattern order:
-	// 1 at (i, Assign[i]) and 0 elsewhere, so every row sums to 1.
+	// G0 holds the values of the initial guess in pattern order: from
+	// Setup, G = Kᵀ, 1 at (i, Assign[i]) and 0 elsewhere, so every row sums
+	// to 1; in Spectral's result, Kᵀ smoothed by Options.Smoothing steps of
+	// Smooth.
 	G0 []float64
 	// Mc holds the m cluster masses, the diagonal of K M Kᵀ.
 	Mc []float64

@@ -16,12 +16,12 @@ import (
 // Options configure Spectral. A nil *Options, and the zero value of each
 // field, select the defaults.
 type Options struct {
-	// K is the number of eigenvectors G is fitted to. Zero means round(m/3),
-	// the default of the published MATLAB code, but at most 200.
+	// K is the number of eigenvectors G is fitted to. Zero means
+	// DefaultK(n, m).
 	K int
 	// QualityK is the number of eigenpairs compared by the monitor and by
-	// Result.Quality. Zero means min(100, K, m−1), the size of the published
-	// demo's functional map.
+	// Result.Quality. Zero means DefaultQualityK(K, m): min(100, K, m−1),
+	// the size of the published demo's functional map.
 	QualityK int
 	// Weighting weighs the fitted eigenvectors; the zero value is
 	// RootRelative. The eigenvectors beyond QualityK, fitted only to keep
@@ -33,6 +33,19 @@ type Options struct {
 	// fraction. Zero means 1/2; a negative value never stops on quality,
 	// though the best checked G is still returned. See Spectral.
 	QualityTol float64
+	// SolveShare bounds the minimization's time by the monitor: at every
+	// check after the start, the monitor does not start a doubling of the
+	// iterations that would take the minimization past SolveShare times the
+	// time the stages before it took (eigenpairs, clustering, set-up), or
+	// past 30 s if that is more (it predicts that a doubling takes as long
+	// as everything so far). Zero means 1; a negative value turns the time
+	// rule off. Unlike the quality rule, this rule's verdict depends on the
+	// machine's speed; the iterates it chooses from do not. See Spectral.
+	SolveShare float64
+	// Smoothing is the number of Smooth steps applied to the start G0 = Kᵀ.
+	// Zero means DefaultSmoothing(n, m); a negative value none, the
+	// published start.
+	Smoothing int
 	// NoMonitor turns the quality monitor off: G is the solver's final
 	// iterate, as in the published method, and the run ends by the solver's
 	// own limits only.
@@ -116,6 +129,26 @@ const guardWeight = 0.25
 // return (BENCHMARKS.md, "Coarsening quality").
 const maxDefaultK = 200
 
+// DefaultK returns the default number of fitted eigenvectors for an
+// operator of n vertices coarsened to m: round(m/3), the default of the
+// published MATLAB code, at least 1 and at most min(200, max(2·10⁷/n, 110)):
+// the fine eigensolve's work grows faster than n·K, so above 10⁵ vertices
+// the cap lowers K, but not below the 100 compared eigenpairs of
+// DefaultQualityK plus ten guards (BENCHMARKS.md, "Coarsening quality at
+// scale").
+func DefaultK(n, m int) int {
+	return min(max(int(math.Round(float64(m)/3)), 1), maxDefaultK, max(largeWork/max(n, 1), largeMinK))
+}
+
+const (
+	largeWork = 20000000 // n·K at most for the default K
+	largeMinK = 110      // the smallest cap: 100 compared and 10 guards
+)
+
+// DefaultQualityK returns the default number of compared eigenpairs when K
+// are fitted on m coarse vertices: min(100, K, m−1).
+func DefaultQualityK(k, m int) int { return min(100, k, m-1) }
+
 // Stage is a step of Spectral.
 type Stage int
 
@@ -176,8 +209,8 @@ type Result struct {
 	Values  []float64
 	Vectors *mat.Dense
 	// Problem is the least-squares problem (X, Y, B with the columns
-	// weighted, the pattern and G0 = Kᵀ), for callers who run sparsels.Solve
-	// themselves.
+	// weighted, the pattern and the smoothed start G0), for callers who run
+	// sparsels.Solve themselves.
 	Problem *Data
 	// Weights are the column weights of X and B (see Weighting).
 	Weights []float64
@@ -223,7 +256,8 @@ func (r *Result) P() *sparse.CSR {
 //  1. the smallest eigenpairs (Λ, U) of L u = λ M u (eigs.Smallest);
 //  2. m roots and clusters by graph k-medoids (ClusterLandmarks);
 //  3. the problem X, Y, B for the first K eigenvectors, their columns
-//     weighted (Options.Weighting), the pattern of G and G0 = Kᵀ (Setup);
+//     weighted (Options.Weighting), the pattern of G (Setup) and the start
+//     G0, Kᵀ smoothed (Options.Smoothing, Smooth);
 //  4. minimize ‖X − Y Gᵀ L G B‖²_F over G on the pattern, every row of G
 //     summing to 1, from G0 (sparsels.Solve), under the quality monitor;
 //  5. Lc = Gᵀ L G (Galerkin) and the quality of (Lc, Mc).
@@ -234,16 +268,20 @@ func (r *Result) P() *sparse.CSR {
 // (Monitor) therefore measures the coarse pencil at the start and after 100,
 // 200, 400, … iterations, keeps the best G (fewest spurious pairs, then the
 // smallest Quality.Score) and stops the minimization when an iterate has
-// more spurious pairs than the best, or when doubling the iterations
-// improved the best score by less than Options.QualityTol. The result is the
-// same for any time limit that the rule ends before, and a longer run never
+// more spurious pairs than the best, when doubling the iterations improved
+// the best score by less than Options.QualityTol, or, on operators where the
+// minimization is slow next to the stages before it, when the next doubling
+// would outlast Options.SolveShare times their time. The result is the same
+// for any time limit that the rules end before, and a longer run never
 // returns a worse G by that ranking. Options.NoMonitor restores the
 // published loop.
 //
 // L may be a cotangent Laplacian (mesh.Mesh.Cotangent), a graph Laplacian or
 // any such operator; its entries are read from the CSR arrays and repeated
-// entries are summed. The result depends only on the inputs and options
-// (and on the time limit, if one ends the minimization).
+// entries are summed. The result depends only on the inputs and options,
+// and on the time limit or the time rule if one of them ends the
+// minimization: the iterates checked are the same, only the check at which
+// the run stops depends on the machine's speed then.
 //
 // Spectral returns an error if L is not n×n with n = len(mass), m < 2 or
 // m > n, K or QualityK < 0 or ≥ n, QualityK ≥ m, a mass is not positive and
@@ -297,7 +335,11 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	if t, err = stage(StageSetup); err != nil {
 		return nil, err
 	}
-	prob, set, err := res.setup(L, mass, k, kq, o.Weighting, o.Settings)
+	steps := o.Smoothing
+	if steps == 0 {
+		steps = DefaultSmoothing(n, m)
+	}
+	prob, set, err := res.setup(L, mass, k, kq, steps, o.Weighting, o.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("coarsen: set-up: %w", err)
 	}
@@ -309,6 +351,13 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 		w = &watch{mon: NewMonitor(L, mass, res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs), tol: o.QualityTol, next: firstCheck}
 		if w.tol == 0 {
 			w.tol = defaultQualityTol
+		}
+		if share := o.SolveShare; share >= 0 {
+			if share == 0 {
+				share = 1
+			}
+			before := res.Times.Eigenpairs + res.Times.Clustering + res.Times.Setup
+			w.budget = max(time.Duration(share*float64(before)), minSolveBudget)
 		}
 	}
 	if err := res.solve(ctx, prob, set, w, o.Progress, start); err != nil {
@@ -352,20 +401,23 @@ func (o *Options) check(L *sparse.CSR, mass []float64, m int) (k, kq int, err er
 	}
 	k = o.K
 	if k == 0 {
-		k = min(max(int(math.Round(float64(m)/3)), 1), maxDefaultK)
+		k = DefaultK(n, m)
 	}
 	if k < 1 || k >= n {
 		return 0, 0, fmt.Errorf("coarsen: K = %d eigenvectors: want 1 ≤ K < n = %d", k, n)
 	}
 	kq = o.QualityK
 	if kq == 0 {
-		kq = min(100, k, m-1)
+		kq = DefaultQualityK(k, m)
 	}
 	if kq < 1 || kq >= n || kq >= m {
 		return 0, 0, fmt.Errorf("coarsen: QualityK = %d eigenpairs: want 1 ≤ QualityK < min(n, m) = %d", kq, min(n, m))
 	}
 	if o.Weighting < 0 || int(o.Weighting) >= len(weightingNames) {
 		return 0, 0, fmt.Errorf("coarsen: unknown %v", o.Weighting)
+	}
+	if math.IsNaN(o.SolveShare) || math.IsInf(o.SolveShare, 1) {
+		return 0, 0, fmt.Errorf("coarsen: SolveShare = %v: want a finite number", o.SolveShare)
 	}
 	if math.IsNaN(o.QualityTol) || o.QualityTol >= 1 {
 		return 0, 0, fmt.Errorf("coarsen: QualityTol = %v: want a number below 1", o.QualityTol)
@@ -394,7 +446,7 @@ func (res *Result) solve(ctx context.Context, prob *sparsels.Problem, set *spars
 	var monitor time.Duration
 	check := func(iter int, e float64, g []float64) (bool, error) {
 		t0 := time.Now()
-		stop, err := w.observe(ctx, iter, time.Since(start), e, g)
+		stop, err := w.observe(ctx, iter, time.Since(start), time.Since(t), e, g)
 		monitor += time.Since(t0)
 		if err == nil && progress != nil {
 			c := w.checks[len(w.checks)-1]
@@ -471,14 +523,16 @@ func (res *Result) finish(L *sparse.CSR, start time.Time) {
 }
 
 // setup builds the problem data for the first k eigenvectors with the
-// weighting w, the sparsels problem and the settings.
-func (res *Result) setup(L *sparse.CSR, mass []float64, k, kq int, w Weighting, s *sparsels.Settings) (*sparsels.Problem, *sparsels.Settings, error) {
+// weighting w and G0 smoothed by steps steps, the sparsels problem and the
+// settings.
+func (res *Result) setup(L *sparse.CSR, mass []float64, k, kq, steps int, w Weighting, s *sparsels.Settings) (*sparsels.Problem, *sparsels.Settings, error) {
 	n, m := len(mass), len(res.Clustering.Roots)
 	U := res.Vectors.Slice(0, n, 0, k).(*mat.Dense)
 	d, err := Setup(L, mass, U, res.Clustering)
 	if err != nil {
 		return nil, nil, err
 	}
+	d.G0 = Smooth(d.G0, L, d.Rows, d.Cols, d.G0, steps)
 	res.Weights = w.weights(res.Values[:k], Scale(L, mass), kq)
 	for c := range m {
 		x, b := d.X.RawRowView(c), d.B.RawRowView(c)

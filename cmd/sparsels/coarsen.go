@@ -38,8 +38,10 @@ Coarsen runs the spectral coarsening of Liu, Jacobson and Ovsjanikov (2019),
 as the published algebraicCoarsening, under a quality monitor: the smallest
 eigenpairs of L u = λ M u, m roots and clusters by graph k-medoids, the
 problem minimize ‖X − Y Gᵀ L G B‖²_F for the first k eigenvectors (-k, 0
-for round(m/3), as published), their columns weighted (-weighting), with
-every row of G summing to 1 from G0 = Kᵀ, and the coarse pencil
+for round(m/3), as published, but at most 200 and at most
+max(2·10⁷/n, 110) on large operators), their columns weighted (-weighting), with
+every row of G summing to 1 from G0 = Kᵀ smoothed by -smoothing damped
+Jacobi steps (0 for ⌊√(n/m)/2⌋), and the coarse pencil
 (Lc, Mc) = (Gᵀ L G, K M Kᵀ).
 
 -weighting root-relative (the default) weighs eigenvector j by
@@ -54,8 +56,10 @@ eigenpairs, then the smallest score, the geometric mean of the mean and
 largest eigenvalue error and the off-diagonal energy of the functional
 map), and stops the minimization when doubling the iterations improved
 that score by less than -quality-tol (0 for 1/2; negative: never stop on
-quality, the best G checked is still kept) or when spurious pairs
-appeared. The energy fits only k vectors, and a longer minimization can
+quality, the best G checked is still kept), when spurious pairs appeared,
+or before a doubling that would take the minimization past -solve-share
+times the time of the stages before it, or 30 s if that is more (0 for 1;
+negative: no time rule). The energy fits only k vectors, and a longer minimization can
 pull spurious eigenvalues below them. -no-monitor runs the published loop:
 G is the solver's last iterate and only the solver's limits (-max-iter,
 -ftol, -gtol, -time-limit) end the run.
@@ -128,7 +132,7 @@ written.
 type coarsenArgs struct {
 	meshFile, L, M, out   string
 	m, k, maxIter, pngEig int
-	qualityK              int
+	qualityK, smoothing   int
 	landmarks, massKind   string
 	view, method          string
 	weighting             string
@@ -137,6 +141,7 @@ type coarsenArgs struct {
 	bound, noMonitor      bool
 	ftol, gtol            finiteFloat
 	qualityTol            finiteFloat
+	solveShare            finiteFloat
 	timeLimit             seconds
 	maxDense              byteSize
 }
@@ -147,9 +152,11 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.StringVar(&a.L, "L", "", "Matrix Market `file` of the n×n operator L (instead of -mesh)")
 	fs.StringVar(&a.M, "M", "", "Matrix Market `file` of the n masses: diagonal n×n or n×1 (with -L)")
 	fs.IntVar(&a.m, "m", 0, "number of coarse vertices (required)")
-	fs.IntVar(&a.k, "k", 0, "number of eigenvectors G is fitted to (0: round(m/3), as published)")
+	fs.IntVar(&a.k, "k", 0, "number of eigenvectors G is fitted to (0: round(m/3), as published, at most 200 and on large operators max(2·10⁷/n, 110))")
+	fs.IntVar(&a.smoothing, "smoothing", 0, "damped Jacobi steps smoothing the start G0 = Kᵀ on the pattern (0: ⌊√(n/m)/2⌋; negative: none, the published start)")
 	fs.IntVar(&a.qualityK, "quality-k", 0, "number of eigenpairs compared by the quality monitor, C.mtx and summary.json (0: min(100, k, m−1))")
 	fs.StringVar(&a.weighting, "weighting", "root-relative", "`weights` of the fitted eigenvectors: root-relative (sqrt(λ_k/λ_j)), uniform (the published energy) or relative (λ_k/λ_j)")
+	fs.Var(&a.solveShare, "solve-share", "stop the minimization before a doubling of its iterations would take it past this `multiple` of the time of the stages before it, or 30 s if that is more (0: 1; negative: no time rule)")
 	fs.Var(&a.qualityTol, "quality-tol", "stop the minimization when doubling its iterations improved the quality score by less than this `fraction` (0: 1/2; negative: never stop on quality, still keep the best G checked)")
 	fs.BoolVar(&a.noMonitor, "no-monitor", false, "no quality monitor: G is the solver's last iterate and only the solver's limits end the run, as published")
 	fs.StringVar(&a.landmarks, "landmarks", "", "comma-separated 0-based `vertices` that must be roots")
@@ -258,7 +265,7 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 			}
 		}
 	}
-	sum := newCoarsenSummary(in, res, opts.Weighting, a.compared())
+	sum := newCoarsenSummary(in, res, opts.Weighting, a.compared(in.n()))
 	// The writes are not interrupted: the run's result is worth keeping.
 	wctx := context.WithoutCancel(ctx)
 	if err := a.writeCoarsening(wctx, &outs, in, res, sum, view); err != nil {
@@ -370,7 +377,7 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 	case a.m < 2:
 		return nil, view, usagef("-m %d: want at least 2 coarse vertices", a.m)
 	case a.k < 0:
-		return nil, view, usagef("-k %d: want k ≥ 1 (or 0 for round(m/3))", a.k)
+		return nil, view, usagef("-k %d: want k ≥ 1 (or 0 for the default)", a.k)
 	case a.qualityK < 0:
 		return nil, view, usagef("-quality-k %d: want at least 1 eigenpair (or 0 for min(100, k, m−1))", a.qualityK)
 	case a.qualityK >= a.m:
@@ -379,6 +386,8 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 		return nil, view, usagef("-quality-tol %v: want a fraction below 1 (0 for 1/2, negative to never stop on quality)", float64(a.qualityTol))
 	case a.noMonitor && a.qualityTol != 0:
 		return nil, view, usagef("-quality-tol %v has no effect with -no-monitor: drop one of them", float64(a.qualityTol))
+	case a.noMonitor && a.solveShare != 0:
+		return nil, view, usagef("-solve-share %v has no effect with -no-monitor: drop one of them", float64(a.solveShare))
 	case a.maxIter < 0:
 		return nil, view, usagef("-max-iter %d: want N ≥ 0", a.maxIter)
 	case a.timeLimit < 0:
@@ -403,7 +412,7 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 	if err != nil {
 		return nil, view, err
 	}
-	opts := &coarsen.Options{K: a.k, QualityK: a.qualityK, Weighting: weighting, QualityTol: float64(a.qualityTol),
+	opts := &coarsen.Options{K: a.k, QualityK: a.qualityK, Smoothing: a.smoothing, Weighting: weighting, QualityTol: float64(a.qualityTol), SolveShare: float64(a.solveShare),
 		NoMonitor: a.noMonitor, Seed: a.seed, Settings: set}
 	if opts.Landmarks, err = parseLandmarks(a.landmarks, a.m); err != nil {
 		return nil, view, err
@@ -469,23 +478,23 @@ func parseLandmarks(s string, m int) ([]int, error) {
 	return lm, nil
 }
 
-// eigenvectors returns k, the number of eigenvectors G is fitted to: -k,
-// or round(m/3), as coarsen.Options.K.
-func (a *coarsenArgs) eigenvectors() int {
+// eigenvectors returns k, the number of eigenvectors G is fitted to on an
+// operator of n vertices: -k, or coarsen.DefaultK, as coarsen.Options.K.
+func (a *coarsenArgs) eigenvectors(n int) int {
 	if a.k > 0 {
 		return a.k
 	}
-	return max(int(math.Round(float64(a.m)/3)), 1)
+	return coarsen.DefaultK(n, a.m)
 }
 
 // compared returns the number of eigenpairs compared by the quality monitor
-// and the quality stage: -quality-k, or min(100, k, m−1), as
-// coarsen.Options.QualityK.
-func (a *coarsenArgs) compared() int {
+// and the quality stage on an operator of n vertices: -quality-k, or
+// coarsen.DefaultQualityK, as coarsen.Options.QualityK.
+func (a *coarsenArgs) compared(n int) int {
 	if a.qualityK > 0 {
 		return a.qualityK
 	}
-	return min(100, a.eigenvectors(), a.m-1)
+	return coarsen.DefaultQualityK(a.eigenvectors(n), a.m)
 }
 
 // validate checks what depends on the operator's size n before any work:
@@ -493,7 +502,8 @@ func (a *coarsenArgs) compared() int {
 // eigenpairs compared (-quality-k < m ≤ n was checked with the flags).
 // Errors name the flag and the input.
 func (a *coarsenArgs) validate(in *coarsenInput, opts *coarsen.Options) error {
-	n, k, kq := in.n(), a.eigenvectors(), a.compared()
+	n := in.n()
+	k, kq := a.eigenvectors(n), a.compared(n)
 	src := in.source
 	switch {
 	case a.m > n:
@@ -501,7 +511,7 @@ func (a *coarsenArgs) validate(in *coarsenInput, opts *coarsen.Options) error {
 	case a.k > 0 && k >= n:
 		return fmt.Errorf("-k %d: %s has n = %d vertices: want k < n", a.k, src, n)
 	case k >= n:
-		return fmt.Errorf("-m %d: k = round(m/3) = %d eigenvectors, but %s has n = %d vertices: want k < n (lower -m or set -k)", a.m, k, src, n)
+		return fmt.Errorf("-m %d: k = %d eigenvectors by default, but %s has n = %d vertices: want k < n (lower -m or set -k)", a.m, k, src, n)
 	case a.png && a.pngEig >= kq:
 		how := "-quality-k"
 		if a.qualityK == 0 {

@@ -371,8 +371,9 @@ func TestAdvCoarsenInputBudget(t *testing.T) {
 // TestAdvCoarsenMemoryBudget: a coarsening whose eigenvectors and Krylov
 // basis exceed -max-dense-bytes is refused before the eigensolve, with the
 // estimate, its parts and the flag to raise; the eigenvectors are
-// max(k, quality-k) of them. Before, coarsen had no budget
-// and died allocating the n×k basis.
+// max(k, quality-k) of them, and the default k is coarsen.DefaultK's (the
+// command once estimated round(m/3) = 1000 here, where the coarsening fits
+// 200). Before, coarsen had no budget and died allocating the n×k basis.
 func TestAdvCoarsenMemoryBudget(t *testing.T) {
 	dir := t.TempDir()
 	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 20000)
@@ -381,7 +382,7 @@ func TestAdvCoarsenMemoryBudget(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-m", "3000", "-max-dense-bytes", "256MiB"}, "k = 1000) needs about"},
+		{[]string{"-m", "3000", "-max-dense-bytes", "256MiB"}, "m = 3000, k = 200, "},
 		{[]string{"-m", "300", "-k", "60", "-max-dense-bytes", "32MiB"}, "k = 60) needs about"},
 		// The fine eigenpairs compared count too: 250 of them, not k = 10.
 		{[]string{"-m", "300", "-k", "10", "-quality-k", "250", "-max-dense-bytes", "32MiB"}, "k = 10, quality-k = 250) needs about"},

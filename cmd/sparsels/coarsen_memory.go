@@ -102,7 +102,8 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 	budget := float64(a.maxDense)
 	// The eigensolve finds max(k, quality-k) fine eigenpairs: k are fitted,
 	// quality-k compared.
-	n, m, k, kq := in.n(), a.m, a.eigenvectors(), a.compared()
+	n, m := in.n(), a.m
+	k, kq := a.eigenvectors(n), a.compared(n)
 	kf := max(k, kq)
 	nnzL := len(in.L.RawMatrix().Ind)
 	N, Mf, K, KF := float64(n), float64(m), float64(k), float64(kf)

@@ -43,12 +43,13 @@
 // published quality measures, the spurious coarse eigenpairs and every check
 // of the quality monitor and, with -png, pictures of the roots, of an
 // eigenfunction before and after and of |C|. G is fitted to -k eigenvectors
-// (default round(m/3)), weighted by -weighting (root-relative by default;
+// (default round(m/3), at most 200 and on large operators max(2·10⁷/n, 110)), weighted by -weighting (root-relative by default;
 // uniform is the published energy); a quality monitor compares -quality-k
 // eigenpairs (default min(100, k, m−1)) at iterations 0, 100, 200, 400, …,
 // keeps the best G and stops the minimization when doubling the iterations
-// improved its quality by less than -quality-tol (default 1/2), which is a
-// success (exit 0); -no-monitor runs the published loop. Its progress is a
+// improved its quality by less than -quality-tol (default 1/2) or when the
+// next doubling would outlast -solve-share times the stages before it
+// (default 1), which is a success (exit 0); -no-monitor runs the published loop. Its progress is a
 // row per check, not a line per iteration. Solve on its problem files
 // reproduces its G (with -no-monitor, or -max-iter the kept iteration).
 // Coarsen shares solve's protections: its outputs are checked before any

@@ -40,11 +40,11 @@ func coarsenMesh(ctx context.Context, msh *mesh.Mesh, name string, method sparse
 	L := msh.Cotangent()
 	set := settings(method, o)
 	set.Bound = o.bound
-	// The methods are compared on the published energy for the same time,
-	// so the weights are the published ones and the quality monitor, which
-	// would end the main run early, is off.
+	// The methods are compared on the published problem for the same time,
+	// so the weights and the start G0 = Kᵀ are the published ones and the
+	// quality monitor, which would end the main run early, is off.
 	opts := &coarsen.Options{K: o.k, Seed: o.seed, Settings: set, Eigs: eigsSettings, Progress: progress.stage(method),
-		Weighting: coarsen.Uniform, NoMonitor: true}
+		Weighting: coarsen.Uniform, Smoothing: -1, NoMonitor: true}
 	res, err := coarsen.Spectral(ctx, L, msh.Mass(mesh.Voronoi), o.m, opts)
 	progress.done()
 	if err != nil {

@@ -16,8 +16,8 @@
 // the first QualityK (100) eigenpairs: mean and largest relative error of
 // the eigenvalues, off-diagonal energy of the functional map and the number
 // of spurious pairs. For each factor f of -longer it then runs the
-// minimization again with the monitor's stopping rule off (QualityTol < 0)
-// and f times the default run's solve time as time limit, to show that
+// minimization again with the monitor's stopping rules off (QualityTol and
+// SolveShare negative) and f times the default run's solve time as time limit, to show that
 // more time does not lose quality.
 //
 // With -published, the outputs of the published MATLAB code in
@@ -119,7 +119,7 @@ func runMesh(ctx context.Context, file string, seed uint64, m int, longer []floa
 	}
 	row(name, len(mass), seed, "default", wall, cpu, res)
 	for _, f := range longer {
-		o := &coarsen.Options{Seed: seed, QualityTol: -1,
+		o := &coarsen.Options{Seed: seed, QualityTol: -1, SolveShare: -1,
 			Settings: &sparsels.Settings{TimeLimit: time.Duration(f * float64(res.Times.Solve))}}
 		r, wall, cpu, err := timed(func() (*coarsen.Result, error) { return coarsen.Spectral(ctx, L, mass, m, o) })
 		if err != nil {

@@ -1,29 +1,30 @@
-// Command scale measures the spectral coarsening pipeline on generated meshes
-// of growing size and writes the table of the BENCHMARKS.md section
-// "Coarsening pipeline scaling".
+// Command scale measures the spectral coarsening pipeline, coarsen.Spectral
+// with its defaults, on generated meshes of growing size and writes the table
+// of the BENCHMARKS.md section "Coarsening quality at scale".
 //
 // Usage:
 //
-//	go run ./examples/scale [-sizes 1e4,1e5,1e6] [-ratio 100] [-k 100]
+//	go run ./examples/scale [-sizes 1e4,1e5,1e6] [-ratio 100] [-k 0]
 //	                        [-solve-limit 0] [-cpuprofile prefix] [-out file.md]
 //
 // For every size n a wavy grid mesh of about n vertices (mesh.WavyGrid) is
-// written as an OBJ file to a temporary directory, and then the stages of
-// examples/coarsen run one after the other, each with its wall time, the
-// CPU time of the process and the peak resident set size (VmHWM, reset
-// before the stage) recorded:
+// written as an OBJ file to a temporary directory, read back, and coarsened
+// to m = n/ratio vertices; each stage's wall time, the CPU time of the
+// process and the peak resident set size (VmHWM, reset before the stage)
+// are recorded:
 //
 //   - read: mesh.ReadFile and Normalize (unit area);
 //   - operators: cotangent Laplacian and Voronoi mass;
-//   - eigenpairs: the k smallest eigenpairs of (L, M) by eigs.Smallest;
-//   - clustering: m = n/ratio clusters by coarsen.Cluster;
-//   - set-up: coarsen.Setup, NewPattern, NewProblem, RowSumConstraints;
-//   - solve: sparsels.Solve with the default settings (rows of G summing
-//     to 1, from G = Kᵀ), at most -solve-limit if positive.
+//   - eigenpairs, clustering, set-up and solve: the stages of
+//     coarsen.Spectral (Options.K = -k, 0 for coarsen.DefaultK), told apart
+//     by its Progress calls; the solve includes the quality monitor's checks
+//     and ends by the monitor's rules, or at -solve-limit if positive.
 //
-// The program prints a markdown table with one row per size and stage, the
-// machine and load averages, and the log-log slope of each stage's CPU time
-// over the sizes (CPU time, because wall time depends on the machine's load).
+// The program prints a markdown table with one row per size and stage (the
+// solve's row notes the monitor's time, why the run stopped and the quality
+// of the result), the machine and load averages, and the log-log slope of
+// each stage's CPU time over the sizes (CPU time, because wall time depends
+// on the machine's load).
 package main
 
 import (
@@ -36,9 +37,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -109,7 +107,7 @@ func parseOptions(args []string, errw io.Writer) (*options, error) {
 	fs.SetOutput(errw)
 	sizes := fs.String("sizes", "1e4,1e5,1e6", "approximate vertex counts of the generated meshes")
 	ratio := fs.Int("ratio", 100, "n/m: vertices per cluster")
-	k := fs.Int("k", 100, "eigenpairs (columns of X and B)")
+	k := fs.Int("k", 0, "fitted eigenvectors (0: coarsen.DefaultK)")
 	limit := fs.Duration("solve-limit", 0, "time limit of the solve stage (0: none, the default settings)")
 	prof := fs.String("cpuprofile", "", "write a CPU profile per size and stage to prefix-n-stage.pprof")
 	out := fs.String("out", "", "also write the markdown table to this file")
@@ -135,8 +133,8 @@ func parseOptions(args []string, errw io.Writer) (*options, error) {
 	if o.ratio < 2 {
 		return nil, fmt.Errorf("-ratio %d: want at least 2", o.ratio)
 	}
-	if o.k < 2 {
-		return nil, fmt.Errorf("-k %d: want at least 2", o.k)
+	if o.k < 0 {
+		return nil, fmt.Errorf("-k %d: want at least 1, or 0 for the default", o.k)
 	}
 	return o, nil
 }
@@ -147,41 +145,17 @@ func (o *options) logf(format string, args ...any) {
 	}
 }
 
-// timeStage runs fn after releasing freed memory and resetting the peak RSS,
-// optionally under the CPU profiler, and appends its cost to r.
+// timeStage runs fn as the stage name (see recorder) and appends its cost
+// and fn's note to r.
 func (o *options) timeStage(r *run, name string, fn func() (string, error)) error {
-	runtime.GC()
-	debug.FreeOSMemory()
-	// Writing 5 to clear_refs resets VmHWM (Linux ≥ 4.0).
-	// Without it (not Linux) the peak is not reported.
-	resetOK := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-	if o.cpuprofile != "" {
-		f, err := os.Create(fmt.Sprintf("%s-%d-%s.pprof", o.cpuprofile, r.n, name))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	o.logf("n = %d: %s", r.n, name)
-	c0 := cpuTime()
-	t0 := time.Now()
+	rc := &recorder{o: o, r: r}
+	rc.start(name)
 	note, err := fn()
-	el := time.Since(t0)
-	cpu := cpuTime() - c0
+	rc.end()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	st := stage{name: name, time: el, cpu: cpu, note: note}
-	if resetOK {
-		st.rss = peakRSS()
-	}
-	o.logf("n = %d: %s took %v (CPU %v), peak RSS %s. %s", r.n, name, el.Round(time.Millisecond),
-		cpu.Round(time.Millisecond), fmtBytes(float64(st.rss)), note)
-	r.stages = append(r.stages, st)
+	rc.note(name, note)
 	return nil
 }
 

@@ -3,26 +3,26 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"time"
 
 	"github.com/james-bowman/sparse"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/coarsen"
-	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/mesh"
 )
 
-// pipeline runs the stages after the read on msh, recording them in r.
+// pipeline runs the stages after the read on msh, recording them in r: the
+// operators, then coarsen.Spectral with its defaults, its stages told apart
+// by its Progress calls.
 func (o *options) pipeline(ctx context.Context, r *run, msh *mesh.Mesh) error {
 	var (
 		L    *sparse.CSR
 		mass []float64
-		U    *mat.Dense
-		cl   *coarsen.Clustering
-		data *coarsen.Data
-		p    *sparsels.Problem
-		cons *sparsels.Constraints
 	)
 	err := o.timeStage(r, "operators", func() (string, error) {
 		L = msh.Cotangent()
@@ -33,52 +33,97 @@ func (o *options) pipeline(ctx context.Context, r *run, msh *mesh.Mesh) error {
 		return err
 	}
 	msh = nil
-	err = o.timeStage(r, "eigenpairs", func() (string, error) {
-		var err error
-		var vals []float64
-		vals, U, err = eigs.Smallest(ctx, L, mass, r.k, &eigs.Settings{Seed: 1})
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("λ₁ = %.4g, λ_%d = %.4g", vals[1], r.k-1, vals[r.k-1]), nil
-	})
+
+	rec := &recorder{o: o, r: r}
+	opts := &coarsen.Options{K: o.k, Seed: o.seed, Settings: &sparsels.Settings{TimeLimit: o.solveLimit},
+		Progress: func(p coarsen.Progress) {
+			if p.Iteration == nil && p.Check == nil {
+				rec.end()
+				rec.start(p.Stage.String())
+			}
+			if p.Check != nil {
+				c := p.Check
+				o.logf("n = %d: check at iteration %d (%v): E = %.4g, eigenvalue error %.3g / %.3g, off-diagonal %.3g, spurious %d/%d/%d",
+					r.n, c.Iteration, p.Elapsed.Round(time.Second), c.Energy, c.MeanEigenvalueError, c.MaxEigenvalueError,
+					c.OffDiagonalEnergy, c.Spurious, c.Unmatched, c.Excess)
+			}
+		}}
+	res, err := coarsen.Spectral(ctx, L, mass, r.m, opts)
+	rec.end()
 	if err != nil {
 		return err
 	}
-	err = o.timeStage(r, "clustering", func() (string, error) {
-		var err error
-		cl, err = coarsen.Cluster(ctx, L, mass, r.m, o.seed)
-		return fmt.Sprintf("m = %d", r.m), err
-	})
-	if err != nil {
-		return err
+	r.k = len(res.Weights)
+	rec.note("eigenpairs", fmt.Sprintf("%d pairs (K = %d fitted, %d compared); λ₁ = %.4g, λ_K = %.4g",
+		len(res.Values), r.k, len(res.Quality.FineValues), res.Values[1], res.Values[r.k-1]))
+	rec.note("clustering", fmt.Sprintf("m = %d", r.m))
+	rec.note("set-up", fmt.Sprintf("nnz(G) = %d", len(res.Iterate)))
+	stopped := res.Stopped
+	if stopped == "" {
+		stopped = res.Solve.Reason
 	}
-	err = o.timeStage(r, "set-up", func() (string, error) {
-		var err error
-		if data, err = coarsen.Setup(L, mass, U, cl); err != nil {
-			return "", err
+	q := res.Quality
+	rec.note("solve", fmt.Sprintf("%v, %d iterations, %d checks (monitor %s); stopped by %s; kept iteration %d, E/E₀ = %.3g; "+
+		"eigenvalue error %.2g / %.2g, off-diagonal energy %.3f, spurious %d / %d / %d",
+		res.Solve.Method, res.Solve.Iterations, len(res.Checks), fmtDur(res.Times.Monitor), stopped, res.Iteration,
+		res.Energy/res.Solve.InitialEnergy, q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy,
+		q.Spurious, q.Unmatched, q.Excess))
+	return nil
+}
+
+// recorder times the stages of coarsen.Spectral as its Progress reports
+// them, like options.timeStage.
+type recorder struct {
+	o       *options
+	r       *run
+	name    string
+	t0      time.Time
+	c0      time.Duration
+	resetOK bool
+	prof    *os.File
+}
+
+// start begins the stage name after releasing freed memory and resetting the
+// peak RSS.
+func (rc *recorder) start(name string) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	rc.resetOK = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	if rc.o.cpuprofile != "" {
+		f, err := os.Create(fmt.Sprintf("%s-%d-%s.pprof", rc.o.cpuprofile, rc.r.n, name))
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			rc.prof = f
 		}
-		pat, err := sparsels.NewPattern(r.n, r.m, data.Rows, data.Cols)
-		if err != nil {
-			return "", err
-		}
-		if p, err = sparsels.NewProblem(data.X, data.Y, L, data.B, pat); err != nil {
-			return "", err
-		}
-		cons, err = sparsels.RowSumConstraints(pat)
-		return fmt.Sprintf("nnz(G) = %d", pat.NNZ()), err
-	})
-	if err != nil {
-		return err
 	}
-	U, cl = nil, nil
-	return o.timeStage(r, "solve", func() (string, error) {
-		set := &sparsels.Settings{Constraints: cons, TimeLimit: o.solveLimit}
-		res, err := sparsels.Solve(ctx, p, data.G0, set)
-		if err != nil {
-			return "", err
+	rc.o.logf("n = %d: %s", rc.r.n, name)
+	rc.name, rc.t0, rc.c0 = name, time.Now(), cpuTime()
+}
+
+// end records the stage begun last, if any.
+func (rc *recorder) end() {
+	if rc.name == "" {
+		return
+	}
+	st := stage{name: rc.name, time: time.Since(rc.t0), cpu: cpuTime() - rc.c0}
+	if rc.prof != nil {
+		pprof.StopCPUProfile()
+		rc.prof.Close()
+		rc.prof = nil
+	}
+	if rc.resetOK {
+		st.rss = peakRSS()
+	}
+	rc.o.logf("n = %d: %s took %v (CPU %v), peak RSS %s", rc.r.n, rc.name, st.time.Round(time.Millisecond),
+		st.cpu.Round(time.Millisecond), fmtBytes(float64(st.rss)))
+	rc.r.stages = append(rc.r.stages, st)
+	rc.name = ""
+}
+
+// note sets the note of the recorded stage name.
+func (rc *recorder) note(name, note string) {
+	for i := range rc.r.stages {
+		if rc.r.stages[i].name == name {
+			rc.r.stages[i].note = note
 		}
-		return fmt.Sprintf("%s; %d iterations, %d CG; E/E₀ = %.3g", res.Reason, res.Iterations,
-			res.LinearIterations, res.Energy/res.InitialEnergy), nil
-	})
+	}
 }

@@ -146,7 +146,7 @@ func markdown(o *options, runs []*run) string {
 		fmt.Fprintf(&b, "| %d / %d / %d / %d | **total** | **%s** | **%s** | **%s** | load average %s at the start, %s at the end |\n",
 			r.n, r.faces, r.m, r.k, fmtDur(total), fmtDur(cpu), fmtBytes(float64(peak)), r.load[0], r.load[1])
 	}
-	fmt.Fprintf(&b, "\nMachine: %s. Solve: default settings, rows of G summing to 1, from G = Kᵀ", machine())
+	fmt.Fprintf(&b, "\nMachine: %s. coarsen.Spectral with its defaults", machine())
 	if o.solveLimit > 0 {
 		fmt.Fprintf(&b, ", time limit %v", o.solveLimit)
 	}

@@ -19,7 +19,7 @@ func TestParseOptions(t *testing.T) {
 		{[]string{"-sizes", "ten"}, "-sizes"},
 		{[]string{"-sizes", "10"}, "-sizes"},
 		{[]string{"-ratio", "1"}, "-ratio"},
-		{[]string{"-k", "1"}, "-k"},
+		{[]string{"-k", "-1"}, "-k"},
 		{[]string{"extra"}, "unexpected"},
 	} {
 		_, err := parseOptions(tc.args, io.Discard)
@@ -42,14 +42,14 @@ func TestSmallRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.n != n || r.m != n/20 || len(r.stages) != 6 {
+		if r.n != n || r.m != n/20 || r.k != 10 || len(r.stages) != 6 {
 			t.Errorf("n = %d: run %+v", n, r)
 		}
 		runs = append(runs, r)
 	}
 	md := markdown(o, runs)
 	for _, want := range []string{"| 400 / 722 / 20 / 10 | read |", "| 900 / 1682 / 45 / 10 | solve |",
-		"**total**", "time limit 2s", "Log-log slope", "eigenpairs"} {
+		"**total**", "time limit 2s", "Log-log slope", "eigenpairs", "kept iteration", "spurious"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
