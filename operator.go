@@ -27,7 +27,7 @@ type JacobianOperator struct {
 	gram   bool // ws.gram holds the Gram-form state
 
 	xv, xtv []float64 // a direction x in G's row and column layouts
-	t, u, q []float64 // n×c, allocated on first direct-form use
+	t, u, q []float64 // n×c scratch of one direct-form product, borrowed (see borrow)
 	w, s    []float64 // m×c
 	out     []float64 // r×c
 
@@ -80,11 +80,24 @@ func (op *JacobianOperator) forward(d *dispatch) float64 {
 	e := p.forwardD(d, op.ws, op.g)
 	p.yMul(d, op.ws.ytf, op.ws.f, true)
 	op.direct = true
-	if op.t == nil {
-		n, c := p.n, p.c
-		op.t, op.u, op.q = make([]float64, n*c), make([]float64, n*c), make([]float64, n*c)
-	}
 	return e
+}
+
+// borrow sets the n×c scratch blocks t, u and q of one direct-form product
+// from a workspace of the Problem's pool, which release gives back. They
+// hold nothing between products, so the operators of one Problem (a
+// solver's current and trial points) share them instead of owning three
+// blocks each.
+func (op *JacobianOperator) borrow() *workspace {
+	ws := op.p.getWorkspace()
+	op.t, op.u, op.q = ws.gb, ws.a, ws.t
+	return ws
+}
+
+// release gives back the scratch of borrow.
+func (op *JacobianOperator) release(ws *workspace) {
+	op.t, op.u, op.q = nil, nil, nil
+	op.p.putWorkspace(ws)
 }
 
 // needDirect makes sure the direct-form state is available. It leaves
@@ -132,6 +145,7 @@ func (op *JacobianOperator) Gradient(dst []float64) []float64 {
 		p.sample(d, p.gram, gw, dst, 2, gw.dh, gw.lgv, gw.ltgv, nil, nil, nil)
 		return dst
 	}
+	defer op.release(op.borrow())
 	p.gMulD(d, op.t, ws.gv, ws.ytf, nil)
 	p.csrMul(d, p.lt, op.u, op.t, p.c)
 	p.sampleDotsD(d, dst, -2, ws.a, ws.ytf, op.u, p.b)
@@ -157,6 +171,7 @@ func (op *JacobianOperator) MulVecTo(dst []float64, trans bool, x []float64) {
 	gramJ := op.gram && p.plan.jac
 	if !gramJ {
 		op.needDirect(d)
+		defer op.release(op.borrow())
 	}
 	if !trans {
 		op.checkLen("x", x, nnz)
@@ -214,6 +229,7 @@ func (op *JacobianOperator) GaussNewtonMulVecTo(dst, x []float64) {
 		p.sample(d, gd, gw, dst, 1, op.m2v, gw.lgv, gw.ltgv, nil, nil, nil)
 		return
 	}
+	defer op.release(op.borrow())
 	op.mulW(d, x)
 	op.yTyW(d)
 	p.gMulD(d, op.t, op.ws.gv, op.s, nil)
@@ -245,6 +261,7 @@ func (op *JacobianOperator) HessianMulVecTo(dst, x []float64) {
 		p.sample(d, gd, gw, dst, 2, op.m2v, gw.lgv, gw.ltgv, gw.dh, op.lxv, ltx)
 		return
 	}
+	defer op.release(op.borrow())
 	op.mulW(d, x) // op.u = L Xg B, op.w
 	op.yTyW(d)    // op.s = YᵀY w
 	ws := op.ws
