@@ -1,15 +1,14 @@
 package eigs_test
 
-// Adversarial input for the sparse eigensolver and Cholesky factorization
-// (issue 7): malformed raw CSR arrays, non-finite, non-symmetric and
-// indefinite matrices, bad masses, settings and permutations, disconnected
-// graphs, and extreme scales. Every bad input must be an error (never a
-// panic), and results at extreme scales must match the rescaled ones.
+// Adversarial input for the sparse eigensolver: malformed raw CSR arrays,
+// non-finite, non-symmetric and indefinite matrices, bad masses and
+// settings, disconnected graphs, and extreme scales. Every bad input must be
+// an error (never a panic), and results at extreme scales must match the
+// rescaled ones.
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -18,38 +17,23 @@ import (
 
 	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/cancelcheck"
+	"github.com/sparsels/sparsels/internal/sparsetest"
 )
 
 // advPath returns the Laplacian of a path with n vertices and unit weights,
 // scaled by s, as CSR arrays with sorted columns, and the k smallest
 // eigenvalues of the unscaled one with unit mass, 2 − 2cos(πj/n).
 func advPath(n int, s float64) (*sparse.CSR, []float64) {
-	ptr := []int{0}
-	var ind []int
-	var val []float64
-	for i := 0; i < n; i++ {
-		deg := 0.0
-		if i > 0 {
-			ind = append(ind, i-1)
-			val = append(val, -s)
-			deg++
-		}
-		ind = append(ind, i)
-		val = append(val, 0)
-		diag := len(val) - 1
-		if i < n-1 {
-			ind = append(ind, i+1)
-			val = append(val, -s)
-			deg++
-		}
-		val[diag] = deg * s
-		ptr = append(ptr, len(ind))
+	L := sparsetest.PathLaplacian(n)
+	raw := L.RawMatrix()
+	for p := range raw.Data {
+		raw.Data[p] *= s
 	}
 	want := make([]float64, n)
 	for j := range want {
 		want[j] = 2 - 2*math.Cos(math.Pi*float64(j)/float64(n))
 	}
-	return sparse.NewCSR(n, n, ptr, ind, val), want
+	return L, want
 }
 
 func advOnes(n int, v float64) []float64 {
@@ -200,150 +184,6 @@ func TestAdvSmallestDisconnected(t *testing.T) {
 	// The smallest nonzero eigenvalue: component 1 (weight 1), 2 − 2cos(π/5).
 	if want := 2 - 2*math.Cos(math.Pi/size); math.Abs(vals[comps]-want) > 1e-8 {
 		t.Errorf("λ%d = %v, want %v", comps, vals[comps], want)
-	}
-}
-
-// TestAdvCholeskyBadInput checks Cholesky.Factorize on malformed,
-// non-finite and indefinite matrices and bad permutations: an error, an
-// empty receiver, and a *NotPositiveDefiniteError naming the row when the
-// matrix is not positive definite.
-func TestAdvCholeskyBadInput(t *testing.T) {
-	L, _ := advPath(8, 1)
-	raw := L.RawMatrix()
-	spd := func(shift float64, f func(val []float64)) *sparse.CSR {
-		val := append([]float64(nil), raw.Data...)
-		for i := 0; i < 8; i++ {
-			for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
-				if raw.Ind[p] == i {
-					val[p] += shift
-				}
-			}
-		}
-		if f != nil {
-			f(val)
-		}
-		return sparse.NewCSR(8, 8, raw.Indptr, raw.Ind, val)
-	}
-	var c eigs.Cholesky
-	factor := func(a *sparse.CSR, perm []int) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				t.Fatalf("Factorize panicked: %v", r)
-			}
-		}()
-		return c.Factorize(a, perm)
-	}
-	if err := factor(spd(0.5, nil), nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, test := range []struct {
-		name string
-		a    *sparse.CSR
-		perm []int
-		want string
-	}{
-		{"nil", nil, nil, "nil"},
-		{"singular (the Laplacian itself)", spd(0, nil), nil, ""},
-		{"indefinite", spd(-1, nil), nil, ""},
-		{"NaN", spd(0.5, func(v []float64) { v[4] = math.NaN() }), nil, "NaN"},
-		{"Inf", spd(0.5, func(v []float64) { v[4] = math.Inf(1) }), nil, "Inf"},
-		{"short permutation", spd(0.5, nil), []int{0, 1, 2}, ""},
-		{"repeated permutation entry", spd(0.5, nil), []int{0, 1, 2, 3, 4, 5, 6, 6}, ""},
-		{"permutation out of range", spd(0.5, nil), []int{0, 1, 2, 3, 4, 5, 6, 8}, ""},
-		{"negative permutation entry", spd(0.5, nil), []int{0, 1, 2, 3, 4, 5, 6, -1}, ""},
-		{"malformed", sparse.NewCSR(8, 8, append([]int{0, 3}, raw.Indptr[2:]...), raw.Ind, raw.Data), nil, ""},
-	} {
-		err := factor(test.a, test.perm)
-		if err == nil {
-			t.Errorf("%s: accepted", test.name)
-			continue
-		}
-		if !strings.HasPrefix(err.Error(), "eigs: ") || !strings.Contains(err.Error(), test.want) {
-			t.Errorf("%s: error %q, want one containing %q", test.name, err, test.want)
-		}
-		if c.Size() != 0 {
-			t.Errorf("%s: receiver not left empty (size %d)", test.name, c.Size())
-		}
-		if strings.HasPrefix(test.name, "singular") || test.name == "indefinite" {
-			var npd *eigs.NotPositiveDefiniteError
-			if !errors.As(err, &npd) || npd.Row < 0 || npd.Row >= 8 {
-				t.Errorf("%s: error %v (%T), want a *NotPositiveDefiniteError naming a row", test.name, err, err)
-			}
-		}
-	}
-	// Extreme scales: the factorization of s·A solves s·A x = s·b exactly
-	// as A x = b.
-	b := make([]float64, 8)
-	for i := range b {
-		b[i] = float64(i + 1)
-	}
-	if err := factor(spd(0.5, nil), nil); err != nil {
-		t.Fatal(err)
-	}
-	x0 := c.SolveTo(nil, b)
-	for _, s := range []float64{1e-300, 1e-150, 1e150, 1e300} {
-		a := spd(0.5, func(v []float64) {
-			for i := range v {
-				v[i] *= s
-			}
-		})
-		if err := factor(a, nil); err != nil {
-			t.Errorf("A·%g: %v", s, err)
-			continue
-		}
-		sb := make([]float64, 8)
-		for i := range b {
-			sb[i] = s * b[i]
-		}
-		x := c.SolveTo(nil, sb)
-		for i := range x {
-			if math.Abs(x[i]-x0[i]) > 1e-12*math.Abs(x0[i]) {
-				t.Errorf("A·%g: x[%d] = %v, want %v", s, i, x[i], x0[i])
-				break
-			}
-		}
-	}
-	// Programmer errors panic with the package prefix.
-	var empty eigs.Cholesky
-	func() {
-		defer func() {
-			if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "eigs: ") {
-				t.Errorf("SolveTo before Factorize: panic %v", r)
-			}
-		}()
-		empty.SolveTo(nil, b)
-	}()
-}
-
-// TestAdvOrderingsBadInput checks the orderings and Envelope on malformed
-// input.
-func TestAdvOrderingsBadInput(t *testing.T) {
-	L, _ := advPath(6, 1)
-	raw := L.RawMatrix()
-	bad := sparse.NewCSR(6, 6, raw.Indptr, append([]int{9}, raw.Ind[1:]...), raw.Data)
-	rect := sparse.NewCSR(2, 3, make([]int, 3), nil, nil)
-	for name, f := range map[string]func(a *sparse.CSR) error{
-		"MinimumDegree":       func(a *sparse.CSR) error { _, err := eigs.MinimumDegree(a); return err },
-		"ReverseCuthillMcKee": func(a *sparse.CSR) error { _, err := eigs.ReverseCuthillMcKee(a); return err },
-		"Envelope":            func(a *sparse.CSR) error { _, _, err := eigs.Envelope(a, nil); return err },
-	} {
-		for what, a := range map[string]*sparse.CSR{"column out of range": bad, "not square": rect} {
-			var err error
-			func() {
-				defer func() {
-					if r := recover(); r != nil {
-						t.Errorf("%s, %s: panic %v", name, what, r)
-					}
-				}()
-				err = f(a)
-			}()
-			if err == nil {
-				t.Errorf("%s, %s: accepted", name, what)
-			}
-		}
-	}
-	if _, _, err := eigs.Envelope(L, []int{0, 1, 2, 3, 4, 4}); err == nil {
-		t.Error("Envelope accepted a repeated permutation entry")
 	}
 }
 
