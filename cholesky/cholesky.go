@@ -31,8 +31,8 @@ func (e *NotPositiveDefiniteError) Error() string {
 // lower triangular, stored by columns. The zero value is an empty
 // factorization; call Factorize before any other method.
 //
-// SolveTo and SolveMatTo use a workspace held by the receiver, so a Cholesky
-// must not be used by several goroutines at once.
+// SolveTo, SolveManyTo and SolveMatTo use a workspace held by the receiver,
+// so a Cholesky must not be used by several goroutines at once.
 type Cholesky struct {
 	ok     bool // factorized
 	n      int

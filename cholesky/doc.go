@@ -5,8 +5,7 @@
 //
 // with P a fill-reducing permutation and L sparse lower triangular, and
 // computes the orderings P. It serves the shift-invert eigensolver of package
-// eigs and the preconditioners of package sparsels, and is exported for
-// reuse.
+// eigs and a preconditioner of package sparsels, and is exported for reuse.
 //
 // # Factorization
 //
@@ -19,8 +18,8 @@
 // Σ_j c_j² flops with c_j the count of column j of L. FactorNNZ runs the
 // symbolic analysis alone: the storage a factorization will need, known
 // before it is attempted. Cholesky.SolveTo, SolveManyTo and SolveMatTo solve
-// with one or many right-hand sides at 4·nnz(L) flops each; LogDet gives
-// log det A. A pivot that is not positive is reported as a
+// with one or many right-hand sides at 4·nnz(L) flops per right-hand side;
+// LogDet gives log det A. A pivot that is not positive is reported as a
 // *NotPositiveDefiniteError; FactorizeContext stops when a context is done.
 //
 // # Orderings

@@ -55,9 +55,9 @@ func analyze(ctx context.Context, a *sparse.CSR, perm []int, values bool) (*anal
 // Cholesky factor of P A Pᵀ for the symmetric matrix a (its lower triangle
 // is read, as by Factorize) and the ordering perm (nil for the ordering
 // Factorize would choose), without computing the factor: the storage a
-// factorization will need, in O(nnz(a) + NNZ) time. It returns an error if
-// a is not square or its raw arrays are malformed, or perm is not a
-// permutation of 0..n-1.
+// factorization will need, in O(nnz(a) + NNZ) time after the ordering. It
+// returns an error if a is not square or its raw arrays are malformed, or
+// perm is not a permutation of 0..n-1.
 func FactorNNZ(a *sparse.CSR, perm []int) (int, error) {
 	an, err := analyze(context.Background(), a, perm, false)
 	if err != nil {
