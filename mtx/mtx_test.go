@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/readtest"
 )
 
 // readTest is a file together with the matrix it must read as.
@@ -566,16 +567,6 @@ func TestLongCommentLine(t *testing.T) {
 	}
 }
 
-// allocated returns the bytes allocated while running f.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 func TestLyingHeader(t *testing.T) {
 	const limit = 4 << 20 // bytes; the preallocation cap is 2 MiB
 	for _, test := range []struct {
@@ -604,7 +595,7 @@ func TestLyingHeader(t *testing.T) {
 	} {
 		var err error
 		start := time.Now()
-		n := allocated(func() {
+		n := readtest.Allocated(func() {
 			_, err = Read(strings.NewReader(test.file), "t.mtx")
 		})
 		if err == nil || err.Error() != test.want {
@@ -623,7 +614,7 @@ func TestLyingHeader(t *testing.T) {
 	file := "%%MatrixMarket matrix coordinate real general\n1000000000 1000000000 3\n1000000000 1 1\n5 5 2\n1000000000 1 3\n"
 	var m *Matrix
 	var err error
-	n := allocated(func() {
+	n := readtest.Allocated(func() {
 		m, err = Read(strings.NewReader(file), "t.mtx")
 		if err != nil {
 			return
