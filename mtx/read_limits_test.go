@@ -185,16 +185,10 @@ func TestReadTruncated(t *testing.T) {
 func TestReadRandomBytes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	alphabet := []byte("%%MatrixMarket matrix coordinate array real integer pattern general symmetric skew-symmetric 0123456789.-+eE \n\r\tnaNinfINF\x00\xff\x1f\x8b")
-	n := 3000
-	if testing.Short() {
-		n = 600
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for k := 0; k < n && time.Now().Before(deadline); k++ {
-		data := readtest.Input(rng, k, alphabet, func() []byte { return []byte(advValid[rng.IntN(len(advValid))]) })
+	readtest.Random(t, rng, 3000, alphabet, func(int) []byte { return []byte(advValid[rng.IntN(len(advValid))]) }, func(_ int, data []byte) {
 		m, _ := advRead(t, mtx.Reader{MaxDim: 1 << 10}, data, "rand.mtx")
 		if m == nil {
-			continue
+			return
 		}
 		d := m.Dense()
 		csr := m.CSR()
@@ -208,7 +202,7 @@ func TestReadRandomBytes(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 // TestReadBadNumbers checks that NaN, infinities, overflowing and malformed

@@ -1,13 +1,14 @@
 // Package readtest holds what the tests of the file readers (packages mesh
 // and mtx) share: a call that turns a panic or an inconsistent result into a
-// test failure, the inputs of the randomized reader tests, and a measure of
-// the memory a read allocates.
+// test failure, the loop of the randomized reader tests, and a measure of the
+// memory a read allocates.
 package readtest
 
 import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // Clip returns b as a string of at most 80 bytes (and "..."), for messages.
@@ -41,11 +42,24 @@ func Read[T any](t testing.TB, data []byte, read func() (*T, error)) (*T, error)
 	return v, err
 }
 
-// Input returns the k-th input of a randomized reader test: by k mod 3,
-// up to 200 random bytes, up to 300 random bytes of alphabet, or base()
-// with one to four bytes replaced, inserted or deleted (from alphabet).
-// base is called only in the last case, so that it may draw from rng.
-func Input(rng *rand.Rand, k int, alphabet []byte, base func() []byte) []byte {
+// Random runs check(k, data) on n random inputs k = 0, 1, … (n/5 with
+// -short), stopping after ten seconds. By k mod 3 the input is up to 200
+// random bytes, up to 300 random bytes of alphabet, or base(k) with one to
+// four bytes replaced, inserted or deleted (from alphabet); base is called
+// only in the last case, so that it may draw from rng.
+func Random(t testing.TB, rng *rand.Rand, n int, alphabet []byte, base func(k int) []byte, check func(k int, data []byte)) {
+	t.Helper()
+	if testing.Short() {
+		n /= 5
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for k := 0; k < n && time.Now().Before(deadline); k++ {
+		check(k, input(rng, k, alphabet, base))
+	}
+}
+
+// input returns the k-th input of Random.
+func input(rng *rand.Rand, k int, alphabet []byte, base func(k int) []byte) []byte {
 	var data []byte
 	switch k % 3 {
 	case 0:
@@ -59,7 +73,7 @@ func Input(rng *rand.Rand, k int, alphabet []byte, base func() []byte) []byte {
 			data[i] = alphabet[rng.IntN(len(alphabet))]
 		}
 	default:
-		data = base()
+		data = base(k)
 		for e := 0; e < 1+rng.IntN(4); e++ {
 			i := rng.IntN(len(data))
 			switch rng.IntN(3) {
