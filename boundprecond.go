@@ -7,7 +7,7 @@ import (
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/cholesky"
 )
 
 // boundPreconditioner applies M⁻¹ for a symmetric positive definite M.
@@ -25,8 +25,8 @@ type blockJacobi struct {
 func (b *blockJacobi) apply(dst, g []float64) { b.rx.precondition(dst, g, b.chol) }
 
 // normalCholesky is M = AᵀA + δI, assembled sparse and factored by the
-// sparse Cholesky of package eigs under a minimum-degree ordering.
-type normalCholesky struct{ ch eigs.Cholesky }
+// sparse Cholesky of package cholesky under a minimum-degree ordering.
+type normalCholesky struct{ ch cholesky.Cholesky }
 
 func (n *normalCholesky) apply(dst, g []float64) { n.ch.SolveTo(dst, g) }
 
@@ -76,11 +76,11 @@ func (rx *relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) 
 	// fill than minimum degree (whose cost also grows with the ~4k̄
 	// neighbours per unknown); the envelope bounds the factor's size
 	// before anything is allocated.
-	perm, err := eigs.ReverseCuthillMcKee(a)
+	perm, err := cholesky.ReverseCuthillMcKee(a)
 	if err != nil {
 		return nil, err
 	}
-	if env, _, err := eigs.Envelope(a, perm); err != nil || env+nu > maxDirectFactor {
+	if env, _, err := cholesky.Envelope(a, perm); err != nil || env+nu > maxDirectFactor {
 		return nil, errors.New("factor too large")
 	}
 	nc := new(normalCholesky)

@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/james-bowman/sparse"
+	"github.com/sparsels/sparsels/internal/sparsetest"
 )
 
 // BenchmarkSmallest measures k = 100 on square grid Laplacians with unit mass.
 func BenchmarkSmallest(b *testing.B) {
 	for _, nx := range []int{55, 141} {
 		n := nx * nx
-		l := gridLaplacian(nx, nx)
+		l := sparsetest.GridLaplacian(nx, nx)
 		mass := ones(n)
 		b.Run(fmt.Sprintf("grid%dx%d/n=%d/k=100", nx, nx, n), func(b *testing.B) {
 			for b.Loop() {
@@ -21,70 +21,5 @@ func BenchmarkSmallest(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// BenchmarkCholesky measures ordering plus factorization, and one solve, on a
-// shifted grid Laplacian.
-func BenchmarkCholesky(b *testing.B) {
-	for _, nx := range []int{55, 141, 224} {
-		n := nx * nx
-		ts := graphLaplacian(n, gridEdges(nx, nx))
-		for i := 0; i < n; i++ {
-			ts = append(ts, triplet{i, i, 1e-3})
-		}
-		a := buildCSR(n, ts)
-		b.Run(fmt.Sprintf("factorize/n=%d", n), func(b *testing.B) {
-			var c Cholesky
-			for b.Loop() {
-				if err := c.Factorize(a, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		var c Cholesky
-		if err := c.Factorize(a, nil); err != nil {
-			b.Fatal(err)
-		}
-		x := ones(n)
-		b.Run(fmt.Sprintf("solve/n=%d", n), func(b *testing.B) {
-			for b.Loop() {
-				c.SolveTo(x, x)
-			}
-		})
-	}
-}
-
-// BenchmarkOrdering compares MinimumDegree and NestedDissection, and the
-// factorization under each, on square grid Laplacians up to n = 10⁵
-// (mdCutoff separates them by default).
-func BenchmarkOrdering(b *testing.B) {
-	for _, nx := range []int{100, 316} {
-		n := nx * nx
-		ts := graphLaplacian(n, gridEdges(nx, nx))
-		for i := 0; i < n; i++ {
-			ts = append(ts, triplet{i, i, 1e-3})
-		}
-		a := buildCSR(n, ts)
-		for _, o := range []struct {
-			name string
-			f    func(*sparse.CSR) ([]int, error)
-		}{{"md", MinimumDegree}, {"nd", NestedDissection}} {
-			var perm []int
-			b.Run(fmt.Sprintf("%s/order/n=%d", o.name, n), func(b *testing.B) {
-				for b.Loop() {
-					perm, _ = o.f(a)
-				}
-			})
-			b.Run(fmt.Sprintf("%s/factorize/n=%d", o.name, n), func(b *testing.B) {
-				var c Cholesky
-				for b.Loop() {
-					if err := c.Factorize(a, perm); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(c.NNZ()), "nnz(L)")
-			})
-		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/rawcsr"
 )
 
 // Default settings used by Smallest for zero fields of Settings.
@@ -92,8 +94,9 @@ func (e *ConvergenceError) Error() string {
 // divided by the power of 4 nearest its largest entry, an exact scaling that
 // lets any representable A be solved. A − σI, with σ
 // below the spectrum (see Settings.Shift), is factorized by a sparse Cholesky
-// factorization under a fill-reducing ordering (minimum degree, or nested
-// dissection above n = 20000), and the largest eigenvalues
+// factorization under the default fill-reducing ordering of
+// cholesky.Cholesky.Factorize (minimum degree, or nested dissection above
+// n = 20000), and the largest eigenvalues
 // θ = 1/(λ − σ) of (A − σI)⁻¹ are found by a block Krylov–Schur (thick
 // restarted block Lanczos) iteration with full reorthogonalization: each new
 // block is cleared of its local (three-term) components and then
@@ -109,10 +112,10 @@ func (e *ConvergenceError) Error() string {
 // O(n·KrylovDim + nnz(factor)).
 //
 // Smallest checks ctx before it starts, during the fill-reducing ordering and
-// the factorization (about every 10⁶ visits and 4·10⁶ flops), before every
-// block step of the Krylov iteration and of the
-// final check; once ctx is done it returns an error wrapping ctx.Err(). The
-// dense path (k close to n) is not interrupted once it has started.
+// the factorization (as cholesky.Cholesky.FactorizeContext does), before
+// every block step of the Krylov iteration and of the final check; once ctx
+// is done it returns an error wrapping ctx.Err(). The dense path (k close to
+// n) is not interrupted once it has started.
 //
 // Smallest returns an error (and no results) if k ≤ 0 or k ≥ n, if L is not
 // square, malformed, contains NaN or infinite values or is not symmetric (to
@@ -150,11 +153,11 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 		set.BlockSize = DefaultBlock
 	}
 
-	raw, err := checkCSR("L", L)
+	raw, err := rawcsr.Check("L", L)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("eigs: %w", err)
 	}
-	n := raw.n
+	n := raw.N
 	if k <= 0 || k >= n {
 		return nil, nil, fmt.Errorf("eigs: k = %d out of range [1,%d) for n = %d", k, n, n)
 	}
@@ -182,10 +185,10 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 	// or underflow to 0 there. Scaling by a power of 4 is exact (square roots
 	// included), so the results do not otherwise depend on the scale.
 	var amax float64
-	for p, v := range a.data {
+	for p, v := range a.Data {
 		if math.IsInf(v, 0) {
-			i := sort.SearchInts(a.indptr, p+1) - 1
-			j := a.ind[p]
+			i := sort.SearchInts(a.Indptr, p+1) - 1
+			j := a.Ind[p]
 			return nil, nil, fmt.Errorf("eigs: M^{-1/2} L M^{-1/2} overflows at (%d,%d): L(%d,%d)/√(mass[%d]·mass[%d]) with "+
 				"L(%d,%d) = %g, mass[%d] = %g and mass[%d] = %g is beyond the float64 range; the masses are too small "+
 				"for L (or L too large): scale L or the masses (the eigenvalues scale with L/M)",
@@ -199,18 +202,18 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 		e -= e & 1 // even: a power of 4
 		unit = math.Ldexp(1, e)
 		inv := math.Ldexp(1, -e)
-		for p := range a.data {
-			a.data[p] *= inv
+		for p := range a.Data {
+			a.Data[p] *= inv
 		}
 	}
 
 	var anorm, trace float64
 	for i := 0; i < n; i++ {
 		var r float64
-		for p := a.indptr[i]; p < a.indptr[i+1]; p++ {
-			r += math.Abs(a.data[p])
-			if a.ind[p] == i {
-				trace += a.data[p]
+		for p := a.Indptr[i]; p < a.Indptr[i+1]; p++ {
+			r += math.Abs(a.Data[p])
+			if a.Ind[p] == i {
+				trace += a.Data[p]
 			}
 		}
 		anorm = max(anorm, r)
@@ -287,27 +290,27 @@ func Smallest(ctx context.Context, L *sparse.CSR, mass []float64, k int, s *Sett
 // symmetricScaled returns A = S (L + Lᵀ)/2 S with S = diag(scale) as a CSR
 // matrix without duplicate entries, after checking that L is symmetric to a
 // relative 1e-8 of its largest entry.
-func symmetricScaled(l rawCSR, scale []float64) (rawCSR, error) {
-	n := l.n
+func symmetricScaled(l rawcsr.Matrix, scale []float64) (rawcsr.Matrix, error) {
+	n := l.N
 	// Transpose by counting sort.
 	tptr := make([]int, n+1)
-	for _, j := range l.ind {
+	for _, j := range l.Ind {
 		tptr[j+1]++
 	}
 	for i := 0; i < n; i++ {
 		tptr[i+1] += tptr[i]
 	}
-	tind := make([]int, len(l.ind))
-	tdat := make([]float64, len(l.ind))
+	tind := make([]int, len(l.Ind))
+	tdat := make([]float64, len(l.Ind))
 	pos := slices.Clone(tptr[:n])
 	var lmax float64
 	for i := 0; i < n; i++ {
-		for p := l.indptr[i]; p < l.indptr[i+1]; p++ {
-			j := l.ind[p]
+		for p := l.Indptr[i]; p < l.Indptr[i+1]; p++ {
+			j := l.Ind[p]
 			tind[pos[j]] = i
-			tdat[pos[j]] = l.data[p]
+			tdat[pos[j]] = l.Data[p]
 			pos[j]++
-			lmax = max(lmax, math.Abs(l.data[p]))
+			lmax = max(lmax, math.Abs(l.Data[p]))
 		}
 	}
 	tol := 1e-8 * lmax
@@ -317,19 +320,19 @@ func symmetricScaled(l rawCSR, scale []float64) (rawCSR, error) {
 	for i := range mark {
 		mark[i] = -1
 	}
-	out := rawCSR{n: n, indptr: make([]int, n+1)}
+	out := rawcsr.Matrix{N: n, Indptr: make([]int, n+1)}
 	var cols []int
 	for i := 0; i < n; i++ {
 		cols = cols[:0]
-		for p := l.indptr[i]; p < l.indptr[i+1]; p++ {
-			j := l.ind[p]
+		for p := l.Indptr[i]; p < l.Indptr[i+1]; p++ {
+			j := l.Ind[p]
 			if mark[j] != i {
 				mark[j] = i
 				cols = append(cols, j)
 				diff[j], sum[j] = 0, 0
 			}
-			diff[j] += l.data[p]
-			sum[j] += l.data[p]
+			diff[j] += l.Data[p]
+			sum[j] += l.Data[p]
 		}
 		for p := tptr[i]; p < tptr[i+1]; p++ {
 			j := tind[p]
@@ -344,22 +347,22 @@ func symmetricScaled(l rawCSR, scale []float64) (rawCSR, error) {
 		slices.Sort(cols)
 		for _, j := range cols {
 			if math.Abs(diff[j]) > tol {
-				return rawCSR{}, fmt.Errorf("eigs: L is not symmetric: L(%d,%d) − L(%d,%d) = %g", i, j, j, i, diff[j])
+				return rawcsr.Matrix{}, fmt.Errorf("eigs: L is not symmetric: L(%d,%d) − L(%d,%d) = %g", i, j, j, i, diff[j])
 			}
-			out.ind = append(out.ind, j)
-			out.data = append(out.data, 0.5*sum[j]*scale[i]*scale[j])
+			out.Ind = append(out.Ind, j)
+			out.Data = append(out.Data, 0.5*sum[j]*scale[i]*scale[j])
 		}
-		out.indptr[i+1] = len(out.ind)
+		out.Indptr[i+1] = len(out.Ind)
 	}
 	return out, nil
 }
 
-// mulVec computes dst = a x for the rawCSR a.
-func mulVec(dst []float64, a rawCSR, x []float64) {
-	for i := 0; i < a.n; i++ {
+// mulVec computes dst = a x for the rawcsr.Matrix a.
+func mulVec(dst []float64, a rawcsr.Matrix, x []float64) {
+	for i := 0; i < a.N; i++ {
 		var s float64
-		for p := a.indptr[i]; p < a.indptr[i+1]; p++ {
-			s += a.data[p] * x[a.ind[p]]
+		for p := a.Indptr[i]; p < a.Indptr[i+1]; p++ {
+			s += a.Data[p] * x[a.Ind[p]]
 		}
 		dst[i] = s
 	}
@@ -367,13 +370,13 @@ func mulVec(dst []float64, a rawCSR, x []float64) {
 
 // denseSmallest solves the problem with a dense symmetric eigensolver.
 // It returns the k smallest eigenvalues and unit eigenvectors of a.
-func denseSmallest(a rawCSR, k int) ([]float64, []float64, error) {
-	n := a.n
+func denseSmallest(a rawcsr.Matrix, k int) ([]float64, []float64, error) {
+	n := a.N
 	sym := mat.NewSymDense(n, nil)
 	for i := 0; i < n; i++ {
-		for p := a.indptr[i]; p < a.indptr[i+1]; p++ {
-			if j := a.ind[p]; j >= i {
-				sym.SetSym(i, j, a.data[p])
+		for p := a.Indptr[i]; p < a.Indptr[i+1]; p++ {
+			if j := a.Ind[p]; j >= i {
+				sym.SetSym(i, j, a.Data[p])
 			}
 		}
 	}

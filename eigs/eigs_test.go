@@ -11,6 +11,8 @@ import (
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsetest"
 )
 
 // reference solves L u = λ M u densely: it returns all eigenvalues ascending
@@ -18,7 +20,7 @@ import (
 func reference(t *testing.T, l *sparse.CSR, mass []float64) ([]float64, *mat.Dense) {
 	t.Helper()
 	n := len(mass)
-	dl := denseOf(l)
+	dl := sparsetest.Dense(l)
 	a := mat.NewSymDense(n, nil)
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
@@ -41,7 +43,7 @@ func reference(t *testing.T, l *sparse.CSR, mass []float64) ([]float64, *mat.Den
 
 // gershgorin returns max_i Σ_j |A[i,j]| for A = M^{-1/2} L M^{-1/2}.
 func gershgorin(l *sparse.CSR, mass []float64) float64 {
-	dl := denseOf(l)
+	dl := sparsetest.Dense(l)
 	n := len(mass)
 	var g float64
 	for i := 0; i < n; i++ {
@@ -144,7 +146,7 @@ func checkEigenpairs(t *testing.T, name string, l *sparse.CSR, mass []float64, k
 	}
 	// Residuals and sign convention.
 	anorm := gershgorin(l, mass)
-	dl := denseOf(l)
+	dl := sparsetest.Dense(l)
 	for j := 0; j < k; j++ {
 		col := mat.Col(nil, j, u)
 		var lu mat.VecDense
@@ -203,7 +205,7 @@ func TestSmallestPath(t *testing.T) {
 		if tc.long && testing.Short() {
 			continue
 		}
-		l := pathLaplacian(tc.n)
+		l := sparsetest.PathLaplacian(tc.n)
 		vals, vecs, err := Smallest(context.Background(), l, ones(tc.n), tc.k, tc.set)
 		if err != nil {
 			t.Fatalf("n=%d k=%d: %v", tc.n, tc.k, err)
@@ -238,26 +240,26 @@ func TestSmallestPath(t *testing.T) {
 
 func TestSmallestAgainstDense(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(11, 12))
-	twoGrids := append(gridEdges(12, 10), func() []triplet {
-		var es []triplet
-		for _, e := range gridEdges(9, 9) {
-			es = append(es, triplet{e.i + 120, e.j + 120, e.v})
+	twoGrids := append(sparsetest.GridEdges(12, 10), func() []sparsetest.Triplet {
+		var es []sparsetest.Triplet
+		for _, e := range sparsetest.GridEdges(9, 9) {
+			es = append(es, sparsetest.Triplet{e.I + 120, e.J + 120, e.V})
 		}
 		return es
 	}()...)
-	geo := graphLaplacian(350, geometricEdges(350, 0.1, rnd))
+	geo := sparsetest.GraphLaplacian(350, sparsetest.GeometricEdges(350, 0.1, rnd))
 	for i := 0; i < 350; i++ {
-		geo = append(geo, triplet{i, i, 0.2 * rnd.Float64()})
+		geo = append(geo, sparsetest.Triplet{i, i, 0.2 * rnd.Float64()})
 	}
 	// Nine copies of a 6×6 grid: multiplicities 9 (λ = 0) and 18, above the
 	// block size, which the complement check must recover.
-	var nine []triplet
+	var nine []sparsetest.Triplet
 	for c := 0; c < 9; c++ {
-		for _, e := range gridEdges(6, 6) {
-			nine = append(nine, triplet{36*c + e.i, 36*c + e.j, 1})
+		for _, e := range sparsetest.GridEdges(6, 6) {
+			nine = append(nine, sparsetest.Triplet{36*c + e.I, 36*c + e.J, 1})
 		}
 	}
-	nineGrids := buildCSR(324, graphLaplacian(324, nine))
+	nineGrids := sparsetest.BuildCSR(324, sparsetest.GraphLaplacian(324, nine))
 	long := map[string]bool{ // skipped with -short
 		"grid20x15/randomMass/b1": true, "grid16x16/b2/small": true, "geometricSPD/k100": true, "nineGrids": true,
 	}
@@ -270,24 +272,24 @@ func TestSmallestAgainstDense(t *testing.T) {
 	}{
 		{"nineGrids/b1", nineGrids, ones(324), 27, &Settings{BlockSize: 1}},
 		{"nineGrids", nineGrids, ones(324), 36, nil},
-		{"grid20x15/randomMass", gridLaplacian(20, 15), randomMass(300, rnd), 30, nil},
-		{"grid20x15/randomMass/b1", gridLaplacian(20, 15), randomMass(300, rnd), 30, &Settings{BlockSize: 1}},
+		{"grid20x15/randomMass", sparsetest.GridLaplacian(20, 15), randomMass(300, rnd), 30, nil},
+		{"grid20x15/randomMass/b1", sparsetest.GridLaplacian(20, 15), randomMass(300, rnd), 30, &Settings{BlockSize: 1}},
 		// Square grids have eigenvalues of multiplicity 2.
-		{"grid16x16", gridLaplacian(16, 16), ones(256), 37, nil},
-		{"grid16x16/b2/small", gridLaplacian(16, 16), ones(256), 37, &Settings{BlockSize: 2, KrylovDim: 80}},
+		{"grid16x16", sparsetest.GridLaplacian(16, 16), ones(256), 37, nil},
+		{"grid16x16/b2/small", sparsetest.GridLaplacian(16, 16), ones(256), 37, &Settings{BlockSize: 2, KrylovDim: 80}},
 		// Two components: the zero eigenvalue is double.
-		{"twoGrids", buildCSR(201, graphLaplacian(201, twoGrids)), randomMass(201, rnd), 12, nil},
+		{"twoGrids", sparsetest.BuildCSR(201, sparsetest.GraphLaplacian(201, twoGrids)), randomMass(201, rnd), 12, nil},
 		// Positive definite: random geometric Laplacian plus a diagonal.
-		{"geometricSPD", buildCSR(350, geo), randomMass(350, rnd), 25, nil},
+		{"geometricSPD", sparsetest.BuildCSR(350, geo), randomMass(350, rnd), 25, nil},
 		// Path plus three isolated vertices (empty rows): λ = 0 four times.
-		{"pathIsolated", buildCSR(83, graphLaplacian(83, func() []triplet {
-			var es []triplet
+		{"pathIsolated", sparsetest.BuildCSR(83, sparsetest.GraphLaplacian(83, func() []sparsetest.Triplet {
+			var es []sparsetest.Triplet
 			for i := 0; i+1 < 80; i++ {
-				es = append(es, triplet{i, i + 1, 1})
+				es = append(es, sparsetest.Triplet{i, i + 1, 1})
 			}
 			return es
 		}())), randomMass(83, rnd), 8, nil},
-		{"geometricSPD/k100", buildCSR(350, geo), randomMass(350, rnd), 100, &Settings{KrylovDim: 220}},
+		{"geometricSPD/k100", sparsetest.BuildCSR(350, geo), randomMass(350, rnd), 100, &Settings{KrylovDim: 220}},
 	} {
 		if long[tc.name] && testing.Short() {
 			continue
@@ -328,7 +330,7 @@ func TestSmallestAgainstDense(t *testing.T) {
 
 func TestSmallestDeterministic(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(13, 14))
-	l := gridLaplacian(18, 17)
+	l := sparsetest.GridLaplacian(18, 17)
 	mass := randomMass(306, rnd)
 	v1, u1, err := Smallest(context.Background(), l, mass, 25, &Settings{Seed: 5})
 	if err != nil {
@@ -391,7 +393,7 @@ func b2i(b bool) int {
 // TestSmallestRawInput checks duplicate entries and unsorted columns.
 func TestSmallestRawInput(t *testing.T) {
 	const n = 120
-	clean := pathLaplacian(n)
+	clean := sparsetest.PathLaplacian(n)
 	// The same matrix with each off-diagonal entry split in two and rows
 	// reversed.
 	raw := clean.RawMatrix()
@@ -434,15 +436,15 @@ func floatsClose(a, b []float64, tol float64) bool {
 }
 
 func TestSmallestErrors(t *testing.T) {
-	l := pathLaplacian(50)
+	l := sparsetest.PathLaplacian(50)
 	m := ones(50)
 	withMass := func(i int, v float64) []float64 {
 		mm := ones(50)
 		mm[i] = v
 		return mm
 	}
-	asym := buildCSR(3, []triplet{{0, 0, 1}, {0, 1, -1}, {1, 0, -0.5}, {1, 1, 1}, {2, 2, 1}})
-	indefinite := buildCSR(60, append(graphLaplacian(60, gridEdges(6, 10)), triplet{7, 7, -10}))
+	asym := sparsetest.BuildCSR(3, []sparsetest.Triplet{{0, 0, 1}, {0, 1, -1}, {1, 0, -0.5}, {1, 1, 1}, {2, 2, 1}})
+	indefinite := sparsetest.BuildCSR(60, append(sparsetest.GraphLaplacian(60, sparsetest.GridEdges(6, 10)), sparsetest.Triplet{7, 7, -10}))
 	for _, tc := range []struct {
 		name string
 		l    *sparse.CSR
@@ -481,7 +483,7 @@ func TestSmallestErrors(t *testing.T) {
 		}
 	}
 	// No convergence: an unattainable tolerance in one cycle.
-	_, _, err := Smallest(context.Background(), gridLaplacian(30, 30), ones(900), 20, &Settings{Tol: 1e-30, MaxIter: 2})
+	_, _, err := Smallest(context.Background(), sparsetest.GridLaplacian(30, 30), ones(900), 20, &Settings{Tol: 1e-30, MaxIter: 2})
 	var ce *ConvergenceError
 	if !errors.As(err, &ce) || ce.Wanted != 20 || ce.Iterations != 2 || ce.Converged != 0 || !(ce.Residual > 1e-30) {
 		t.Errorf("error %#v, want ConvergenceError with 0 of 20 converged after 2 cycles", err)

@@ -60,16 +60,3 @@ func ExampleSmallest() {
 	// λ_3 = 0.0022202501  (closed form 0.0022202501)
 	// u_0[0] = 0.070711
 }
-
-func ExampleCholesky() {
-	// A = [4 2 0; 2 5 3; 0 3 10], given by its lower triangle.
-	a := sparse.NewCSR(3, 3, []int{0, 1, 3, 5}, []int{0, 0, 1, 1, 2}, []float64{4, 2, 5, 3, 10})
-	var chol eigs.Cholesky
-	if err := chol.Factorize(a, nil); err != nil {
-		log.Fatal(err)
-	}
-	x := chol.SolveTo(nil, []float64{2, 3, 17})
-	fmt.Printf("x = [%.4f %.4f %.4f], nnz(L) = %d\n", x[0], x[1], x[2], chol.NNZ())
-	// Output:
-	// x = [1.0000 -1.0000 2.0000], nnz(L) = 5
-}

@@ -13,6 +13,9 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/lapack"
 	"gonum.org/v1/gonum/lapack/lapack64"
+
+	"github.com/sparsels/sparsels/cholesky"
+	"github.com/sparsels/sparsels/internal/rawcsr"
 )
 
 // krylov holds the state of the block Krylov–Schur iteration for the
@@ -23,9 +26,9 @@ type krylov struct {
 	ctx     context.Context
 	iter    int // the current restart cycle
 	n, b, m int
-	a       rawCSR
+	a       rawcsr.Matrix
 	sigma   float64
-	chol    Cholesky
+	chol    cholesky.Cholesky
 	rnd     *rand.Rand
 	impl    blas.Float64
 
@@ -48,23 +51,23 @@ type krylov struct {
 //
 // a is A/unit (see Smallest); unit only converts σ and the pivot back to the
 // units of L in error messages.
-func krylovSchur(ctx context.Context, a rawCSR, k int, sigma, anorm, unit float64, b, m int, set *Settings) ([]float64, []float64, error) {
-	n := a.n
+func krylovSchur(ctx context.Context, a rawcsr.Matrix, k int, sigma, anorm, unit float64, b, m int, set *Settings) ([]float64, []float64, error) {
+	n := a.N
 	// K = A − σI, lower triangle, for the Cholesky factorization.
 	kptr := make([]int, n+1)
 	var kind []int
 	var kdat []float64
 	for i := 0; i < n; i++ {
 		diag := false
-		for p := a.indptr[i]; p < a.indptr[i+1]; p++ {
-			j := a.ind[p]
+		for p := a.Indptr[i]; p < a.Indptr[i+1]; p++ {
+			j := a.Ind[p]
 			switch {
 			case j < i:
 				kind = append(kind, j)
-				kdat = append(kdat, a.data[p])
+				kdat = append(kdat, a.Data[p])
 			case j == i:
 				kind = append(kind, j)
-				kdat = append(kdat, a.data[p]-sigma)
+				kdat = append(kdat, a.Data[p]-sigma)
 				diag = true
 			}
 		}
@@ -86,13 +89,13 @@ func krylovSchur(ctx context.Context, a rawCSR, k int, sigma, anorm, unit float6
 		nrm0: make([]float64, b),
 		nrm1: make([]float64, b),
 	}
-	if err := ks.chol.factorize(ctx, sparse.NewCSR(n, n, kptr, kind, kdat), nil); err != nil {
-		var npd *NotPositiveDefiniteError
+	if err := ks.chol.FactorizeContext(ctx, sparse.NewCSR(n, n, kptr, kind, kdat), nil); err != nil {
+		var npd *cholesky.NotPositiveDefiniteError
 		if errors.As(err, &npd) {
 			return nil, nil, fmt.Errorf("eigs: L − σM is not positive definite for shift σ = %g (pivot %g at row %d): "+
 				"L is not positive semidefinite or the shift is not below the smallest eigenvalue", sigma*unit, npd.Pivot*unit, npd.Row)
 		}
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("eigs: %w", err)
 	}
 	return ks.run(k, anorm, set.Tol, set.MaxIter)
 }
@@ -296,7 +299,7 @@ func (ks *krylov) missing(x []float64, k int, lam []float64) (bool, error) {
 		cur := q[step*b*n : (step+1)*b*n]
 		img := sq[step*b*n : (step+1)*b*n]
 		copy(img, cur)
-		ks.chol.solveStrided(img, img, b, n)
+		ks.chol.SolveManyTo(img, img, b)
 		next := q[(step+1)*b*n : (step+2)*b*n]
 		copy(next, img)
 		ks.orthBlock(next, x[:k*n], q[:(step+1)*b*n])
@@ -409,7 +412,7 @@ func (ks *krylov) expand(j int) {
 	src := ks.v[j*n : (j+b)*n]
 	dst := ks.v[(j+b)*n : (j+2*b)*n]
 	copy(dst, src)
-	ks.chol.solveStrided(dst, dst, b, n)
+	ks.chol.SolveManyTo(dst, dst, b)
 	for c := 0; c < b; c++ {
 		ks.nrm0[c] = floats.Norm(dst[c*n:(c+1)*n], 2)
 	}

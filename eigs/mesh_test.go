@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/james-bowman/sparse"
+
+	"github.com/sparsels/sparsels/internal/sparsetest"
 )
 
 // readOBJ reads the vertices and triangles of a Wavefront OBJ file.
@@ -67,7 +69,7 @@ func cotanLaplacian(pos [][3]float64, tris [][3]int) (*sparse.CSR, []float64) {
 		return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
 	}
 	mass := make([]float64, n)
-	var ts []triplet
+	var ts []sparsetest.Triplet
 	for _, tr := range tris {
 		for c := 0; c < 3; c++ {
 			i, j, o := tr[c], tr[(c+1)%3], tr[(c+2)%3]
@@ -75,11 +77,11 @@ func cotanLaplacian(pos [][3]float64, tris [][3]int) (*sparse.CSR, []float64) {
 			cr := cross(u, v)
 			area2 := math.Sqrt(dot(cr, cr))
 			w := 0.5 * dot(u, v) / area2 // ½ cot of the angle at o
-			ts = append(ts, triplet{i, j, -w}, triplet{j, i, -w}, triplet{i, i, w}, triplet{j, j, w})
+			ts = append(ts, sparsetest.Triplet{i, j, -w}, sparsetest.Triplet{j, i, -w}, sparsetest.Triplet{i, i, w}, sparsetest.Triplet{j, j, w})
 			mass[o] += area2 / 6 // a third of the triangle area, once per corner
 		}
 	}
-	return buildCSR(n, ts), mass
+	return sparsetest.BuildCSR(n, ts), mass
 }
 
 // TestSmallestSpot runs the solver on the cotangent Laplacian of the Spot

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"math"
+	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/sparsels/sparsels/internal/readtest"
 	"github.com/sparsels/sparsels/mesh"
 )
 
@@ -80,11 +82,7 @@ func TestReadPLY(t *testing.T) {
 func TestReadPLYErrors(t *testing.T) {
 	head := "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n"
 	bin := quadBinary(binary.LittleEndian, "binary_little_endian")
-	for _, tc := range []struct {
-		name, in string
-		line     int
-		msg      string
-	}{
+	testReadErrors(t, mesh.ReadPLY, "bad.ply", []readErrorCase{
 		{"not ply", "PLY\n", 1, "not a PLY file"},
 		{"no format", "ply\nelement vertex 0\nend_header\n", 3, "missing format"},
 		{"bad format", "ply\nformat binary 1.0\n", 2, "unsupported format"},
@@ -100,48 +98,7 @@ func TestReadPLYErrors(t *testing.T) {
 		{"extra values", head + "0 0 0 4\n", 10, "extra values"},
 		{"truncated ascii", head + "0 0 0\n1 0 0\n", 12, "truncated data"},
 		{"truncated binary", string(bin[:len(bin)-20]), 15, "binary data of face 1: truncated data"},
-	} {
-		_, err := mesh.ReadPLY(context.Background(), strings.NewReader(tc.in), "bad.ply")
-		var pe *mesh.ParseError
-		if !errors.As(err, &pe) || pe.Line != tc.line || !strings.Contains(pe.Msg, tc.msg) || pe.File != "bad.ply" {
-			t.Errorf("%s: error %v, want line %d with %q", tc.name, err, tc.line, tc.msg)
-		}
-	}
-}
-
-func TestWriteOBJRoundTrip(t *testing.T) {
-	m := mesh.WavyGrid(4, 5, 3)
-	m.V[2][1] = math.Nextafter(1, 2) // needs all 17 digits
-	var b bytes.Buffer
-	if err := mesh.WriteOBJ(&b, m, "round trip"); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(b.String(), "# round trip\nv ") {
-		t.Errorf("output starts %q", b.String()[:20])
-	}
-	got, err := mesh.ReadOBJ(context.Background(), &b, "rt.obj")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, m) {
-		t.Error("ReadOBJ(context.Background(), WriteOBJ(m)) differs from m")
-	}
-}
-
-func TestUnreferenced(t *testing.T) {
-	m := &mesh.Mesh{
-		V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {5, 5, 5}, {2, 0, 0}, {3, 0, 0}},
-		F: [][3]int{{0, 1, 2}, {1, 4, 5}}, // the second face is degenerate (collinear)
-	}
-	if got, want := m.Unreferenced(), []int{3, 4, 5}; !reflect.DeepEqual(got, want) {
-		t.Errorf("Unreferenced() = %v, want %v", got, want)
-	}
-	mass := m.Mass(mesh.Voronoi)
-	for _, v := range []int{3, 4, 5} {
-		if mass[v] != 0 {
-			t.Errorf("mass[%d] = %v: an unreferenced vertex should have none", v, mass[v])
-		}
-	}
+	})
 }
 
 // FuzzReadPLY checks that ReadPLY never panics and that what it accepts is a
@@ -170,4 +127,202 @@ func FuzzReadPLY(f *testing.F) {
 			}
 		}
 	})
+}
+
+// endlessLine yields prefix and then the byte 'a' until limit bytes in all
+// have been read, without holding them in memory; n counts the bytes read.
+type endlessLine struct {
+	prefix string
+	n      int64
+	limit  int64
+}
+
+func (r *endlessLine) Read(p []byte) (int, error) {
+	if r.n >= r.limit {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && r.n < r.limit {
+		if r.n < int64(len(r.prefix)) {
+			p[k] = r.prefix[r.n]
+		} else {
+			p[k] = 'a'
+		}
+		k++
+		r.n++
+	}
+	return k, nil
+}
+
+// TestReadPLYLongHeaderLine reads a PLY file whose second header line is a
+// comment of 256 MiB without a newline. The header reader must stop at
+// MaxLineLength: the error names line 2, at most a few MaxLineLength of the
+// input are consumed, and allocation stays within a few MaxLineLength.
+// Regression test for a header reader that buffered the whole line.
+func TestReadPLYLongHeaderLine(t *testing.T) {
+	for _, prefix := range []string{"ply\ncomment ", "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x"} {
+		r := &endlessLine{prefix: prefix, limit: 256 << 20}
+		var m *mesh.Mesh
+		var err error
+		b := readtest.Allocated(func() { m, err = mesh.ReadPLY(context.Background(), r, "long.ply") })
+		var pe *mesh.ParseError
+		line := strings.Count(prefix, "\n") + 1
+		if m != nil || !errors.As(err, &pe) || pe.Line != line || !strings.Contains(pe.Msg, "line longer than") {
+			t.Fatalf("%q: error %v, want a *ParseError at line %d for a line longer than %d bytes", prefix, err, line, mesh.MaxLineLength)
+		}
+		if r.n > 2*mesh.MaxLineLength {
+			t.Errorf("%q: read %d bytes before giving up, want at most %d", prefix, r.n, 2*mesh.MaxLineLength)
+		}
+		if b > 8*mesh.MaxLineLength {
+			t.Errorf("%q: allocated %d bytes, want at most %d", prefix, b, 8*mesh.MaxLineLength)
+		}
+	}
+}
+
+// plyProp is a property of a generated PLY element: a scalar of type typ, or
+// a list with count type count and item type typ.
+type plyProp struct{ count, typ, name string }
+
+// plyElem is a generated PLY element; each row lists the values of its
+// properties in order, a list as its length followed by its items.
+type plyElem struct {
+	name  string
+	props []plyProp
+	rows  [][]float64
+}
+
+// plyFile encodes elems as a PLY file in the given format.
+func plyFile(format string, elems []plyElem) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "ply\nformat %s 1.0\n", format)
+	for _, e := range elems {
+		fmt.Fprintf(&b, "element %s %d\n", e.name, len(e.rows))
+		for _, p := range e.props {
+			if p.count != "" {
+				fmt.Fprintf(&b, "property list %s %s %s\n", p.count, p.typ, p.name)
+			} else {
+				fmt.Fprintf(&b, "property %s %s\n", p.typ, p.name)
+			}
+		}
+	}
+	b.WriteString("end_header\n")
+	var order binary.ByteOrder = binary.LittleEndian
+	if format == "binary_big_endian" {
+		order = binary.BigEndian
+	}
+	put := func(typ string, x float64) {
+		switch typ {
+		case "uchar":
+			b.WriteByte(byte(x))
+		case "ushort":
+			binary.Write(&b, order, uint16(x))
+		case "int":
+			binary.Write(&b, order, int32(x))
+		case "float":
+			binary.Write(&b, order, float32(x))
+		default:
+			binary.Write(&b, order, x)
+		}
+	}
+	for _, e := range elems {
+		for _, row := range e.rows {
+			if format == "ascii" {
+				for k, x := range row {
+					if k > 0 {
+						b.WriteByte(' ')
+					}
+					fmt.Fprint(&b, x)
+				}
+				b.WriteByte('\n')
+				continue
+			}
+			k := 0
+			for _, p := range e.props {
+				if p.count == "" {
+					put(p.typ, row[k])
+					k++
+					continue
+				}
+				cnt := int(row[k])
+				put(p.count, row[k])
+				for _, x := range row[k+1 : k+1+cnt] {
+					put(p.typ, x)
+				}
+				k += 1 + cnt
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+// TestReadPLYOtherLists reads valid PLY files with list properties other
+// than the faces' vertex indices, in ascii and both binary formats: a
+// per-face texture coordinate list of floats, a list property of the
+// vertices, and an edge element with a list. They are read and ignored, as
+// documented. Regression test for a reader that took every list for vertex
+// indices ("vertex index 0.5 out of range").
+func TestReadPLYOtherLists(t *testing.T) {
+	xyz := []plyProp{{"", "float", "x"}, {"", "float", "y"}, {"", "double", "z"}}
+	verts := [][]float64{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0.25}}
+	faceIdx := plyProp{"uchar", "int", "vertex_indices"}
+	faces := [][]float64{{4, 0, 1, 2, 3}}
+	want := &mesh.Mesh{V: [][3]float64{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0.25}}, F: [][3]int{{0, 1, 2}, {0, 2, 3}}}
+	withCol := func(rows [][]float64, extra ...[]float64) [][]float64 {
+		out := make([][]float64, len(rows))
+		for i, r := range rows {
+			out[i] = append(append([]float64(nil), r...), extra[i]...)
+		}
+		return out
+	}
+	for _, test := range []struct {
+		name  string
+		elems []plyElem
+	}{
+		{"face texcoord list", []plyElem{
+			{"vertex", xyz, verts},
+			{"face", []plyProp{faceIdx, {"uchar", "float", "texcoord"}},
+				withCol(faces, []float64{8, 0.5, 0.25, 0.75, 0.5, 1.5, 0.125, 0, 99.5})},
+		}},
+		{"texcoord list before the indices", []plyElem{
+			{"vertex", xyz, verts},
+			{"face", []plyProp{{"uchar", "float", "texcoord"}, faceIdx},
+				[][]float64{{2, 0.5, -7.25, 4, 0, 1, 2, 3}}},
+		}},
+		{"vertex list property", []plyElem{
+			{"vertex", append(append([]plyProp(nil), xyz...), plyProp{"uchar", "float", "weights"}),
+				withCol(verts, []float64{2, 0.5, 9}, []float64{0}, []float64{1, -3.5}, []float64{3, 0.5, 1e6, 2})},
+			{"face", []plyProp{faceIdx}, faces},
+		}},
+		{"edge element with a list", []plyElem{
+			{"vertex", xyz, verts},
+			{"face", []plyProp{faceIdx}, faces},
+			{"edge", []plyProp{{"ushort", "float", "curve"}, {"", "int", "flags"}},
+				[][]float64{{3, 0.5, 17, -1, 7}, {0, 8}}},
+		}},
+		{"edge element with an index list beyond the vertices", []plyElem{
+			{"vertex", xyz, verts},
+			{"edge", []plyProp{{"uchar", "int", "vertex_indices"}}, [][]float64{{2, 9, 40}}},
+			{"face", []plyProp{faceIdx}, faces},
+		}},
+	} {
+		for _, format := range []string{"ascii", "binary_little_endian", "binary_big_endian"} {
+			data := plyFile(format, test.elems)
+			m, err := mesh.ReadPLY(context.Background(), bytes.NewReader(data), "lists.ply")
+			if err != nil {
+				t.Errorf("%s, %s: %v", test.name, format, err)
+				continue
+			}
+			if !reflect.DeepEqual(m, want) {
+				t.Errorf("%s, %s: got %v, want %v", test.name, format, m, want)
+			}
+		}
+	}
+	// The face indices are still checked.
+	bad := []plyElem{{"vertex", xyz, verts}, {"face", []plyProp{faceIdx, {"uchar", "float", "texcoord"}}, [][]float64{{3, 0, 1, 4, 1, 0.5}}}}
+	for _, format := range []string{"ascii", "binary_little_endian"} {
+		_, err := mesh.ReadPLY(context.Background(), bytes.NewReader(plyFile(format, bad)), "bad.ply")
+		if err == nil || !strings.Contains(err.Error(), "face 0: vertex index 4 out of range [0, 4)") {
+			t.Errorf("%s: out-of-range face index: error %v", format, err)
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/sparsels/sparsels/internal/readtest"
 )
 
 // FuzzRead checks that Read never panics, that every error is an *Error
@@ -78,7 +80,7 @@ func FuzzReadGzip(f *testing.F) {
 			rd := Reader{MaxBytes: fuzzBudget, Duplicates: d}
 			var m *Matrix
 			var err error
-			alloc := allocated(func() { m, err = rd.Read(bytes.NewReader(data), "f.mtx.gz") })
+			alloc := readtest.Allocated(func() { m, err = rd.Read(bytes.NewReader(data), "f.mtx.gz") })
 			if alloc > 3*fuzzBudget+fuzzOverhead {
 				t.Fatalf("%v: %d bytes allocated under a budget of %d (error %v)", d, alloc, fuzzBudget, err)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/james-bowman/sparse"
 
 	"github.com/sparsels/sparsels"
+	"github.com/sparsels/sparsels/cholesky"
 	"github.com/sparsels/sparsels/coarsen"
 	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/bytesize"
@@ -81,10 +82,10 @@ func eigsMemory(n, nnz, k int, fill float64) float64 {
 }
 
 // choleskyFill returns the number of entries of the Cholesky factor of L
-// under the ordering eigs.Smallest uses (eigs.FactorNNZ with the default
+// under the ordering eigs.Smallest uses (cholesky.FactorNNZ with the default
 // ordering), without computing the factor.
 func choleskyFill(L *sparse.CSR) (float64, error) {
-	nnz, err := eigs.FactorNNZ(L, nil)
+	nnz, err := cholesky.FactorNNZ(L, nil)
 	return float64(nnz), err
 }
 

@@ -1,4 +1,4 @@
-package eigs
+package cholesky
 
 import (
 	"context"
@@ -22,7 +22,7 @@ type NotPositiveDefiniteError struct {
 
 // Error implements the error interface.
 func (e *NotPositiveDefiniteError) Error() string {
-	return fmt.Sprintf("eigs: matrix is not positive definite: pivot for row %d (elimination step %d) is %g",
+	return fmt.Sprintf("cholesky: matrix is not positive definite: pivot for row %d (elimination step %d) is %g",
 		e.Row, e.Step, e.Pivot)
 }
 
@@ -31,8 +31,8 @@ func (e *NotPositiveDefiniteError) Error() string {
 // lower triangular, stored by columns. The zero value is an empty
 // factorization; call Factorize before any other method.
 //
-// SolveTo and SolveMatTo use a workspace held by the receiver, so a Cholesky
-// must not be used by several goroutines at once.
+// SolveTo, SolveManyTo and SolveMatTo use a workspace held by the receiver,
+// so a Cholesky must not be used by several goroutines at once.
 type Cholesky struct {
 	ok     bool // factorized
 	n      int
@@ -62,44 +62,27 @@ type Cholesky struct {
 // permutation of 0..n-1, or, as a *NotPositiveDefiniteError, if a pivot is
 // not positive. On error the receiver is left empty.
 func (c *Cholesky) Factorize(a *sparse.CSR, perm []int) error {
-	return c.factorize(context.Background(), a, perm)
+	return c.FactorizeContext(context.Background(), a, perm)
 }
 
 // factorizeWork is the number of flops of the numeric factorization between
 // two checks of the context.
 const factorizeWork = 1 << 22
 
-// factorize is Factorize checking ctx during the ordering (when perm is nil)
-// and about every factorizeWork flops of the numeric phase; once ctx is done
-// it leaves the receiver empty and returns an error wrapping ctx.Err().
-func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) error {
+// FactorizeContext is Factorize, stopping once ctx is done: it checks ctx
+// before it starts, during the default ordering (when perm is nil, about
+// every 2²⁰ adjacency visits) and about every 2²² flops of the numeric
+// phase. When it stops it leaves the receiver empty and returns an error
+// wrapping ctx.Err().
+func (c *Cholesky) FactorizeContext(ctx context.Context, a *sparse.CSR, perm []int) error {
 	*c = Cholesky{}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("eigs: factorization stopped before the ordering: %w", err)
-	}
-	r, err := checkCSR("a", a)
+	an, err := analyze(ctx, a, perm, true)
 	if err != nil {
 		return err
 	}
-	n := r.n
-	if perm == nil {
-		perm = defaultOrdering(ctx, r)
-	} else {
-		perm = append([]int(nil), perm...)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("eigs: factorization stopped in the ordering: %w", err)
-	}
-	inv, err := checkPerm(perm, n)
-	if err != nil {
-		return err
-	}
-	up, uind, uval := upperTriangle(r, inv, true)
-	pos := make([]int, n)
-
-	parent, counts := symbolic(n, up, uind, pos)
-	ancestor := make([]int, n)
-	mark := pos
+	n, perm, up, uind, uval, parent, counts := len(an.perm), an.perm, an.up, an.uind, an.uval, an.parent, an.counts
+	mark := make([]int, n)
+	path := make([]int, n)
 	colptr := make([]int, n+1)
 	for j := 0; j < n; j++ {
 		colptr[j+1] = colptr[j] + 1 + counts[j]
@@ -115,7 +98,6 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 		fill[j] = colptr[j] + 1
 	}
 	stack := make([]int, n)
-	path := ancestor // reuse
 	for k := 0; k < n; k++ {
 		mark[k] = -1
 	}
@@ -124,7 +106,7 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 		if work >= factorizeWork {
 			work = 0
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("eigs: factorization stopped at row %d of %d: %w", k, n, err)
+				return fmt.Errorf("cholesky: factorization stopped at row %d of %d: %w", k, n, err)
 			}
 		}
 		work++
@@ -172,121 +154,6 @@ func (c *Cholesky) factorize(ctx context.Context, a *sparse.CSR, perm []int) err
 	return nil
 }
 
-// defaultOrdering returns the ordering Factorize uses for a nil perm:
-// minimum degree up to mdCutoff rows, nested dissection above.
-func defaultOrdering(ctx context.Context, r rawCSR) []int {
-	xadj, adj := adjacency(r)
-	if r.n <= mdCutoff {
-		return minimumDegree(ctx, r.n, xadj, adj)
-	}
-	return nestedDissection(ctx, r.n, xadj, adj)
-}
-
-// upperTriangle returns the upper triangle of C = P A Pᵀ by columns, from
-// the lower triangle of A and inv, the inverse of the permutation: column k
-// holds the rows uind[up[k]:up[k+1]], all at most k, with the values uval
-// if values is set (nil otherwise).
-func upperTriangle(r rawCSR, inv []int, values bool) (up, uind []int, uval []float64) {
-	n := r.n
-	up = make([]int, n+1)
-	for i := 0; i < n; i++ {
-		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
-			if j := r.ind[p]; j <= i {
-				up[max(inv[i], inv[j])+1]++
-			}
-		}
-	}
-	for k := 0; k < n; k++ {
-		up[k+1] += up[k]
-	}
-	uind = make([]int, up[n])
-	if values {
-		uval = make([]float64, up[n])
-	}
-	pos := append([]int(nil), up[:n]...)
-	for i := 0; i < n; i++ {
-		for p := r.indptr[i]; p < r.indptr[i+1]; p++ {
-			if j := r.ind[p]; j <= i {
-				col := max(inv[i], inv[j])
-				uind[pos[col]] = min(inv[i], inv[j])
-				if values {
-					uval[pos[col]] = r.data[p]
-				}
-				pos[col]++
-			}
-		}
-	}
-	return up, uind, uval
-}
-
-// symbolic returns the elimination tree of the matrix whose upper triangle
-// by columns is (up, uind) — column k holds the rows uind[up[k]:up[k+1]],
-// all at most k — and the number of off-diagonal entries of each column of
-// its Cholesky factor, from the row subtrees (Liu's algorithm with path
-// compression). mark is an n-long workspace, overwritten.
-func symbolic(n int, up, uind, mark []int) (parent, counts []int) {
-	parent = make([]int, n)
-	ancestor := make([]int, n)
-	for k := 0; k < n; k++ {
-		parent[k] = -1
-		ancestor[k] = -1
-		for p := up[k]; p < up[k+1]; p++ {
-			for i := uind[p]; i != -1 && i < k; {
-				next := ancestor[i]
-				ancestor[i] = k
-				if next == -1 {
-					parent[i] = k
-				}
-				i = next
-			}
-		}
-	}
-	for j := range mark[:n] {
-		mark[j] = -1
-	}
-	counts = make([]int, n)
-	for k := 0; k < n; k++ {
-		mark[k] = k
-		for p := up[k]; p < up[k+1]; p++ {
-			for j := uind[p]; mark[j] != k; j = parent[j] {
-				mark[j] = k
-				counts[j]++
-			}
-		}
-	}
-	return parent, counts
-}
-
-// FactorNNZ returns the number of entries, diagonal included, of the
-// Cholesky factor of P A Pᵀ for the symmetric matrix a (its lower triangle
-// is read, as by Factorize) and the ordering perm (nil for the ordering
-// Factorize would choose), without computing the factor: the storage a
-// factorization will need, in O(nnz(a) + NNZ) time. It returns an error if
-// a is not square or its raw arrays are malformed, or perm is not a
-// permutation of 0..n-1.
-func FactorNNZ(a *sparse.CSR, perm []int) (int, error) {
-	r, err := checkCSR("a", a)
-	if err != nil {
-		return 0, err
-	}
-	n := r.n
-	if perm == nil {
-		perm = defaultOrdering(context.Background(), r)
-	}
-	inv, err := checkPerm(perm, n)
-	if err != nil {
-		return 0, err
-	}
-	up, uind, _ := upperTriangle(r, inv, false)
-	pos := make([]int, n)
-	_, counts := symbolic(n, up, uind, pos)
-	nnz := n
-	for _, c := range counts {
-		nnz += c
-	}
-	return nnz, nil
-}
-
 // Size returns n, the order of the factorized matrix (0 before a successful
 // Factorize).
 func (c *Cholesky) Size() int { return c.n }
@@ -312,19 +179,48 @@ func (c *Cholesky) LogDet() float64 {
 // 4·nnz(L) flops. SolveTo panics if the receiver has not been factorized or if
 // len(b) or a non-nil len(dst) is not n.
 func (c *Cholesky) SolveTo(dst, b []float64) []float64 {
+	return c.SolveManyTo(dst, b, 1)
+}
+
+// SolveManyTo solves A x_r = b_r for nrhs right-hand sides stored one after
+// another, b_r = b[r·n : (r+1)·n] (the n×nrhs matrix B by columns), and
+// stores x_r at the same place in dst, which is returned. If dst is nil a new
+// slice is allocated. dst and b may be the same slice. The right-hand sides
+// are processed together so that L is read once: the cost is 4·nrhs·nnz(L)
+// flops. SolveManyTo panics if the receiver has not been factorized, if nrhs
+// is negative, or if len(b) or a non-nil len(dst) is not nrhs·n.
+func (c *Cholesky) SolveManyTo(dst, b []float64, nrhs int) []float64 {
 	if !c.ok {
-		panic("eigs: Cholesky not factorized")
+		panic("cholesky: Cholesky not factorized")
 	}
-	if len(b) != c.n {
-		panic(fmt.Sprintf("eigs: len(b) = %d, want %d", len(b), c.n))
+	if nrhs < 0 {
+		panic(fmt.Sprintf("cholesky: nrhs = %d is negative", nrhs))
+	}
+	if len(b) != nrhs*c.n {
+		panic(fmt.Sprintf("cholesky: len(b) = %d, want %d", len(b), nrhs*c.n))
 	}
 	if dst == nil {
-		dst = make([]float64, c.n)
+		dst = make([]float64, nrhs*c.n)
 	}
-	if len(dst) != c.n {
-		panic(fmt.Sprintf("eigs: len(dst) = %d, want %d", len(dst), c.n))
+	if len(dst) != nrhs*c.n {
+		panic(fmt.Sprintf("cholesky: len(dst) = %d, want %d", len(dst), nrhs*c.n))
 	}
-	c.solveStrided(dst, b, 1, 0)
+	n := c.n
+	if len(c.work) < n*nrhs {
+		c.work = make([]float64, n*nrhs)
+	}
+	y := c.work[:n*nrhs]
+	for i, pi := range c.perm {
+		for r := 0; r < nrhs; r++ {
+			y[i*nrhs+r] = b[r*n+pi]
+		}
+	}
+	c.solvePermuted(y, nrhs)
+	for i, pi := range c.perm {
+		for r := 0; r < nrhs; r++ {
+			dst[r*n+pi] = y[i*nrhs+r]
+		}
+	}
 	return dst
 }
 
@@ -336,16 +232,16 @@ func (c *Cholesky) SolveTo(dst, b []float64) []float64 {
 // or on shape mismatch.
 func (c *Cholesky) SolveMatTo(dst *mat.Dense, b mat.Matrix) *mat.Dense {
 	if !c.ok {
-		panic("eigs: Cholesky not factorized")
+		panic("cholesky: Cholesky not factorized")
 	}
 	br, bc := b.Dims()
 	if br != c.n {
-		panic(fmt.Sprintf("eigs: b has %d rows, want %d", br, c.n))
+		panic(fmt.Sprintf("cholesky: b has %d rows, want %d", br, c.n))
 	}
 	if dst == nil {
 		dst = mat.NewDense(c.n, bc, nil)
 	} else if r, cc := dst.Dims(); r != c.n || cc != bc {
-		panic(fmt.Sprintf("eigs: dst is %d×%d, want %d×%d", r, cc, c.n, bc))
+		panic(fmt.Sprintf("cholesky: dst is %d×%d, want %d×%d", r, cc, c.n, bc))
 	}
 	n := c.n
 	if len(c.work) < n*bc {
@@ -370,28 +266,6 @@ func (c *Cholesky) SolveMatTo(dst *mat.Dense, b mat.Matrix) *mat.Dense {
 		copy(raw.Data[pi*raw.Stride:pi*raw.Stride+bc], y[i*bc:i*bc+bc])
 	}
 	return dst
-}
-
-// solveStrided solves A X = B for nrhs right-hand sides stored as vectors
-// B_c = b[c*stride : c*stride+n], writing X_c to dst at the same positions.
-// dst and b may alias exactly.
-func (c *Cholesky) solveStrided(dst, b []float64, nrhs, stride int) {
-	n := c.n
-	if len(c.work) < n*nrhs {
-		c.work = make([]float64, n*nrhs)
-	}
-	y := c.work[:n*nrhs]
-	for i, pi := range c.perm {
-		for r := 0; r < nrhs; r++ {
-			y[i*nrhs+r] = b[r*stride+pi]
-		}
-	}
-	c.solvePermuted(y, nrhs)
-	for i, pi := range c.perm {
-		for r := 0; r < nrhs; r++ {
-			dst[r*stride+pi] = y[i*nrhs+r]
-		}
-	}
 }
 
 // solvePermuted overwrites y, the n×nrhs row-major right-hand side of
@@ -429,30 +303,25 @@ func (c *Cholesky) solvePermuted(y []float64, nrhs int) {
 		for r := range yj {
 			yj[r] *= d
 		}
-		rows := rowind[colptr[j]+1 : colptr[j+1]]
-		vals := val[colptr[j]+1 : colptr[j+1]]
-		for t, i := range rows {
-			l := vals[t]
-			yi := y[i*nrhs : i*nrhs+nrhs]
-			for r := range yi {
-				yi[r] -= l * yj[r]
-			}
+		for t, i := range rowind[colptr[j]+1 : colptr[j+1]] {
+			subScaled(y[i*nrhs:i*nrhs+nrhs], val[colptr[j]+1+t], yj)
 		}
 	}
 	for j := n - 1; j >= 0; j-- {
 		yj := y[j*nrhs : j*nrhs+nrhs]
-		rows := rowind[colptr[j]+1 : colptr[j+1]]
-		vals := val[colptr[j]+1 : colptr[j+1]]
-		for t, i := range rows {
-			l := vals[t]
-			yi := y[i*nrhs : i*nrhs+nrhs]
-			for r := range yj {
-				yj[r] -= l * yi[r]
-			}
+		for t, i := range rowind[colptr[j]+1 : colptr[j+1]] {
+			subScaled(yj, val[colptr[j]+1+t], y[i*nrhs:i*nrhs+nrhs])
 		}
 		d := 1 / val[colptr[j]]
 		for r := range yj {
 			yj[r] *= d
 		}
+	}
+}
+
+// subScaled sets dst = dst − l·x, for len(x) ≥ len(dst).
+func subScaled(dst []float64, l float64, x []float64) {
+	for r := range dst {
+		dst[r] -= l * x[r]
 	}
 }

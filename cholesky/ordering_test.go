@@ -1,4 +1,4 @@
-package eigs
+package cholesky
 
 import (
 	"math/rand/v2"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/james-bowman/sparse"
+
+	"github.com/sparsels/sparsels/internal/sparsetest"
 )
 
 func isPerm(p []int, n int) bool {
@@ -32,18 +34,18 @@ func TestOrderingsArePermutations(t *testing.T) {
 	for i := 12; i < 29; i++ {
 		es = append(es, triplet{i, i + 1 + i%3, 1})
 	}
-	disconnected := buildCSR(33, graphLaplacian(33, es))
+	disconnected := sparsetest.BuildCSR(33, sparsetest.GraphLaplacian(33, es))
 	for _, tc := range []struct {
 		name string
 		a    *sparse.CSR
 	}{
 		{"empty", sparse.NewCSR(0, 0, []int{0}, nil, nil)},
-		{"single", buildCSR(1, []triplet{{0, 0, 1}})},
-		{"grid", gridLaplacian(13, 7)},
-		{"shuffledGrid", permuteSym(gridLaplacian(13, 7), rnd.Perm(91))},
+		{"single", sparsetest.BuildCSR(1, []triplet{{0, 0, 1}})},
+		{"grid", sparsetest.GridLaplacian(13, 7)},
+		{"shuffledGrid", permuteSym(sparsetest.GridLaplacian(13, 7), rnd.Perm(91))},
 		{"disconnected", permuteSym(disconnected, rnd.Perm(33))},
-		{"geometric", buildCSR(200, graphLaplacian(200, geometricEdges(200, 0.15, rnd)))},
-		{"upperOnly", buildCSR(4, []triplet{{0, 3, 1}, {1, 2, 1}, {0, 1, 1}})},
+		{"geometric", sparsetest.BuildCSR(200, sparsetest.GraphLaplacian(200, sparsetest.GeometricEdges(200, 0.15, rnd)))},
+		{"upperOnly", sparsetest.BuildCSR(4, []triplet{{0, 3, 1}, {1, 2, 1}, {0, 1, 1}})},
 	} {
 		n, _ := tc.a.Dims()
 		for _, o := range []struct {
@@ -68,7 +70,7 @@ func TestOrderingsArePermutations(t *testing.T) {
 func TestRCMReducesEnvelope(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(7, 8))
 	const nx, ny = 30, 20
-	a := permuteSym(gridLaplacian(nx, ny), rnd.Perm(nx*ny))
+	a := permuteSym(sparsetest.GridLaplacian(nx, ny), rnd.Perm(nx*ny))
 	natEnv, natBand, err := Envelope(a, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +92,7 @@ func TestRCMReducesEnvelope(t *testing.T) {
 		t.Errorf("RCM envelope %d bandwidth %d; shuffled order envelope %d bandwidth %d", env, band, natEnv, natBand)
 	}
 	// The path graph in a shuffled order is restored to bandwidth 1.
-	path := permuteSym(pathLaplacian(50), rnd.Perm(50))
+	path := permuteSym(sparsetest.PathLaplacian(50), rnd.Perm(50))
 	p, _ = ReverseCuthillMcKee(path)
 	env, band, _ = Envelope(path, p)
 	if band != 1 || env != 49 {
@@ -101,7 +103,7 @@ func TestRCMReducesEnvelope(t *testing.T) {
 func TestEnvelopeHandComputed(t *testing.T) {
 	// Pattern with off-diagonal pairs {0,3}, {1,2}: rows 0..3 have first
 	// columns 0, 1, 1, 0 so the envelope is 0+0+1+3 = 4, bandwidth 3.
-	a := buildCSR(4, []triplet{{0, 3, 1}, {2, 1, 1}})
+	a := sparsetest.BuildCSR(4, []triplet{{0, 3, 1}, {2, 1, 1}})
 	env, band, err := Envelope(a, nil)
 	if err != nil || env != 4 || band != 3 {
 		t.Errorf("got %d %d %v, want 4 3 <nil>", env, band, err)
@@ -125,7 +127,7 @@ func TestMinimumDegreeFill(t *testing.T) {
 	for i := 1; i <= leaves; i++ {
 		es = append(es, triplet{0, i, 1})
 	}
-	star := buildCSR(leaves+1, graphLaplacian(leaves+1, es))
+	star := sparsetest.BuildCSR(leaves+1, sparsetest.GraphLaplacian(leaves+1, es))
 	p, err := MinimumDegree(star)
 	if err != nil {
 		t.Fatal(err)
@@ -137,21 +139,10 @@ func TestMinimumDegreeFill(t *testing.T) {
 
 	rnd := rand.New(rand.NewPCG(9, 10))
 	const nx, ny = 40, 40
-	ts := graphLaplacian(nx*ny, gridEdges(nx, ny))
-	for i := 0; i < nx*ny; i++ {
-		ts = append(ts, triplet{i, i, 0.1})
-	}
-	a := permuteSym(buildCSR(nx*ny, ts), rnd.Perm(nx*ny))
-	nnz := func(perm []int) int {
-		var c Cholesky
-		if err := c.Factorize(a, perm); err != nil {
-			t.Fatal(err)
-		}
-		return c.NNZ()
-	}
+	a := shuffledGrid(nx, ny, rnd)
 	md, _ := MinimumDegree(a)
 	rcmP, _ := ReverseCuthillMcKee(a)
-	nMD, nRCM, nNat := nnz(md), nnz(rcmP), nnz(identityPerm(nx*ny))
+	nMD, nRCM, nNat := factorNNZ(t, a, md), factorNNZ(t, a, rcmP), factorNNZ(t, a, identityPerm(nx*ny))
 	t.Logf("nnz(L) on shuffled %dx%d grid: MD %d, RCM %d, shuffled %d", nx, ny, nMD, nRCM, nNat)
 	if !(nMD < nRCM && nRCM < nNat) || nMD > 15*nx*ny {
 		t.Errorf("nnz(L): MD %d, RCM %d, shuffled %d", nMD, nRCM, nNat)
@@ -160,7 +151,7 @@ func TestMinimumDegreeFill(t *testing.T) {
 	if err := c.Factorize(star, md[:0:0]); err == nil {
 		t.Error("no error for empty permutation")
 	}
-	if err := c.Factorize(shifted(leaves+1, graphLaplacian(leaves+1, es), []float64{1}), p); err != nil {
+	if err := c.Factorize(shifted(leaves+1, sparsetest.GraphLaplacian(leaves+1, es), []float64{1}), p); err != nil {
 		t.Fatal(err)
 	}
 	if c.NNZ() != 2*leaves+1 {
@@ -185,28 +176,16 @@ func smallLeaves(leaf int) func(*sparse.CSR) ([]int, error) {
 func TestNestedDissectionFill(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(11, 12))
 	for _, tc := range []struct{ nx, ny int }{{60, 60}, {120, 30}, {1000, 3}} {
-		n := tc.nx * tc.ny
-		ts := graphLaplacian(n, gridEdges(tc.nx, tc.ny))
-		for i := 0; i < n; i++ {
-			ts = append(ts, triplet{i, i, 0.1})
-		}
-		a := permuteSym(buildCSR(n, ts), rnd.Perm(n))
-		nnz := func(perm []int) int {
-			var c Cholesky
-			if err := c.Factorize(a, perm); err != nil {
-				t.Fatal(err)
-			}
-			return c.NNZ()
-		}
+		a := shuffledGrid(tc.nx, tc.ny, rnd)
 		md, _ := MinimumDegree(a)
 		rcmP, _ := ReverseCuthillMcKee(a)
-		nMD, nRCM := nnz(md), nnz(rcmP)
+		nMD, nRCM := factorNNZ(t, a, md), factorNNZ(t, a, rcmP)
 		for _, leaf := range []int{16, dissectionLeaf} {
 			nd, err := smallLeaves(leaf)(a)
 			if err != nil {
 				t.Fatal(err)
 			}
-			nND := nnz(nd)
+			nND := factorNNZ(t, a, nd)
 			t.Logf("nnz(L) on shuffled %dx%d grid: ND (leaves ≤ %d) %d, MD %d, RCM %d", tc.nx, tc.ny, leaf, nND, nMD, nRCM)
 			if float64(nND) > 1.6*float64(nMD) || (tc.ny > 3 && nND > nRCM) {
 				t.Errorf("%dx%d leaves ≤ %d: nnz(L) ND %d, MD %d, RCM %d", tc.nx, tc.ny, leaf, nND, nMD, nRCM)
@@ -215,7 +194,7 @@ func TestNestedDissectionFill(t *testing.T) {
 	}
 
 	const nx = 150 // n = 22500 > mdCutoff
-	a := gridLaplacian(nx, nx)
+	a := sparsetest.GridLaplacian(nx, nx)
 	raw := a.RawMatrix()
 	for i := 0; i < nx*nx; i++ {
 		for p := raw.Indptr[i]; p < raw.Indptr[i+1]; p++ {
@@ -232,4 +211,26 @@ func TestNestedDissectionFill(t *testing.T) {
 	if !slices.Equal(c.Perm(), nd) {
 		t.Errorf("Factorize at n = %d does not use NestedDissection by default", nx*nx)
 	}
+}
+
+// shuffledGrid returns the Laplacian of the nx×ny grid graph plus 0.1·I,
+// symmetrically permuted by rnd.Perm.
+func shuffledGrid(nx, ny int, rnd *rand.Rand) *sparse.CSR {
+	n := nx * ny
+	ts := sparsetest.GraphLaplacian(n, sparsetest.GridEdges(nx, ny))
+	for i := 0; i < n; i++ {
+		ts = append(ts, triplet{i, i, 0.1})
+	}
+	return permuteSym(sparsetest.BuildCSR(n, ts), rnd.Perm(n))
+}
+
+// factorNNZ returns nnz(L) of the factorization of a under perm, failing the
+// test if it fails.
+func factorNNZ(t *testing.T, a *sparse.CSR, perm []int) int {
+	t.Helper()
+	var c Cholesky
+	if err := c.Factorize(a, perm); err != nil {
+		t.Fatal(err)
+	}
+	return c.NNZ()
 }

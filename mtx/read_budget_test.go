@@ -1,6 +1,6 @@
 package mtx_test
 
-// Adversarial input for the reader's memory bounds (issue 11): files that
+// Hostile input for the reader's memory bounds: files that
 // repeat one position hundreds of millions of times, size lines whose
 // entries cannot fit the memory budget, and gzip streams that inflate to
 // far more than their size. Memory must stay bounded by the matrix's real
@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sparsels/sparsels/internal/readtest"
 	"github.com/sparsels/sparsels/mtx"
 )
 
@@ -36,17 +37,17 @@ func dupBomb(k int) []byte {
 
 func itoa(k int) string { return strconv.Itoa(k) }
 
-// TestAdvDuplicateBomb reads a 12×12 file repeating one position two
+// TestReadDuplicateBomb reads a 12×12 file repeating one position two
 // million times: with SumDuplicates the memory is that of the 144
 // positions, not of the entries, and the sum is exact; with
 // RejectDuplicates the second entry is an error naming both lines; with
 // the default KeepDuplicates and a budget the size line is refused.
-func TestAdvDuplicateBomb(t *testing.T) {
+func TestReadDuplicateBomb(t *testing.T) {
 	const k = 2_000_000
 	gz := dupBomb(k)
 	var m *mtx.Matrix
 	var err error
-	alloc := advAllocated(func() {
+	alloc := readtest.Allocated(func() {
 		m, err = mtx.Reader{Duplicates: mtx.SumDuplicates}.Read(bytes.NewReader(gz), "bomb.mtx.gz")
 	})
 	if err != nil {
@@ -68,7 +69,7 @@ func TestAdvDuplicateBomb(t *testing.T) {
 	}
 
 	t0 := time.Now()
-	alloc = advAllocated(func() {
+	alloc = readtest.Allocated(func() {
 		_, err = mtx.Reader{MaxBytes: 1 << 20}.Read(bytes.NewReader(gz), "bomb.mtx.gz")
 	})
 	if err == nil || !strings.Contains(err.Error(), "bomb.mtx.gz:2: 2000000 entries need 61.0 MiB, over the memory limit of 1.0 MiB") {
@@ -79,10 +80,10 @@ func TestAdvDuplicateBomb(t *testing.T) {
 	}
 }
 
-// TestAdvDuplicateSums checks SumDuplicates against Matrix.CSR of the
+// TestReadDuplicateSums checks SumDuplicates against Matrix.CSR of the
 // file read with KeepDuplicates, with merges while reading (a 3×3 matrix,
 // so every 1042 stored entries), and the overflow of a sum.
-func TestAdvDuplicateSums(t *testing.T) {
+func TestReadDuplicateSums(t *testing.T) {
 	var b strings.Builder
 	const k = 5000
 	b.WriteString("%%MatrixMarket matrix coordinate real symmetric\n3 3 " + itoa(k) + "\n")
@@ -127,11 +128,11 @@ func TestAdvDuplicateSums(t *testing.T) {
 	}
 }
 
-// TestAdvBudget checks Reader.MaxBytes on the size line: coordinate and
+// TestReadBudget checks Reader.MaxBytes on the size line: coordinate and
 // array files whose storage cannot fit are refused before any entry is
 // read (the entries here never end), with the need and the limit in exact
 // bytes below 1 MiB.
-func TestAdvBudget(t *testing.T) {
+func TestReadBudget(t *testing.T) {
 	for _, test := range []struct {
 		name, head string
 		rd         mtx.Reader
@@ -152,7 +153,7 @@ func TestAdvBudget(t *testing.T) {
 		t.Run(test.name, func(t *testing.T) {
 			endless := io.MultiReader(strings.NewReader(test.head), &repeatReader{line: []byte("1 1 1\n")})
 			var err error
-			alloc := advAllocated(func() { _, err = test.rd.Read(endless, "b.mtx") })
+			alloc := readtest.Allocated(func() { _, err = test.rd.Read(endless, "b.mtx") })
 			if err == nil || err.Error() != test.want {
 				t.Errorf("error %v\nwant  %s", err, test.want)
 			}

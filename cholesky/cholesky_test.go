@@ -1,16 +1,16 @@
-package eigs
+package cholesky
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsetest"
 )
 
 // shiftedLaplacian returns L + diag(shift) for the Laplacian triplets ts.
@@ -19,7 +19,7 @@ func shifted(n int, ts []triplet, shift []float64) *sparse.CSR {
 	for i, s := range shift {
 		ts = append(ts, triplet{i, i, s})
 	}
-	return buildCSR(n, ts)
+	return sparsetest.BuildCSR(n, ts)
 }
 
 func testSPDMatrices() []struct {
@@ -27,12 +27,12 @@ func testSPDMatrices() []struct {
 	a    *sparse.CSR
 } {
 	rnd := rand.New(rand.NewPCG(1, 2))
-	grid := graphLaplacian(20*15, gridEdges(20, 15))
+	grid := sparsetest.GraphLaplacian(20*15, sparsetest.GridEdges(20, 15))
 	gridShift := make([]float64, 300)
 	for i := range gridShift {
 		gridShift[i] = 0.01 + rnd.Float64()
 	}
-	geo := graphLaplacian(250, geometricEdges(250, 0.12, rnd))
+	geo := sparsetest.GraphLaplacian(250, sparsetest.GeometricEdges(250, 0.12, rnd))
 	geoShift := make([]float64, 250)
 	for i := range geoShift {
 		geoShift[i] = 1e-3
@@ -46,21 +46,21 @@ func testSPDMatrices() []struct {
 		{"grid20x15+diag", shifted(300, grid, gridShift)},
 		{"shuffledGrid", permuteSym(shifted(300, grid, gridShift), rnd.Perm(300))},
 		{"geometric250", shifted(250, geo, geoShift)},
-		{"path100+e0", shifted(100, graphLaplacian(100, func() []triplet {
+		{"path100+e0", shifted(100, sparsetest.GraphLaplacian(100, func() []triplet {
 			var es []triplet
 			for i := 0; i+1 < 100; i++ {
 				es = append(es, triplet{i, i + 1, 1})
 			}
 			return es
 		}()), pathShift)},
-		{"1x1", buildCSR(1, []triplet{{0, 0, 4}})},
+		{"1x1", sparsetest.BuildCSR(1, []triplet{{0, 0, 4}})},
 	}
 }
 
 func TestCholeskySolve(t *testing.T) {
 	for _, tc := range testSPDMatrices() {
 		n, _ := tc.a.Dims()
-		dense := denseOf(tc.a)
+		dense := sparsetest.Dense(tc.a)
 		sym := mat.NewSymDense(n, nil)
 		for i := 0; i < n; i++ {
 			for j := i; j < n; j++ {
@@ -127,10 +127,16 @@ func TestCholeskySolve(t *testing.T) {
 			if xt := c.SolveMatTo(nil, mat.DenseCopyOf(bm.T()).T()); !mat.Equal(xt, xm) {
 				t.Errorf("%s/%s: SolveMatTo differs for a non-Dense right-hand side", tc.name, p.name)
 			}
+			// SolveManyTo, in place on the columns of bm one after another.
+			many := mat.DenseCopyOf(bm.T()).RawMatrix().Data
+			c.SolveManyTo(many, many, m)
 			for j := 0; j < m; j++ {
 				xj := c.SolveTo(nil, mat.Col(nil, j, bm))
 				if d := floats.Distance(xj, mat.Col(nil, j, xm), math.Inf(1)); d > 1e-12*floats.Norm(xj, math.Inf(1)) {
 					t.Errorf("%s/%s: SolveMatTo column %d differs by %g", tc.name, p.name, j, d)
+				}
+				if d := floats.Distance(xj, many[j*n:(j+1)*n], math.Inf(1)); d > 1e-12*floats.Norm(xj, math.Inf(1)) {
+					t.Errorf("%s/%s: SolveManyTo right-hand side %d differs by %g", tc.name, p.name, j, d)
 				}
 			}
 		}
@@ -140,7 +146,7 @@ func TestCholeskySolve(t *testing.T) {
 // TestCholeskyHandComputed checks a 3×3 factor against hand-computed values:
 // A = [4 2 0; 2 5 3; 0 3 10] has L = [2 0 0; 1 2 0; 0 1.5 sqrt(7.75)].
 func TestCholeskyHandComputed(t *testing.T) {
-	a := buildCSR(3, []triplet{{0, 0, 4}, {1, 0, 2}, {0, 1, 2}, {1, 1, 5}, {2, 1, 3}, {1, 2, 3}, {2, 2, 10}})
+	a := sparsetest.BuildCSR(3, []triplet{{0, 0, 4}, {1, 0, 2}, {0, 1, 2}, {1, 1, 5}, {2, 1, 3}, {1, 2, 3}, {2, 2, 10}})
 	var c Cholesky
 	if err := c.Factorize(a, identityPerm(3)); err != nil {
 		t.Fatal(err)
@@ -188,71 +194,6 @@ func TestCholeskyLowerDuplicates(t *testing.T) {
 	}
 }
 
-func TestCholeskyErrors(t *testing.T) {
-	good := func() *sparse.CSR { return buildCSR(2, []triplet{{0, 0, 2}, {1, 0, -1}, {0, 1, -1}, {1, 1, 2}}) }
-	for _, tc := range []struct {
-		name string
-		a    *sparse.CSR
-		perm []int
-		want string
-	}{
-		{"nil", nil, nil, "nil"},
-		{"nonsquare", sparse.NewCSR(2, 3, []int{0, 0, 0}, nil, nil), nil, "not square"},
-		{"shortIndptr", sparse.NewCSR(2, 2, []int{0, 1}, []int{0}, []float64{1}), nil, "row pointers"},
-		{"decreasing", sparse.NewCSR(2, 2, []int{0, 2, 1}, []int{0, 1}, []float64{1, 1}), nil, "decrease"},
-		{"shortData", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 1}, []float64{1}), nil, "declares"},
-		{"badColumn", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 2}, []float64{1, 1}), nil, "out of range"},
-		{"nan", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 1}, []float64{1, math.NaN()}), nil, "(1,1) is NaN"},
-		{"inf", sparse.NewCSR(2, 2, []int{0, 1, 2}, []int{0, 1}, []float64{math.Inf(-1), 1}), nil, "(0,0) is -Inf"},
-		{"permLength", good(), []int{0}, "length"},
-		{"permRange", good(), []int{0, 2}, "out of range"},
-		{"permRepeat", good(), []int{1, 1}, "both 1"},
-		{"indefinite", buildCSR(2, []triplet{{0, 0, 1}, {1, 0, 2}, {0, 1, 2}, {1, 1, 1}}), nil, "not positive definite"},
-		{"zeroDiag", buildCSR(2, []triplet{{0, 0, 1}}), nil, "not positive definite"},
-	} {
-		var c Cholesky
-		err := c.Factorize(tc.a, tc.perm)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: error %v, want containing %q", tc.name, err, tc.want)
-		}
-		if c.Size() != 0 {
-			t.Errorf("%s: receiver not empty after error", tc.name)
-		}
-	}
-	var c Cholesky
-	err := c.Factorize(buildCSR(3, []triplet{{0, 0, 1}, {1, 1, 1}, {2, 2, -1}}), nil)
-	var npd *NotPositiveDefiniteError
-	if !errors.As(err, &npd) || npd.Row != 2 || npd.Pivot != -1 {
-		t.Errorf("error %#v, want NotPositiveDefiniteError at row 2 with pivot -1", err)
-	}
-}
-
-func TestCholeskyPanics(t *testing.T) {
-	var c Cholesky
-	mustPanic(t, "unfactorized", func() { c.SolveTo(nil, []float64{1}) })
-	mustPanic(t, "unfactorized mat", func() { c.SolveMatTo(nil, mat.NewDense(1, 1, nil)) })
-	if err := c.Factorize(buildCSR(2, []triplet{{0, 0, 1}, {1, 1, 1}}), nil); err != nil {
-		t.Fatal(err)
-	}
-	mustPanic(t, "short b", func() { c.SolveTo(nil, []float64{1}) })
-	mustPanic(t, "short dst", func() { c.SolveTo(make([]float64, 1), []float64{1, 2}) })
-	mustPanic(t, "mat rows", func() { c.SolveMatTo(nil, mat.NewDense(3, 1, nil)) })
-	mustPanic(t, "mat dst", func() { c.SolveMatTo(mat.NewDense(2, 2, nil), mat.NewDense(2, 1, nil)) })
-}
-
-func mustPanic(t *testing.T, name string, f func()) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		if r == nil {
-			t.Errorf("%s: no panic", name)
-		} else if s, ok := r.(string); !ok || !strings.HasPrefix(s, "eigs: ") {
-			t.Errorf("%s: panic %v without package prefix", name, r)
-		}
-	}()
-	f()
-}
-
 // TestFactorNNZ checks the symbolic count against the factorization itself,
 // for the default ordering, the identity and reverse Cuthill–McKee, and a
 // dense count of the nonzeros of the factor computed by gonum.
@@ -283,14 +224,14 @@ func TestFactorNNZ(t *testing.T) {
 	}
 	// The identity ordering of a path Laplacian fills nothing: 2n−1
 	// entries; an arrow matrix with its hub first fills completely.
-	if got, err := FactorNNZ(pathLaplacian(7), []int{0, 1, 2, 3, 4, 5, 6}); err != nil || got != 13 {
+	if got, err := FactorNNZ(sparsetest.PathLaplacian(7), []int{0, 1, 2, 3, 4, 5, 6}); err != nil || got != 13 {
 		t.Errorf("path of 7: FactorNNZ = %d, %v; want 13", got, err)
 	}
 	var arrow []triplet
 	for i := 1; i < 6; i++ {
 		arrow = append(arrow, triplet{0, i, 1})
 	}
-	A := buildCSR(6, graphLaplacian(6, arrow))
+	A := sparsetest.BuildCSR(6, sparsetest.GraphLaplacian(6, arrow))
 	// Shift to make it positive definite: a Laplacian plus the identity.
 	raw := A.RawMatrix()
 	for i := range 6 {

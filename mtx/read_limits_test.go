@@ -1,11 +1,10 @@
 package mtx_test
 
-// Adversarial input for the Matrix Market reader and writer (issue 7):
-// lying headers, truncation at every byte, random and mutated bytes,
-// non-finite and overflowing numbers, broken gzip streams, and failing or
-// panicking writes. Every read error must be an *mtx.Error naming the
-// source (and the line where there is one), memory must follow the entries
-// actually present, and a failed write must leave no file behind.
+// Hostile input for the Matrix Market reader: lying headers, truncation at
+// every byte, random and mutated bytes, non-finite and overflowing numbers,
+// and broken or inflating gzip streams. Every read error must be an
+// *mtx.Error naming the source (and the line where there is one), and memory
+// must follow the entries actually present.
 
 import (
 	"bytes"
@@ -15,15 +14,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-
+	"github.com/sparsels/sparsels/internal/readtest"
 	"github.com/sparsels/sparsels/mtx"
 )
 
@@ -32,25 +27,13 @@ import (
 // a line number within the input.
 func advRead(t *testing.T, rd mtx.Reader, data []byte, name string) (*mtx.Matrix, *mtx.Error) {
 	t.Helper()
-	var m *mtx.Matrix
-	var err error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				t.Fatalf("Read panicked on %q: %v", clipData(data), r)
-			}
-		}()
-		m, err = rd.Read(bytes.NewReader(data), name)
-	}()
+	m, err := readtest.Read(t, data, func() (*mtx.Matrix, error) { return rd.Read(bytes.NewReader(data), name) })
 	if err == nil {
-		if m == nil {
-			t.Fatalf("nil matrix without error for %q", clipData(data))
-		}
 		return m, nil
 	}
 	var e *mtx.Error
-	if m != nil || !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) with matrix %v for %q", err, err, m != nil, clipData(data))
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) for %q", err, err, readtest.Clip(data))
 	}
 	if e.Name != name || !strings.HasPrefix(err.Error(), name+":") {
 		t.Fatalf("error %q does not name the source %q", err, name)
@@ -62,27 +45,11 @@ func advRead(t *testing.T, rd mtx.Reader, data []byte, name string) (*mtx.Matrix
 	return nil, e
 }
 
-func clipData(b []byte) string {
-	if len(b) > 80 {
-		return string(b[:80]) + "..."
-	}
-	return string(b)
-}
-
-// advAllocated returns the bytes allocated while running f.
-func advAllocated(f func()) uint64 {
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	f()
-	runtime.ReadMemStats(&m1)
-	return m1.TotalAlloc - m0.TotalAlloc
-}
-
-// TestAdvLyingHeaders checks that size lines claiming far more than the
+// TestReadLyingHeaders checks that size lines claiming far more than the
 // input holds cost nothing: the error (a truncated file) comes with memory
 // proportional to the few entries present, and the reader limits refuse the
 // size line before any entry is read.
-func TestAdvLyingHeaders(t *testing.T) {
+func TestReadLyingHeaders(t *testing.T) {
 	for _, test := range []struct {
 		name, file string
 		want       string
@@ -106,7 +73,7 @@ func TestAdvLyingHeaders(t *testing.T) {
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			var e *mtx.Error
-			bytes := advAllocated(func() { _, e = advRead(t, mtx.Reader{}, []byte(test.file), "lie.mtx") })
+			bytes := readtest.Allocated(func() { _, e = advRead(t, mtx.Reader{}, []byte(test.file), "lie.mtx") })
 			if e == nil {
 				t.Fatal("accepted")
 			}
@@ -173,10 +140,10 @@ var advValid = []string{
 	"%%MatrixMarket matrix coordinate integer skew-symmetric\n3 3 2\n2 1 -4\n3 1 9007199254740993\n",
 }
 
-// TestAdvTruncated reads every prefix of valid files, plain and gzipped:
+// TestReadTruncated reads every prefix of valid files, plain and gzipped:
 // each is an error naming the source and a line inside the prefix, or (when
 // the cut falls after the last entry) the same matrix as the whole file.
-func TestAdvTruncated(t *testing.T) {
+func TestReadTruncated(t *testing.T) {
 	for i, file := range advValid {
 		whole, e := advRead(t, mtx.Reader{}, []byte(file), "whole.mtx")
 		if e != nil {
@@ -212,47 +179,16 @@ func TestAdvTruncated(t *testing.T) {
 	}
 }
 
-// TestAdvRandomBytes feeds random and randomly mutated inputs to the
+// TestReadRandomBytes feeds random and randomly mutated inputs to the
 // reader: no panic, no hang, and whatever is accepted must be
 // self-consistent (Dense and CSR agree) when small enough to check.
-func TestAdvRandomBytes(t *testing.T) {
+func TestReadRandomBytes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	alphabet := []byte("%%MatrixMarket matrix coordinate array real integer pattern general symmetric skew-symmetric 0123456789.-+eE \n\r\tnaNinfINF\x00\xff\x1f\x8b")
-	n := 3000
-	if testing.Short() {
-		n = 600
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for k := 0; k < n && time.Now().Before(deadline); k++ {
-		var data []byte
-		switch k % 3 {
-		case 0: // random bytes
-			data = make([]byte, rng.IntN(200))
-			for i := range data {
-				data[i] = byte(rng.IntN(256))
-			}
-		case 1: // random tokens from the format's alphabet
-			data = make([]byte, rng.IntN(300))
-			for i := range data {
-				data[i] = alphabet[rng.IntN(len(alphabet))]
-			}
-		default: // a valid file with a few bytes replaced, inserted or deleted
-			data = []byte(advValid[rng.IntN(len(advValid))])
-			for e := 0; e < 1+rng.IntN(4); e++ {
-				i := rng.IntN(len(data))
-				switch rng.IntN(3) {
-				case 0:
-					data[i] = alphabet[rng.IntN(len(alphabet))]
-				case 1:
-					data = append(data[:i], append([]byte{alphabet[rng.IntN(len(alphabet))]}, data[i:]...)...)
-				default:
-					data = append(data[:i], data[i+1:]...)
-				}
-			}
-		}
+	readtest.Random(t, rng, 3000, alphabet, func(int) []byte { return []byte(advValid[rng.IntN(len(advValid))]) }, func(_ int, data []byte) {
 		m, _ := advRead(t, mtx.Reader{MaxDim: 1 << 10}, data, "rand.mtx")
 		if m == nil {
-			continue
+			return
 		}
 		d := m.Dense()
 		csr := m.CSR()
@@ -266,12 +202,12 @@ func TestAdvRandomBytes(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
-// TestAdvBadNumbers checks that NaN, infinities, overflowing and malformed
+// TestReadBadNumbers checks that NaN, infinities, overflowing and malformed
 // numbers and indices are errors naming the line.
-func TestAdvBadNumbers(t *testing.T) {
+func TestReadBadNumbers(t *testing.T) {
 	const head = "%%MatrixMarket matrix coordinate real general\n% c\n3 3 2\n1 1 1\n"
 	const ihead = "%%MatrixMarket matrix coordinate integer general\n3 3 1\n"
 	for _, test := range []struct {
@@ -312,12 +248,12 @@ func TestAdvBadNumbers(t *testing.T) {
 		_, e := advRead(t, mtx.Reader{}, []byte(test.file), "bad.mtx")
 		if e == nil {
 			if test.want != "" || strings.Contains(test.file, "0x1p1024") {
-				t.Errorf("%q accepted", clipData([]byte(test.file)))
+				t.Errorf("%q accepted", readtest.Clip([]byte(test.file)))
 			}
 			continue
 		}
 		if e.Line != test.line || !strings.Contains(strings.ToLower(e.Error()), strings.ToLower(test.want)) {
-			t.Errorf("%q: error %q, want line %d and %q", clipData([]byte(test.file)), e, test.line, test.want)
+			t.Errorf("%q: error %q, want line %d and %q", readtest.Clip([]byte(test.file)), e, test.line, test.want)
 		}
 	}
 	// Unsupported but valid files wrap ErrUnsupported.
@@ -327,10 +263,10 @@ func TestAdvBadNumbers(t *testing.T) {
 	}
 }
 
-// TestAdvCommentBomb reads a gzipped file that inflates to 8 MiB of comment
+// TestReadGzipCommentBomb reads a gzipped file that inflates to 8 MiB of comment
 // lines around one entry: it must be read in linear time and with memory
 // that does not grow with the comments.
-func TestAdvCommentBomb(t *testing.T) {
+func TestReadGzipCommentBomb(t *testing.T) {
 	var raw bytes.Buffer
 	raw.WriteString("%%MatrixMarket matrix coordinate real general\n")
 	for raw.Len() < 8<<20 {
@@ -343,7 +279,7 @@ func TestAdvCommentBomb(t *testing.T) {
 	zw.Close()
 	t0 := time.Now()
 	var m *mtx.Matrix
-	bytes := advAllocated(func() { m, _ = advRead(t, mtx.Reader{}, gz.Bytes(), "bomb.mtx.gz") })
+	bytes := readtest.Allocated(func() { m, _ = advRead(t, mtx.Reader{}, gz.Bytes(), "bomb.mtx.gz") })
 	if m == nil || len(m.I) != 1 || m.V[0] != 3.5 || m.Line[0] != strings.Count(raw.String(), "\n") {
 		t.Fatalf("bomb not read correctly: %+v", m)
 	}
@@ -351,112 +287,4 @@ func TestAdvCommentBomb(t *testing.T) {
 		t.Errorf("%d bytes allocated to read %d bytes of comments (%d compressed)", bytes, raw.Len(), gz.Len())
 	}
 	t.Logf("%d compressed bytes, %d inflated, read in %v with %d bytes allocated", gz.Len(), raw.Len(), time.Since(t0), bytes)
-}
-
-// TestAdvWriteFileAtomic checks that a write that fails or panics, or that
-// cannot be placed, leaves an existing file untouched and no temporary file
-// behind, and that the writers refuse non-finite values before writing a
-// single byte.
-func TestAdvWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "G.mtx")
-	if err := os.WriteFile(path, []byte("original"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	check := func(what string) {
-		t.Helper()
-		b, err := os.ReadFile(path)
-		if err != nil || string(b) != "original" {
-			t.Errorf("%s: file now %q, %v", what, b, err)
-		}
-		ents, _ := os.ReadDir(dir)
-		if len(ents) != 1 {
-			var names []string
-			for _, e := range ents {
-				names = append(names, e.Name())
-			}
-			t.Errorf("%s: directory holds %v", what, names)
-		}
-	}
-	boom := errors.New("boom")
-	err := mtx.WriteFile(path, func(w io.Writer) error {
-		w.Write(bytes.Repeat([]byte("partial\n"), 1<<15))
-		return boom
-	})
-	if err != boom {
-		t.Errorf("error %v, want the write function's", err)
-	}
-	check("failed write")
-	func() {
-		defer func() {
-			if r := recover(); r == nil {
-				t.Error("panic in write not propagated")
-			}
-		}()
-		mtx.WriteFile(path, func(w io.Writer) error {
-			w.Write([]byte("partial"))
-			panic("kaboom")
-		})
-	}()
-	check("panicking write")
-	// A NaN is refused by the writer before anything reaches the file.
-	err = mtx.WriteFile(path, func(w io.Writer) error {
-		return mtx.WriteDense(w, mat.NewDense(2, 2, []float64{1, math.NaN(), 3, 4}), "")
-	})
-	if err == nil {
-		t.Error("NaN written")
-	}
-	check("NaN")
-	// gzip output with a failing write.
-	gzPath := filepath.Join(dir, "G.mtx.gz")
-	if err := mtx.WriteFile(gzPath, func(w io.Writer) error { return boom }); err != boom {
-		t.Errorf("gz: %v", err)
-	}
-	if _, err := os.Stat(gzPath); !os.IsNotExist(err) {
-		t.Errorf("failed gzip write created %s", gzPath)
-	}
-	os.Remove(gzPath)
-	check("failed gzip write")
-	// Writing into a missing directory or over a directory fails cleanly.
-	if err := mtx.WriteFile(filepath.Join(dir, "missing", "G.mtx"), func(w io.Writer) error { return nil }); err == nil {
-		t.Error("write into a missing directory succeeded")
-	}
-	sub := filepath.Join(dir, "sub")
-	os.Mkdir(sub, 0o755)
-	if err := mtx.WriteFile(sub, func(w io.Writer) error { return nil }); err == nil {
-		t.Error("write over a directory succeeded")
-	}
-	os.Remove(sub)
-	check("bad paths")
-	// The writers check every value before writing.
-	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-		var buf bytes.Buffer
-		if err := mtx.WriteDense(&buf, mat.NewDense(2, 2, []float64{1, 2, 3, v}), "c"); err == nil || buf.Len() != 0 {
-			t.Errorf("WriteDense with %v: %v, %d bytes written", v, err, buf.Len())
-		}
-		buf.Reset()
-		if err := mtx.WriteCoordinate(&buf, 3, 3, []int{0, 2}, []int{0, 1}, []float64{1, v}, "c"); err == nil || buf.Len() != 0 {
-			t.Errorf("WriteCoordinate with %v: %v, %d bytes written", v, err, buf.Len())
-		}
-		buf.Reset()
-		if err := mtx.WriteSparse(&buf, mat.NewDense(2, 2, []float64{v, 0, 0, 1}), "c"); err == nil || buf.Len() != 0 {
-			t.Errorf("WriteSparse with %v: %v, %d bytes written", v, err, buf.Len())
-		}
-	}
-	// Extreme finite values survive a round trip bit for bit.
-	vals := []float64{math.MaxFloat64, -math.SmallestNonzeroFloat64, 1e-308, 0x1p-1074, math.Copysign(0, -1), 1.0000000000000002}
-	var buf bytes.Buffer
-	if err := mtx.WriteDense(&buf, mat.NewDense(2, 3, vals), ""); err != nil {
-		t.Fatal(err)
-	}
-	m, err := mtx.Read(&buf, "rt.mtx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := m.Dense()
-	for k, v := range vals {
-		if got := d.At(k/3, k%3); math.Float64bits(got) != math.Float64bits(v) && !(v == 0 && got == 0) {
-			t.Errorf("round trip of %v gave %v", v, got)
-		}
-	}
 }
