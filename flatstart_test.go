@@ -6,9 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
-	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -246,12 +244,11 @@ func TestStepOutcomeTests(t *testing.T) {
 	newSolver := func() *solver {
 		set := (&Settings{Method: LevenbergMarquardt}).withDefaults()
 		set.defaultIterations()
-		sv := &solver{ctx: context.Background(), p: p, set: set, cs: unconstrained(p.pat), start: time.Now(),
-			res: &Result{}, nnz: p.pat.NNZ(), g: append([]float64(nil), g0...), e: p.Energy(g0)}
-		sv.dim = sv.cs.Dim()
+		sv := newSolver(context.Background(), p, set, unconstrained(p.pat), g0)
+		sv.e = p.Energy(sv.g)
 		sv.grad = p.Gradient(nil, sv.g)
 		sv.setGradient()
-		sv.gnorm0, sv.gscale, sv.xnorm = sv.gnorm, p.gradientScale(), math.Sqrt(floats.Dot(p.x, p.x))
+		sv.gnorm0 = sv.gnorm
 		return sv
 	}
 	for _, tc := range []struct {
@@ -269,7 +266,7 @@ func TestStepOutcomeTests(t *testing.T) {
 	} {
 		sv := newSolver()
 		rec := IterationRecord{Iteration: 1, StepNorm: tc.stepNorm}
-		r, err, done := sv.endIteration(1, &rec, tc.out, sv.e)
+		r, done, err := sv.endIteration(1, &rec, tc.out, sv.e)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}

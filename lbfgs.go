@@ -106,7 +106,7 @@ func (sv *solver) lbfgs() (*Result, error) {
 	sv.e, _ = p.EnergyGradient(sv.grad, sv.g)
 	sv.e += sv.tikhonov(sv.g, sv.grad)
 	sv.setGradient()
-	if done, r, err := sv.startCheck(); done {
+	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
 	if sv.e > 0 {

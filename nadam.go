@@ -31,7 +31,7 @@ func (sv *solver) nadam() (*Result, error) {
 	sv.e = e
 	copy(sv.grad, grad)
 	sv.setGradient()
-	if done, r, err := sv.startCheck(); done {
+	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
 	lr := set.LearningRate

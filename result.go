@@ -1,7 +1,6 @@
 package sparsels
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -56,14 +55,6 @@ func (s Status) String() string {
 func (s Status) Converged() bool {
 	return s == FunctionConvergence || s == GradientConvergence || s == StepConvergence
 }
-
-// ErrStop, returned by a Settings.Callback, stops Solve with status UserStop
-// and no error.
-var ErrStop = errors.New("sparsels: stopped by callback")
-
-// ErrNotFinite is returned (wrapped) by Solve when the energy or gradient is
-// NaN or infinite; the Result holds the best finite iterate.
-var ErrNotFinite = errors.New("sparsels: energy or gradient is not finite")
 
 // IterationRecord describes one iteration of Solve.
 type IterationRecord struct {
@@ -156,5 +147,5 @@ func (r *Result) String() string {
 // solvesLinearSystems reports whether m solves linear systems, so that
 // Result.Linear says which solver it used.
 func (m Method) solvesLinearSystems() bool {
-	return m == Auto || m == LevenbergMarquardt || m == GaussNewtonLineSearch || m == NewtonTrustRegion
+	return m.valid() && m.spec().linear == linearSystems
 }

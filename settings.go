@@ -6,96 +6,6 @@ import (
 	"time"
 )
 
-// Method is a minimization method for Solve.
-type Method int
-
-const (
-	// Auto, the zero value, runs NewtonTrustRegion on problems with at
-	// most 1000 free values (nonzeros of G less one per constraint) and
-	// QuasiNewton on larger ones; Method.Resolve tells which. On the
-	// published spectral-coarsening problems QuasiNewton reached every
-	// energy level first at every size measured (grid meshes of 500 to 12000
-	// vertices and Spot; BENCHMARKS.md, section "Tail"): their energy is
-	// nonconvex with hundreds of negative-curvature directions and a
-	// Gauss-Newton matrix singular on two thirds of the null space, where
-	// NewtonTrustRegion's inexact subproblems and LevenbergMarquardt's
-	// damping spend many products per step. On small problems Newton's
-	// iterations are cheap and converge quadratically, and it handles the
-	// negative curvature QuasiNewton can stall in: on the README's 12×4
-	// problem Newton reaches the certified lower bound (8.99e-7) while
-	// QuasiNewton stops at 4.03e-6 with a vanishing decrease.
-	// Result.Method tells which method ran.
-	Auto Method = iota
-	// LevenbergMarquardt: Gauss-Newton steps damped in the
-	// trust-region form, with Moré's diagonal scaling D by the largest
-	// diagonal of JᵀJ seen so far. The damping is (1/μ)·min(1, ‖∇E‖/‖∇E₀‖)·D:
-	// the radius μ grows and shrinks with the gain ratio (Nielsen's update),
-	// and the gradient factor lets the damping vanish near a minimum, which
-	// keeps the local convergence quadratic on zero-residual problems.
-	LevenbergMarquardt
-	// GaussNewtonLineSearch takes Gauss-Newton steps with a backtracking
-	// (Armijo) line search.
-	GaussNewtonLineSearch
-	// NewtonTrustRegion takes steps on the exact Hessian in a trust region:
-	// Steihaug-Toint preconditioned CG when matrix-free, an eigendecomposition
-	// (which copes with indefinite Hessians) when dense.
-	NewtonTrustRegion
-	// NAdam is the first-order method of the published spectral-coarsening
-	// code, for comparison: Adam with Nesterov momentum, the iterate projected
-	// back onto the constraints after every step and the learning rate halved
-	// when the energy stalls.
-	NAdam
-	// LBFGS runs gonum's optimize.LBFGS through Problem.Optimize, in the
-	// null-space coordinates of the constraints, for comparison.
-	LBFGS
-	// QuasiNewton is limited-memory BFGS whose initial inverse Hessian is
-	// the block-Jacobi inverse of the Gauss-Newton row blocks plus a bound
-	// on the second-order term's row blocks (NewtonTrustRegion's
-	// preconditioner), with an exact minimization of E along each
-	// direction: f is quadratic in g, so E along a line is a quartic
-	// polynomial whose global minimizer costs about one residual
-	// evaluation. It solves no linear systems.
-	QuasiNewton
-)
-
-var methodNames = [...]string{"auto", "lm", "gn", "newton", "nadam", "lbfgs", "qn"}
-
-// Resolve returns the method Solve runs for m on p with the constraints cs
-// (nil for none): for Auto, NewtonTrustRegion when there are at most
-// autoNewtonMax free values and QuasiNewton otherwise; m itself for the
-// other methods.
-func (m Method) Resolve(p *Problem, cs *Constraints) Method {
-	if m != Auto {
-		return m
-	}
-	free := p.pat.NNZ()
-	if cs != nil {
-		free = cs.Dim()
-	}
-	if free <= autoNewtonMax {
-		return NewtonTrustRegion
-	}
-	return QuasiNewton
-}
-
-func (m Method) String() string {
-	if m >= 0 && int(m) < len(methodNames) {
-		return methodNames[m]
-	}
-	return fmt.Sprintf("Method(%d)", int(m))
-}
-
-// ParseMethod returns the method named auto, lm, gn, newton, nadam, lbfgs
-// or qn.
-func ParseMethod(s string) (Method, error) {
-	for i, n := range methodNames {
-		if s == n {
-			return Method(i), nil
-		}
-	}
-	return 0, fmt.Errorf("sparsels: unknown method %q (want auto, lm, gn, newton, nadam, lbfgs or qn)", s)
-}
-
 // LinearSolver chooses how the second-order methods solve their linear
 // systems.
 type LinearSolver int
@@ -131,14 +41,15 @@ func (l LinearSolver) String() string {
 	return fmt.Sprintf("LinearSolver(%d)", int(l))
 }
 
-// ParseLinearSolver returns the linear solver named auto, dense or cg.
+// ParseLinearSolver returns the linear solver named auto, dense or cg. An
+// unknown name is an error wrapping ErrSettings.
 func ParseLinearSolver(s string) (LinearSolver, error) {
 	for i, n := range linearNames {
 		if s == n {
 			return LinearSolver(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sparsels: unknown linear solver %q (want auto, dense or cg)", s)
+	return 0, invalidf(ErrSettings, "sparsels: unknown linear solver %q (want auto, dense or cg)", s)
 }
 
 // Preconditioner chooses the preconditioner of LinearCG.
@@ -251,19 +162,19 @@ type Settings struct {
 }
 
 // validate reports settings that are out of range or not finite, naming
-// the field. It checks the settings as given, before withDefaults: a
+// the field, as errors wrapping ErrSettings. It checks the settings as given, before withDefaults: a
 // negative value where only zero means the default is an error, not the
 // default.
 func (s *Settings) validate() error {
 	switch s.Linear {
 	case LinearAuto, LinearDense, LinearCG:
 	default:
-		return fmt.Errorf("sparsels: Settings.Linear = %v is not a linear solver", s.Linear)
+		return invalidf(ErrSettings, "sparsels: Settings.Linear = %v is not a linear solver", s.Linear)
 	}
 	switch s.Preconditioner {
 	case BlockJacobi, Jacobi, NoPreconditioner:
 	default:
-		return fmt.Errorf("sparsels: Settings.Preconditioner = %d is not a preconditioner", int(s.Preconditioner))
+		return invalidf(ErrSettings, "sparsels: Settings.Preconditioner = %d is not a preconditioner", int(s.Preconditioner))
 	}
 	for _, f := range []struct {
 		name string
@@ -274,7 +185,7 @@ func (s *Settings) validate() error {
 		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
 	} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return fmt.Errorf("sparsels: Settings.%s = %v is not finite", f.name, f.v)
+			return invalidf(ErrSettings, "sparsels: Settings.%s = %v is not finite", f.name, f.v)
 		}
 	}
 	for _, f := range []struct {
@@ -293,20 +204,20 @@ func (s *Settings) validate() error {
 		}
 	}
 	if s.Beta1 >= 1 || s.Beta2 >= 1 {
-		return fmt.Errorf("sparsels: Settings.Beta1 = %v and Beta2 = %v must be below 1", s.Beta1, s.Beta2)
+		return invalidf(ErrSettings, "sparsels: Settings.Beta1 = %v and Beta2 = %v must be below 1", s.Beta1, s.Beta2)
 	}
 	if s.Forcing >= 1 {
-		return fmt.Errorf("sparsels: Settings.Forcing = %v must be below 1", s.Forcing)
+		return invalidf(ErrSettings, "sparsels: Settings.Forcing = %v must be below 1", s.Forcing)
 	}
 	return nil
 }
 
-// checkNotNegative returns an error naming the field name if v is
-// negative, for the settings whose zero value means the default and which
+// checkNotNegative returns an error wrapping ErrSettings and naming the
+// field name if v is negative, for the settings whose zero value means the default and which
 // have no meaning below zero.
 func checkNotNegative(name string, v float64) error {
 	if v < 0 {
-		return fmt.Errorf("sparsels: %s = %v is negative (0 means the default)", name, v)
+		return invalidf(ErrSettings, "sparsels: %s = %v is negative (0 means the default)", name, v)
 	}
 	return nil
 }
@@ -352,18 +263,10 @@ func (s *Settings) withDefaults() Settings {
 	return d
 }
 
-// defaultIterations sets MaxIterations, if not given, for the resolved
-// method s.Method.
+// defaultIterations sets MaxIterations, if not given, to the default of
+// the resolved method s.Method.
 func (s *Settings) defaultIterations() {
-	if s.MaxIterations > 0 {
-		return
-	}
-	switch s.Method {
-	case NAdam:
-		s.MaxIterations = 5000 // the published code: at most 1000, see above
-	case QuasiNewton, LBFGS:
-		s.MaxIterations = 20000
-	default:
-		s.MaxIterations = 1000
+	if s.MaxIterations <= 0 {
+		s.MaxIterations = s.Method.spec().maxIterations
 	}
 }
