@@ -12,7 +12,9 @@ import (
 // Nesterov momentum on the full gradient, the iterate projected back onto the
 // constraints after every step, and the learning rate halved after
 // StallPatience iterations without a new best energy. The best iterate is
-// returned.
+// returned. Its iterations end through the shared code of the driver; its
+// FunctionTol test is the published one, over 100 iterations, and a
+// learning rate that fell by 10¹⁰ ends the run.
 func (sv *solver) nadam() (*Result, error) {
 	p, set, res := sv.p, sv.set, sv.res
 	nnz := sv.nnz
@@ -44,18 +46,15 @@ func (sv *solver) nadam() (*Result, error) {
 	// unless the gradient or the moments leave [2⁻²⁵⁶, 2²⁵⁶]. The unit is
 	// updated every iteration, not only at the start: from a start near 0
 	// the gradient can grow by hundreds of orders of magnitude, and with the
-	// start's unit v overflowed and every later step was 0 (issue 11).
+	// start's unit v would overflow and every later step be 0.
 	sExp := 0
 	mExp, vExp := math.MinInt32, math.MinInt32 // exponents of ‖m‖∞ and ‖v‖∞ in units of 2^sExp
 	epsScaled := eps
 	stall := 0
 	prevBest := e
 	for t := 1; ; t++ {
-		if st, ok := sv.interrupted(); ok {
-			return sv.finish(st, "", nil)
-		}
-		if t > set.MaxIterations {
-			return sv.finish(IterationLimit, fmt.Sprintf("%d iterations", set.MaxIterations), nil)
+		if r, done, err := sv.limitReached(t); done {
+			return r, err
 		}
 		if shift := nadamShift(grad, sExp, mExp, vExp); shift != 0 {
 			sExp += shift
@@ -90,9 +89,9 @@ func (sv *solver) nadam() (*Result, error) {
 			return sv.finish(NumericalFailure, "non-finite energy", fmt.Errorf("%w: energy at iteration %d", ErrNotFinite, t))
 		}
 		rec := IterationRecord{Iteration: t, Damping: lr}
-		if e < sv.e {
-			rec.Accepted = true
-			rec.RelDecrease = (sv.e - e) / sv.e
+		eOld := sv.e
+		accepted := e < sv.e
+		if accepted {
 			copy(sv.g, g)
 			copy(sv.grad, grad)
 			sv.e = e
@@ -105,13 +104,10 @@ func (sv *solver) nadam() (*Result, error) {
 				stall = 0
 			}
 		}
-		rec.Energy = sv.e
-		rec.GradientNorm = sv.gnorm
-		if err := sv.record(rec); err != nil {
-			return sv.callbackStop(err)
-		}
-		if set.GradientTol >= 0 && sv.gnorm <= sv.gradientThreshold() {
-			return sv.finish(GradientConvergence, "", nil)
+		// NAdam records no step norm: its steps are not compared with
+		// StepTol, and its FunctionTol test is its own (below).
+		if r, done, err := sv.endIteration(t, &rec, stepOutcome{accepted: accepted, energy: sv.e}, eOld); done {
+			return r, err
 		}
 		// A run that never decreased E above its rounding error has not
 		// converged: no step it tried decreases E, which is a numerical

@@ -15,12 +15,13 @@ const (
 	// the nnz×nnz matrices fit in Settings.MemoryLimit and a dense
 	// iteration's predicted floating-point operations (assembly, reduction
 	// to the null space and a Cholesky factorization, or an
-	// eigendecomposition for NewtonTrustRegion) are at most 20 times those of
+	// eigendecomposition for NewtonTrustRegion) are below 20 times those of
 	// a matrix-free iteration with MaxCGIterations products; LinearCG
-	// otherwise. In practice that is a few dozen nonzeros: matrix-free CG was
-	// faster on every problem measured from nnz 80 up (see cost.go). The dense
-	// factorizations cannot be interrupted; Solve does not start one whose
-	// predicted time exceeds what is left of TimeLimit.
+	// otherwise. In practice that is a few dozen nonzeros, beyond which
+	// matrix-free CG is faster (BENCHMARKS.md, section "Solver design
+	// choices"). The dense factorizations cannot be interrupted; Solve does
+	// not start one whose predicted time exceeds what is left of TimeLimit.
+	// QuasiNewton is always matrix-free.
 	LinearAuto LinearSolver = iota
 	// LinearDense assembles the reduced normal matrix (or Hessian) from the
 	// Gram form and factorizes it. Memory O(nnz²).
@@ -66,10 +67,11 @@ const (
 )
 
 // Settings configure Solve. The zero value, and a nil *Settings, give the
-// defaults stated on each field. Solve refuses, naming the field, a value
-// that is not finite or out of range, and a negative value in any numeric
-// field other than the tolerances FunctionTol, GradientTol and StepTol
-// (where a negative value disables the test) and Lambda (refused too).
+// defaults stated on each field. Solve refuses, with an error wrapping
+// ErrSettings and naming the field, a value that is not finite or out of
+// range, and a negative value in any numeric field other than the
+// tolerances FunctionTol, GradientTol and StepTol (where a negative value
+// disables the test) and Lambda (refused too).
 type Settings struct {
 	Method Method       // default Auto
 	Linear LinearSolver // default LinearAuto
@@ -84,9 +86,10 @@ type Settings struct {
 	Ref    []float64
 
 	// Termination. The run stops when the relative energy decrease over the
-	// last 5 accepted steps (100 iterations for NAdam) is at most
-	// FunctionTol (default 1e-10; negative disables) and those decreases are
-	// not growing; when the infinity norm of the gradient projected onto the
+	// last 5 accepted steps is at most FunctionTol (default 1e-10; negative
+	// disables) and those decreases are not growing (NAdam: over each 100
+	// iterations, as published; LBFGS: no decrease above FunctionTol
+	// relative in 20 iterations, gonum's test); when the infinity norm of the gradient projected onto the
 	// constraints is at most GradientTol (default 1e-10; negative disables)
 	// times the smaller of its value at the start and the problem's
 	// intrinsic gradient scale 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms;
@@ -102,13 +105,10 @@ type Settings struct {
 	// for QuasiNewton and LBFGS, whose iterations cost about one gradient, and
 	// 5000 for NAdam (the published code stops at 1000 iterations at most,
 	// or earlier by its stall rule; the limit here is higher so that NAdam's
-	// tail can be compared). The defaults converge the small and
-	// zero-residual problems of the tests many times over; a large coarsening
-	// problem keeps improving slowly for much longer (QuasiNewton on Spot,
-	// nnz 20896, had not met FunctionTol after 16479 iterations and 5
-	// minutes, 0.16% below its energy at 40 s), so bound such runs by
-	// TimeLimit. TimeLimit > 0 bounds the wall time; Solve also stops when
-	// its context is done.
+	// tail can be compared). The defaults converge small and zero-residual
+	// problems many times over; a large coarsening problem keeps improving
+	// slowly for much longer, so bound such runs by TimeLimit. TimeLimit > 0
+	// bounds the wall time; Solve also stops when its context is done.
 	FunctionTol   float64
 	GradientTol   float64
 	StepTol       float64
@@ -117,7 +117,8 @@ type Settings struct {
 
 	// Bound, if true, makes Solve compute LowerBound for the problem and
 	// the constraints after the run and report it in Result.Bound, with the
-	// optimality gap in Result.Gap. On Spot (m 500, k 100) it took 12–20 s.
+	// optimality gap in Result.Gap. It can take longer than the run
+	// (BENCHMARKS.md, section "Solver tail").
 	Bound bool
 
 	// Callback, if not nil, is called after every iteration. Returning
@@ -134,7 +135,8 @@ type Settings struct {
 	// Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at 0.5.
 	// MaxCGIterations bounds CG per outer iteration (default 25: on large
 	// coarsening problems a few inexact steps cost less time than one
-	// accurate one).
+	// accurate one). Solve refuses, wrapping ErrMemoryLimit, a problem over
+	// an explicit MemoryLimit and LinearDense with matrices over it.
 	DenseMaxNNZ     int
 	MemoryLimit     int64
 	Forcing         float64
