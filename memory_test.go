@@ -2,6 +2,7 @@ package sparsels
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -83,12 +84,13 @@ func TestMemoryEstimate(t *testing.T) {
 	}
 }
 
-// TestMemoryErrorBytes checks the memory message: exact byte counts below
-// 1 MiB (issue 11: "needs about 0 MiB … over MemoryLimit (0 MiB)").
+// TestMemoryErrorBytes checks the memory error: ErrMemoryLimit, with exact
+// byte counts below 1 MiB (not "needs about 0 MiB … over MemoryLimit
+// (0 MiB)").
 func TestMemoryErrorBytes(t *testing.T) {
 	p, _ := memProblem(t, 20, 1)
 	err := p.memoryError(&Settings{MemoryLimit: 1}, 1)
-	if err == nil || !strings.Contains(err.Error(), "over MemoryLimit (1 byte)") || !strings.Contains(err.Error(), " bytes for NewProblem") {
+	if !errors.Is(err, ErrMemoryLimit) || !strings.Contains(err.Error(), "over MemoryLimit (1 byte)") || !strings.Contains(err.Error(), " bytes for NewProblem") {
 		t.Errorf("error %v", err)
 	}
 	if err := p.memoryError(nil, 1<<30); err != nil {
