@@ -113,10 +113,10 @@ func quickstartProblem(t testing.TB, s float64) (*Problem, *Constraints, []float
 	return p, cons, g0
 }
 
-// TestFlatStartNoFalseConvergence checks issue 11, item 4: near G = 0 the
-// energy is flat (J(0) = 0), so every progress test is at rounding level
-// there; no method may report convergence from such a start unless it has
-// left the flat region and earned it. Before the fix: Newton from 1e-8
+// TestFlatStartNoFalseConvergence checks that no method reports
+// convergence from a start near G = 0, where the energy is flat (J(0) = 0)
+// and every progress test is at rounding level, unless it has left the
+// flat region and earned it. Before the fix: Newton from 1e-8
 // reported "function tolerance reached" with E unchanged, Newton from 1e-20
 // "step tolerance reached", LM with InitialRadius 1e-300 "step tolerance
 // reached" after one iteration, and a start at 1e70 "gradient tolerance

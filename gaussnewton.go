@@ -12,7 +12,7 @@ import (
 // The Gauss-Newton matrix JᵀJ of spectral-coarsening problems is singular on
 // most of the constraints' null space (the directions of g that do not move
 // GᵀLG to first order). Conjugate gradients started at 0 stay in its range,
-// md they return the minimum-norm (in the preconditioner's metric) step
+// so they return the minimum-norm (in the preconditioner's metric) step
 // without a damping that would have to fight that null space; only a
 // negligible shift 10⁻¹⁰·D keeps the preconditioner definite. Because f is
 // quadratic in g, E along the direction is an exact quartic (quartic.go),

@@ -95,9 +95,9 @@ func (sv *solver) lbfgs() (*Result, error) {
 	// initial energy near 1. gonum's line search and its LBFGS stopping
 	// test have absolute thresholds (a gradient norm below 1e-12 counts as
 	// converged, and products of gradient entries around 1e-150 underflow
-	// to a "non-descent direction"), so without it LBFGS stopped at once
-	// and reported convergence on problems whose entries are merely small
-	// or large, such as X and Y around 1e-20. A power of two changes no
+	// to a "non-descent direction"), so without it LBFGS would stop at once
+	// and report convergence on problems whose entries are merely small or
+	// large, such as X and Y around 1e-20. A power of two changes no
 	// rounding, so the run is otherwise unaffected.
 	scale := 1.0
 	prob := optimize.Problem{

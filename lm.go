@@ -70,7 +70,7 @@ func (m *lm) iterate(md *localModel, rec *IterationRecord) (stepOutcome, error) 
 		m.mu = math.Min(m.mu/math.Max(1.0/3, 1-math.Pow(2*rho-1, 3)), lmMaxRadius)
 		m.nu = 2
 	case out.negligible && dD > 1e3*math.Max(xAx-dD, 0):
-		// The damping, a thousand times the curvature, made the step md
+		// The damping, a thousand times the curvature, made the step so
 		// short that its effect is at rounding level: the ratio says
 		// nothing, and only a larger radius can help.
 		out.limited = true

@@ -15,7 +15,7 @@ import (
 // blocks plus a bound on the second-order term's row blocks as the
 // (positive definite) preconditioner. Along a direction of negative
 // curvature the step is not cut at the boundary: E along it is an exact
-// quartic (quartic.go), minimized globally, md a negative-curvature step
+// quartic (quartic.go), minimized globally, so a negative-curvature step
 // goes as far as the energy itself keeps decreasing. The CG budget adapts:
 // it doubles (up to 16 times Settings.MaxCGIterations) while interior steps
 // hit it and are accepted with a good ratio, and falls back when the

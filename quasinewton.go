@@ -12,7 +12,7 @@ import (
 // of NewtonTrustRegion), refreshed at intervals that grow with the run
 // (qnRefreshEvery) and scaled by sᵀy/yᵀM⁻¹y. The unit step is taken when it
 // decreases E enough; otherwise E is minimized exactly along the direction:
-// f is quadratic in g, md E along a line is a quartic whose global
+// f is quadratic in g, so E along a line is a quartic whose global
 // minimizer over t > 0 costs a J·x product and one residual evaluation
 // (quartic.go).
 type quasiNewton struct {
@@ -31,19 +31,16 @@ const (
 	qnRefresh = 10 // fewest iterations between preconditioner updates
 	// qnBoundWeight scales the second-order row bounds in the initial
 	// inverse Hessian: the Gershgorin bounds overestimate the curvature
-	// they stand for. Measured on Spot (m 500, k 100), 25 s each in one
-	// session: weight 0.3 reached E 403288, 1 reached 403679, 3 403951, 0.1
-	// 403516 and 0 (Gauss-Newton blocks alone) 404021.
+	// they stand for, and a weight below 1 did best (BENCHMARKS.md,
+	// section "Solver design choices").
 	qnBoundWeight = 0.3
 )
 
 // qnRefreshEvery returns the interval between preconditioner updates at
-// iteration iter: a tenth of the iterations md far, from qnRefresh up to 200.
+// iteration iter: a tenth of the iterations so far, from qnRefresh up to 200.
 // Late in a run the iterate moves little and an update (the Gauss-Newton
-// row blocks and the second-order bounds, about two gradients) buys little.
-// Measured in 20-s runs, one process each: Spot 403138 against 403265 with
-// a fixed 10 (4726 against 4042 iterations), the 6k grid 29124.2 against
-// 29127.2; fixed intervals of 3 to 30 had made no difference earlier.
+// row blocks and the second-order bounds, about two gradients) buys little
+// (BENCHMARKS.md, section "Solver design choices").
 func qnRefreshEvery(iter int) int {
 	return min(max(iter/10, qnRefresh), 200)
 }
