@@ -93,14 +93,14 @@ const denseWorth = 20
 // chooses for a method with curvature cv on a problem of shape sh. LinearAuto
 // gives LinearDense when nnz is at most DenseMaxNNZ, the dense matrices fit
 // in MemoryLimit and a dense iteration's predicted flops are below
-// denseWorth times those of a matrix-free iteration with MaxCGIterations
+// denseWorth times those of a matrix-free iteration with CG.MaxIterations
 // products; LinearCG otherwise. The other values are returned as they are.
 func (s *Settings) resolveLinear(cv curvature, sh costShape) LinearSolver {
 	if s.Linear != LinearAuto {
 		return s.Linear
 	}
 	if sh.nnz <= s.DenseMaxNNZ && denseBytes(sh.nnz) <= float64(s.MemoryLimit) &&
-		denseFlops(sh.nnz, sh.dim, cv == hessianCurvature) < denseWorth*sh.cgFlops(s.MaxCGIterations) {
+		denseFlops(sh.nnz, sh.dim, cv == hessianCurvature) < denseWorth*sh.cgFlops(s.CG.MaxIterations) {
 		return LinearDense
 	}
 	return LinearCG

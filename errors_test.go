@@ -51,11 +51,11 @@ func TestSolveErrorKinds(t *testing.T) {
 		{"constraints of another pattern", sp.p, g0, &Settings{Constraints: csOther}, ErrShape, "another pattern"},
 		{"unknown method", sp.p, g0, &Settings{Method: 99}, ErrSettings, "unknown method"},
 		{"unknown linear solver", sp.p, g0, &Settings{Linear: 99}, ErrSettings, "Settings.Linear"},
-		{"unknown preconditioner", sp.p, g0, &Settings{Preconditioner: 99}, ErrSettings, "Settings.Preconditioner"},
+		{"unknown preconditioner", sp.p, g0, &Settings{CG: CGSettings{Preconditioner: 99}}, ErrSettings, "Settings.CG.Preconditioner"},
 		{"NaN tolerance", sp.p, g0, &Settings{FunctionTol: math.NaN()}, ErrSettings, "Settings.FunctionTol"},
 		{"negative time limit", sp.p, g0, &Settings{TimeLimit: -time.Second}, ErrSettings, "Settings.TimeLimit"},
-		{"Beta1 of 1", sp.p, g0, &Settings{Method: NAdam, Beta1: 1}, ErrSettings, "Settings.Beta1"},
-		{"Forcing of 1", sp.p, g0, &Settings{Forcing: 1}, ErrSettings, "Settings.Forcing"},
+		{"Beta1 of 1", sp.p, g0, &Settings{Method: NAdam, NAdam: NAdamSettings{Beta1: 1}}, ErrSettings, "Settings.NAdam.Beta1"},
+		{"Forcing of 1", sp.p, g0, &Settings{CG: CGSettings{Forcing: 1}}, ErrSettings, "Settings.CG.Forcing"},
 		{"over MemoryLimit", sp.p, g0, &Settings{MemoryLimit: 1}, ErrMemoryLimit, "MemoryLimit"},
 	} {
 		res, err := Solve(context.Background(), tc.p, tc.g0, tc.set)

@@ -107,7 +107,7 @@ func (md *localModel) dampedGN(damp float64, rec *IterationRecord) (xAx float64,
 		tp := time.Now()
 		md.bp.update(md.blocks, md.shift)
 		sv.res.Times.Precondition += time.Since(tp)
-		rec.CGIterations = pcg(md.applyGN, md.bp.apply, md.b, md.xi, md.eta, sv.set.MaxCGIterations, md.cgw)
+		rec.CGIterations = pcg(md.applyGN, md.bp.apply, md.b, md.xi, md.eta, sv.set.CG.MaxIterations, md.cgw)
 		xAx = dot(md.xi, md.b) - dot(md.xi, md.cgw.r)
 	} else {
 		d := &md.dense

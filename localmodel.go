@@ -78,8 +78,8 @@ func (sv *solver) newLocalModel(cv curvature, linear LinearSolver) *localModel {
 		xi: make([]float64, sv.dim), b: make([]float64, sv.dim),
 		step: make([]float64, sv.nnz), gt: make([]float64, sv.nnz),
 		cgw:     newCGWork(sv.dim),
-		bp:      newBlockPrecond(sv.cs, set.Preconditioner, p.maxThreads()),
-		fc:      forcing{fixed: set.Forcing},
+		bp:      newBlockPrecond(sv.cs, set.CG.Preconditioner, p.maxThreads()),
+		fc:      forcing{fixed: set.CG.Forcing},
 		probe:   lineProbe{p: p},
 		threads: p.maxThreads(),
 	}

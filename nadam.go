@@ -8,6 +8,72 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
+// NAdamSettings are the parameters of the method NAdam. The zero value
+// gives the published defaults stated on each field.
+type NAdamSettings struct {
+	// LearningRate is the initial step size (default 0.02).
+	LearningRate float64
+	// Beta1 and Beta2 are the decay rates of the first and second moments,
+	// below 1 (defaults 0.9 and 0.9).
+	Beta1, Beta2 float64
+	// Epsilon is absolute, as published (default 1e-8): with gradients far
+	// below it NAdam's steps stall at lr·∇E/ε, and a run that does not
+	// decrease E above its rounding error ends in NumericalFailure.
+	Epsilon float64
+	// StallPatience is the number of iterations without a new best energy
+	// after which the learning rate is halved (default 20).
+	StallPatience int
+}
+
+// validate checks n, the field NAdam of Settings.
+func (n *NAdamSettings) validate() error {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"LearningRate", n.LearningRate}, {"Beta1", n.Beta1}, {"Beta2", n.Beta2}, {"Epsilon", n.Epsilon},
+	} {
+		if err := checkFinite("Settings.NAdam."+f.name, f.v); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"LearningRate", n.LearningRate}, {"Beta1", n.Beta1}, {"Beta2", n.Beta2}, {"Epsilon", n.Epsilon},
+		{"StallPatience", float64(n.StallPatience)},
+	} {
+		if err := checkNotNegative("Settings.NAdam."+f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if n.Beta1 >= 1 || n.Beta2 >= 1 {
+		return invalidf(ErrSettings, "sparsels: Settings.NAdam.Beta1 = %v and Beta2 = %v must be below 1", n.Beta1, n.Beta2)
+	}
+	return nil
+}
+
+// withDefaults returns n with its defaults filled in.
+func (n NAdamSettings) withDefaults() NAdamSettings {
+	if n.LearningRate <= 0 {
+		n.LearningRate = 0.02
+	}
+	if n.Beta1 <= 0 {
+		n.Beta1 = 0.9
+	}
+	if n.Beta2 <= 0 {
+		n.Beta2 = 0.9
+	}
+	if n.Epsilon <= 0 {
+		n.Epsilon = 1e-8
+	}
+	if n.StallPatience <= 0 {
+		n.StallPatience = 20
+	}
+	return n
+}
+
 // nadam runs NAdam as the published spectral-coarsening code does: Adam with
 // Nesterov momentum on the full gradient, the iterate projected back onto the
 // constraints after every step, and the learning rate halved after
@@ -36,8 +102,8 @@ func (sv *solver) nadam() (*Result, error) {
 	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
-	lr := set.LearningRate
-	b1, b2, eps := set.Beta1, set.Beta2, set.Epsilon
+	lr := set.NAdam.LearningRate
+	b1, b2, eps := set.NAdam.Beta1, set.NAdam.Beta2, set.NAdam.Epsilon
 	// The moments are accumulated in units of 2^sExp, a power of two near
 	// the magnitude of the gradient and of the moments, because g² overflows
 	// above about 1e154 and underflows below about 1e-154. Since
@@ -99,7 +165,7 @@ func (sv *solver) nadam() (*Result, error) {
 			stall = 0
 		} else {
 			stall++
-			if stall >= set.StallPatience {
+			if stall >= set.NAdam.StallPatience {
 				lr /= 2
 				stall = 0
 			}
@@ -112,7 +178,7 @@ func (sv *solver) nadam() (*Result, error) {
 		// A run that never decreased E above its rounding error has not
 		// converged: no step it tried decreases E, which is a numerical
 		// failure (for example a learning rate unsuited to the problem).
-		if lr < 1e-10*set.LearningRate {
+		if lr < 1e-10*set.NAdam.LearningRate {
 			if sv.negligible(res.InitialEnergy - sv.e) {
 				return sv.finish(NumericalFailure, "the learning rate fell below 1e-10 of its start without any decrease of E", nil)
 			}

@@ -17,7 +17,7 @@ import (
 // curvature the step is not cut at the boundary: E along it is an exact
 // quartic (quartic.go), minimized globally, so a negative-curvature step
 // goes as far as the energy itself keeps decreasing. The CG budget adapts:
-// it doubles (up to 16 times Settings.MaxCGIterations) while interior steps
+// it doubles (up to 16 times Settings.CG.MaxIterations) while interior steps
 // hit it and are accepted with a good ratio, and falls back when the
 // boundary or negative curvature ends CG first. Dense, the subproblem is
 // solved exactly from an eigendecomposition, which copes with indefinite
@@ -30,7 +30,7 @@ type newton struct {
 func (m *newton) linearized(md *localModel) error {
 	sv := md.sv
 	if m.budget == 0 {
-		m.budget = sv.set.MaxCGIterations
+		m.budget = sv.set.CG.MaxIterations
 		m.delta = sv.set.InitialRadius
 	}
 	if md.linear == LinearDense {
@@ -99,7 +99,7 @@ func (m *newton) iterate(md *localModel, rec *IterationRecord) (stepOutcome, err
 	case rho > 0.75 && boundary:
 		m.delta = math.Min(math.Max(2*m.delta, stepNorm), 1e300)
 	}
-	m.adaptBudget(sv.set.MaxCGIterations, rec.CGIterations, rho, boundary)
+	m.adaptBudget(sv.set.CG.MaxIterations, rec.CGIterations, rho, boundary)
 	if pred > 0 && finite(eTrial) && rho > 1e-4 {
 		out.accepted, out.energy = true, eTrial
 	}

@@ -16,7 +16,7 @@ const (
 	// iteration's predicted floating-point operations (assembly, reduction
 	// to the null space and a Cholesky factorization, or an
 	// eigendecomposition for NewtonTrustRegion) are below 20 times those of
-	// a matrix-free iteration with MaxCGIterations products; LinearCG
+	// a matrix-free iteration with CG.MaxIterations products; LinearCG
 	// otherwise. In practice that is a few dozen nonzeros, beyond which
 	// matrix-free CG is faster (BENCHMARKS.md, section "Solver design
 	// choices"). The dense factorizations cannot be interrupted; Solve does
@@ -66,12 +66,61 @@ const (
 	NoPreconditioner
 )
 
-// Settings configure Solve. The zero value, and a nil *Settings, give the
-// defaults stated on each field. Solve refuses, with an error wrapping
-// ErrSettings and naming the field, a value that is not finite or out of
-// range, and a negative value in any numeric field other than the
-// tolerances FunctionTol, GradientTol and StepTol (where a negative value
-// disables the test) and Lambda (refused too).
+// CGSettings configure the matrix-free linear algebra: the conjugate
+// gradients of LinearCG (and NewtonTrustRegion's Steihaug-Toint CG) and the
+// preconditioner, which QuasiNewton uses too. The zero value gives the
+// defaults stated on each field.
+type CGSettings struct {
+	// Forcing > 0 fixes the relative tolerance of CG, below 1; the default
+	// is the Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at
+	// 0.5.
+	Forcing float64
+	// MaxIterations bounds CG per outer iteration (default 25: on large
+	// coarsening problems a few inexact steps cost less time than one
+	// accurate one). LinearAuto's cost model counts this many products.
+	MaxIterations int
+	// Preconditioner defaults to BlockJacobi.
+	Preconditioner Preconditioner
+}
+
+// validate checks c, the field CG of Settings.
+func (c *CGSettings) validate() error {
+	switch c.Preconditioner {
+	case BlockJacobi, Jacobi, NoPreconditioner:
+	default:
+		return invalidf(ErrSettings, "sparsels: Settings.CG.Preconditioner = %d is not a preconditioner", int(c.Preconditioner))
+	}
+	if err := checkFinite("Settings.CG.Forcing", c.Forcing); err != nil {
+		return err
+	}
+	if err := checkNotNegative("Settings.CG.Forcing", c.Forcing); err != nil {
+		return err
+	}
+	if err := checkNotNegative("Settings.CG.MaxIterations", float64(c.MaxIterations)); err != nil {
+		return err
+	}
+	if c.Forcing >= 1 {
+		return invalidf(ErrSettings, "sparsels: Settings.CG.Forcing = %v must be below 1", c.Forcing)
+	}
+	return nil
+}
+
+// withDefaults returns c with its defaults filled in.
+func (c CGSettings) withDefaults() CGSettings {
+	if c.MaxIterations <= 0 {
+		c.MaxIterations = 25
+	}
+	return c
+}
+
+// Settings configure Solve: the run-wide choices, limits and tolerances,
+// with the parameters of particular methods grouped in NAdam and CG. The
+// zero value, and a nil *Settings, give the defaults stated on each field.
+// Solve refuses, with an error wrapping ErrSettings and naming the field, a
+// value that is not finite or out of range, and a negative value in any
+// numeric field other than the tolerances FunctionTol, GradientTol and
+// StepTol (where a negative value disables the test) and Lambda (refused
+// too).
 type Settings struct {
 	Method Method       // default Auto
 	Linear LinearSolver // default LinearAuto
@@ -89,14 +138,15 @@ type Settings struct {
 	// last 5 accepted steps is at most FunctionTol (default 1e-10; negative
 	// disables) and those decreases are not growing (NAdam: over each 100
 	// iterations, as published; LBFGS: no decrease above FunctionTol
-	// relative in 20 iterations, gonum's test); when the infinity norm of the gradient projected onto the
-	// constraints is at most GradientTol (default 1e-10; negative disables)
-	// times the smaller of its value at the start and the problem's
-	// intrinsic gradient scale 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms;
-	// a start far from the natural scale of G does not set the bar); or when
-	// a nonzero step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12;
-	// negative disables), the step was not cut short by the trust radius or
-	// the damping, and it was accepted or its predicted decrease is at the
+	// relative in 20 iterations, gonum's test); when the infinity norm of
+	// the gradient projected onto the constraints is at most GradientTol
+	// (default 1e-10; negative disables) times the smaller of its value at
+	// the start and the problem's intrinsic gradient scale
+	// 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms; a start far from the
+	// natural scale of G does not set the bar); or when a nonzero step's
+	// norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12; negative
+	// disables), the step was not cut short by the trust radius or the
+	// damping, and it was accepted or its predicted decrease is at the
 	// energy's rounding level. No convergence status is returned while G is
 	// still in the flat region around G = 0 (StationaryStart instead).
 	//
@@ -129,65 +179,44 @@ type Settings struct {
 	// Linear algebra. DenseMaxNNZ is LinearAuto's limit for the dense path
 	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB);
 	// when set explicitly it bounds everything NewProblem and Solve allocate
-	// (EstimateMemory), and Solve refuses a problem over it before
-	// allocating.
-	// Forcing > 0 fixes the relative tolerance of CG; the default is the
-	// Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at 0.5.
-	// MaxCGIterations bounds CG per outer iteration (default 25: on large
-	// coarsening problems a few inexact steps cost less time than one
-	// accurate one). Solve refuses, wrapping ErrMemoryLimit, a problem over
-	// an explicit MemoryLimit and LinearDense with matrices over it.
-	DenseMaxNNZ     int
-	MemoryLimit     int64
-	Forcing         float64
-	MaxCGIterations int
-	Preconditioner  Preconditioner
+	// (EstimateMemory). Solve refuses, wrapping ErrMemoryLimit, a problem
+	// over an explicit MemoryLimit and LinearDense with matrices over it,
+	// before allocating. CG configures the matrix-free path.
+	DenseMaxNNZ int
+	MemoryLimit int64
+	CG          CGSettings
 
 	// InitialRadius is the first trust-region radius μ of LevenbergMarquardt
 	// (damping 1/μ, default 1e4, at most 1e16: a smaller damping is lost to
-	// rounding) and of NewtonTrustRegion (default: the
-	// length of the Cauchy step along the preconditioned gradient with
-	// LinearCG, of the Newton step — or a gradient-scaled guess when the
-	// Hessian is indefinite — with LinearDense).
+	// rounding) and of NewtonTrustRegion (default: the length of the Cauchy
+	// step along the preconditioned gradient with LinearCG, of the Newton
+	// step — or a gradient-scaled guess when the Hessian is indefinite —
+	// with LinearDense).
 	InitialRadius float64
 
-	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
-	// the number of iterations without a new best energy after which the
-	// learning rate is halved (default 20). Epsilon is absolute, as
-	// published: with gradients far below it NAdam's steps stall at
-	// lr·∇E/ε, and a run that does not decrease E above its rounding error
-	// ends in NumericalFailure.
-	LearningRate  float64
-	Beta1, Beta2  float64
-	Epsilon       float64
-	StallPatience int
+	// NAdam holds the parameters of the method NAdam.
+	NAdam NAdamSettings
 }
 
 // validate reports settings that are out of range or not finite, naming
-// the field, as errors wrapping ErrSettings. It checks the settings as given, before withDefaults: a
-// negative value where only zero means the default is an error, not the
-// default.
+// the field, as errors wrapping ErrSettings. It checks the settings as
+// given, before withDefaults: a negative value where only zero means the
+// default is an error, not the default.
 func (s *Settings) validate() error {
 	switch s.Linear {
 	case LinearAuto, LinearDense, LinearCG:
 	default:
 		return invalidf(ErrSettings, "sparsels: Settings.Linear = %v is not a linear solver", s.Linear)
 	}
-	switch s.Preconditioner {
-	case BlockJacobi, Jacobi, NoPreconditioner:
-	default:
-		return invalidf(ErrSettings, "sparsels: Settings.Preconditioner = %d is not a preconditioner", int(s.Preconditioner))
-	}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{
 		{"FunctionTol", s.FunctionTol}, {"GradientTol", s.GradientTol}, {"StepTol", s.StepTol},
-		{"Forcing", s.Forcing}, {"InitialRadius", s.InitialRadius}, {"LearningRate", s.LearningRate},
-		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
+		{"InitialRadius", s.InitialRadius},
 	} {
-		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return invalidf(ErrSettings, "sparsels: Settings.%s = %v is not finite", f.name, f.v)
+		if err := checkFinite("Settings."+f.name, f.v); err != nil {
+			return err
 		}
 	}
 	for _, f := range []struct {
@@ -196,27 +225,30 @@ func (s *Settings) validate() error {
 	}{
 		{"MaxIterations", float64(s.MaxIterations)}, {"TimeLimit", float64(s.TimeLimit)},
 		{"DenseMaxNNZ", float64(s.DenseMaxNNZ)}, {"MemoryLimit", float64(s.MemoryLimit)},
-		{"Forcing", s.Forcing}, {"MaxCGIterations", float64(s.MaxCGIterations)},
-		{"InitialRadius", s.InitialRadius}, {"LearningRate", s.LearningRate},
-		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
-		{"StallPatience", float64(s.StallPatience)},
+		{"InitialRadius", s.InitialRadius},
 	} {
 		if err := checkNotNegative("Settings."+f.name, f.v); err != nil {
 			return err
 		}
 	}
-	if s.Beta1 >= 1 || s.Beta2 >= 1 {
-		return invalidf(ErrSettings, "sparsels: Settings.Beta1 = %v and Beta2 = %v must be below 1", s.Beta1, s.Beta2)
+	if err := s.CG.validate(); err != nil {
+		return err
 	}
-	if s.Forcing >= 1 {
-		return invalidf(ErrSettings, "sparsels: Settings.Forcing = %v must be below 1", s.Forcing)
+	return s.NAdam.validate()
+}
+
+// checkFinite returns an error wrapping ErrSettings and naming the field
+// name if v is NaN or infinite.
+func checkFinite(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return invalidf(ErrSettings, "sparsels: %s = %v is not finite", name, v)
 	}
 	return nil
 }
 
 // checkNotNegative returns an error wrapping ErrSettings and naming the
-// field name if v is negative, for the settings whose zero value means the default and which
-// have no meaning below zero.
+// field name if v is negative, for the settings whose zero value means the
+// default and which have no meaning below zero.
 func checkNotNegative(name string, v float64) error {
 	if v < 0 {
 		return invalidf(ErrSettings, "sparsels: %s = %v is negative (0 means the default)", name, v)
@@ -244,24 +276,8 @@ func (s *Settings) withDefaults() Settings {
 	if d.MemoryLimit <= 0 {
 		d.MemoryLimit = 2 << 30
 	}
-	if d.MaxCGIterations <= 0 {
-		d.MaxCGIterations = 25
-	}
-	if d.LearningRate <= 0 {
-		d.LearningRate = 0.02
-	}
-	if d.Beta1 <= 0 {
-		d.Beta1 = 0.9
-	}
-	if d.Beta2 <= 0 {
-		d.Beta2 = 0.9
-	}
-	if d.Epsilon <= 0 {
-		d.Epsilon = 1e-8
-	}
-	if d.StallPatience <= 0 {
-		d.StallPatience = 20
-	}
+	d.CG = d.CG.withDefaults()
+	d.NAdam = d.NAdam.withDefaults()
 	return d
 }
 

@@ -124,7 +124,7 @@ func TestSolveZeroResidual(t *testing.T) {
 			e0 := sp.p.Energy(g0)
 			res, err := Solve(context.Background(), sp.p, g0, &Settings{
 				Method: tc.method, Linear: tc.linear, FunctionTol: -1, GradientTol: -1,
-				StepTol: 1e-15, MaxIterations: 60, Forcing: 1e-12, MaxCGIterations: 1000,
+				StepTol: 1e-15, MaxIterations: 60, CG: CGSettings{Forcing: 1e-12, MaxIterations: 1000},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -189,7 +189,7 @@ func TestSolveNonZeroResidual(t *testing.T) {
 		{GaussNewtonLineSearch, LinearDense}, {NewtonTrustRegion, LinearCG},
 		{QuasiNewton, LinearAuto},
 	} {
-		res, err := Solve(context.Background(), sp.p, ref.G, &Settings{Method: tc.method, Linear: tc.linear, MaxIterations: 500, Forcing: 1e-12, MaxCGIterations: 1000, FunctionTol: 1e-15, GradientTol: 1e-12})
+		res, err := Solve(context.Background(), sp.p, ref.G, &Settings{Method: tc.method, Linear: tc.linear, MaxIterations: 500, CG: CGSettings{Forcing: 1e-12, MaxIterations: 1000}, FunctionTol: 1e-15, GradientTol: 1e-12})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestSolveDenseMatchesCG(t *testing.T) {
 			t.Fatal(err)
 		}
 		run := func(l LinearSolver) *Result {
-			res, err := Solve(context.Background(), sp.p, g0, &Settings{Method: m, Linear: l, Constraints: cs, Lambda: 1e-2, Ref: sp.gStar, MaxIterations: 8, Forcing: 1e-14, MaxCGIterations: 1000, FunctionTol: -1, GradientTol: -1, StepTol: -1})
+			res, err := Solve(context.Background(), sp.p, g0, &Settings{Method: m, Linear: l, Constraints: cs, Lambda: 1e-2, Ref: sp.gStar, MaxIterations: 8, CG: CGSettings{Forcing: 1e-14, MaxIterations: 1000}, FunctionTol: -1, GradientTol: -1, StepTol: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
