@@ -1030,9 +1030,9 @@ func TestAdvSolveSettingsFindings(t *testing.T) {
 	t.Run("non-finite settings", func(t *testing.T) {
 		for _, set := range []*sparsels.Settings{
 			{InitialRadius: math.NaN()},
-			{Method: sparsels.NAdam, LearningRate: math.NaN()},
+			{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{LearningRate: math.NaN()}},
 			{FunctionTol: math.Inf(1)},
-			{Forcing: math.NaN()},
+			{CG: sparsels.CGSettings{Forcing: math.NaN()}},
 		} {
 			_, err := sparsels.Solve(context.Background(), p, ap.g0, set)
 			advErrContains(t, fmt.Sprintf("%+v", *set), err, "Settings")
@@ -1049,14 +1049,14 @@ func TestAdvSolveSettingsFindings(t *testing.T) {
 			{"TimeLimit", sparsels.Settings{TimeLimit: -time.Second}},
 			{"DenseMaxNNZ", sparsels.Settings{DenseMaxNNZ: -5}},
 			{"MemoryLimit", sparsels.Settings{MemoryLimit: -1}},
-			{"Forcing", sparsels.Settings{Forcing: -0.1}},
-			{"MaxCGIterations", sparsels.Settings{MaxCGIterations: -3}},
+			{"CG.Forcing", sparsels.Settings{CG: sparsels.CGSettings{Forcing: -0.1}}},
+			{"CG.MaxIterations", sparsels.Settings{CG: sparsels.CGSettings{MaxIterations: -3}}},
 			{"InitialRadius", sparsels.Settings{InitialRadius: -1}},
-			{"LearningRate", sparsels.Settings{Method: sparsels.NAdam, LearningRate: -0.02}},
-			{"Beta1", sparsels.Settings{Method: sparsels.NAdam, Beta1: -0.9}},
-			{"Beta2", sparsels.Settings{Method: sparsels.NAdam, Beta2: -0.9}},
-			{"Epsilon", sparsels.Settings{Method: sparsels.NAdam, Epsilon: -1e-8}},
-			{"StallPatience", sparsels.Settings{Method: sparsels.NAdam, StallPatience: -20}},
+			{"NAdam.LearningRate", sparsels.Settings{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{LearningRate: -0.02}}},
+			{"NAdam.Beta1", sparsels.Settings{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{Beta1: -0.9}}},
+			{"NAdam.Beta2", sparsels.Settings{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{Beta2: -0.9}}},
+			{"NAdam.Epsilon", sparsels.Settings{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{Epsilon: -1e-8}}},
+			{"NAdam.StallPatience", sparsels.Settings{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{StallPatience: -20}}},
 		} {
 			res, err := sparsels.Solve(context.Background(), p, ap.g0, &test.set)
 			if res != nil {
@@ -1411,7 +1411,7 @@ func TestAdvSolveScaleFindings(t *testing.T) {
 func TestAdvNAdamNoProgress(t *testing.T) {
 	ap := advRandom(1, 8, 4, 4, 3, 2)
 	p := ap.problem(t, ap.pattern(t))
-	res, err := sparsels.Solve(context.Background(), p, ap.g0, &sparsels.Settings{Method: sparsels.NAdam, LearningRate: 1e-300})
+	res, err := sparsels.Solve(context.Background(), p, ap.g0, &sparsels.Settings{Method: sparsels.NAdam, NAdam: sparsels.NAdamSettings{LearningRate: 1e-300}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1562,12 +1562,12 @@ func TestAdvCancelMidLinearSolve(t *testing.T) {
 	for _, m := range []sparsels.Method{sparsels.LevenbergMarquardt, sparsels.GaussNewtonLineSearch} {
 		// CG to a relative residual of 1e-15 without a preconditioner takes
 		// thousands of products; one product costs about a gradient.
-		set := sparsels.Settings{Method: m, Linear: sparsels.LinearCG, Preconditioner: sparsels.NoPreconditioner,
-			Forcing: 1e-15, MaxCGIterations: 1 << 30, MaxIterations: 1000}
+		set := sparsels.Settings{Method: m, Linear: sparsels.LinearCG, MaxIterations: 1000,
+			CG: sparsels.CGSettings{Preconditioner: sparsels.NoPreconditioner, Forcing: 1e-15, MaxIterations: 1 << 30}}
 		// The set-up before the first linear solve, measured with one CG
 		// iteration.
 		quick := set
-		quick.MaxIterations, quick.MaxCGIterations = 1, 1
+		quick.MaxIterations, quick.CG.MaxIterations = 1, 1
 		t0 := time.Now()
 		if _, err := sparsels.Solve(context.Background(), p, inst.G, &quick); err != nil {
 			t.Fatal(err)

@@ -7,8 +7,47 @@ import (
 	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
-// Predicted costs that choose between the dense and the matrix-free linear
-// algebra (LinearAuto) and keep the dense path within the time limit.
+// The cost model of the linear algebra: the rule of LinearAuto, read by
+// Solve and by EstimateMemory, and the predicted time that keeps the dense
+// path within the time limit.
+
+// costShape is what the cost model reads of a problem.
+type costShape struct {
+	nnz, dim int // nonzeros of G and free values
+	nnzL     int // stored entries of L
+	c        int // columns of X
+	// blockFlops is Σ q²(q + max(c, 1)) over the rows of G, q the row's
+	// nonzeros: the set-up of the block-Jacobi preconditioner.
+	blockFlops float64
+}
+
+// costShape returns the shape of p under the constraints cs (nil for
+// none).
+func (p *Problem) costShape(cs *Constraints) costShape {
+	nnz := p.pat.NNZ()
+	sh := costShape{nnz: nnz, dim: nnz, nnzL: p.l.nnz(), c: p.c}
+	if cs != nil {
+		sh.dim = cs.Dim()
+	}
+	c := float64(max(p.c, 1))
+	for a := 0; a < p.n; a++ {
+		q := float64(len(p.pat.RowIndices(a)))
+		sh.blockFlops += q * q * (q + c)
+	}
+	return sh
+}
+
+// evenShape returns the shape of a problem whose n rows of G hold nnz
+// entries in equal numbers, with dim free values: the shape EstimateMemory
+// assumes, knowing no pattern.
+func evenShape(n, nnz, dim, nnzL, c int) costShape {
+	sh := costShape{nnz: nnz, dim: dim, nnzL: nnzL, c: c}
+	if n > 0 {
+		q := float64(nnz) / float64(n)
+		sh.blockFlops = float64(n) * q * q * (q + float64(max(c, 1)))
+	}
+	return sh
+}
 
 // denseFlops returns the predicted floating-point operations of one dense
 // iteration: assembling the nnz×nnz Gauss-Newton matrix from the Gram form
@@ -33,46 +72,50 @@ func denseFlops(nnz, dim int, eigen bool) float64 {
 // matrix-free iteration: budget products with JᵀJ or the Hessian, each about
 // 2·(5 nnz(G) + 2 nnz(L))·c in the direct form, plus the preconditioner's
 // set-up over the row blocks.
-func (p *Problem) cgFlops(budget int) float64 {
-	c := float64(max(p.c, 1))
-	product := 2 * (5*float64(p.pat.NNZ()) + 2*float64(p.l.nnz())) * c
-	var blocks float64
-	for a := 0; a < p.n; a++ {
-		q := float64(len(p.pat.RowIndices(a)))
-		blocks += q * q * (q + c)
-	}
-	return float64(budget)*product + blocks
+func (sh costShape) cgFlops(budget int) float64 {
+	c := float64(max(sh.c, 1))
+	product := 2 * (5*float64(sh.nnz) + 2*float64(sh.nnzL)) * c
+	return float64(budget)*product + sh.blockFlops
 }
+
+// denseBytes returns the memory of the dense linear path, 4·nnz² float64
+// values.
+func denseBytes(nnz int) float64 { return 4 * 8 * float64(nnz) * float64(nnz) }
 
 // denseWorth is how many matrix-free iterations one dense iteration is
 // taken to be worth: it solves its subproblem exactly, which matters on tiny
-// nonconvex problems. Measured on testprob.Coarsening problems with rows
-// summing to 1 (one run, nnz 80 to 980), matrix-free CG was faster every
-// time: Newton 1–81 ms against 115 ms–18 s dense (20–29 iterations against
-// 5–13), LM 0–53 ms against 2–481 ms. So the dense path is chosen only
-// where its predicted flops are within this factor of CG's, which in
-// practice means a few dozen nonzeros.
+// nonconvex problems, but matrix-free CG was faster on every problem
+// measured beyond a few dozen nonzeros (BENCHMARKS.md, section "Solver
+// design choices").
 const denseWorth = 20
 
-// chooseLinear resolves LinearAuto by predicted cost and checks the dense
-// path against MemoryLimit.
-func (sv *solver) chooseLinear(eigen bool) (LinearSolver, error) {
-	set := sv.set
-	nnz := int64(sv.nnz)
-	bytes := 4 * nnz * nnz * 8
-	switch set.Linear {
-	case LinearAuto:
-		if sv.nnz <= set.DenseMaxNNZ && bytes <= set.MemoryLimit &&
-			denseFlops(sv.nnz, sv.dim, eigen) < denseWorth*sv.p.cgFlops(set.MaxCGIterations) {
-			return LinearDense, nil
-		}
-		return LinearCG, nil
-	case LinearDense:
-		if nnz > 0 && bytes > set.MemoryLimit {
-			return 0, fmt.Errorf("sparsels: Solve: the dense linear solver needs about %s for nnz = %d, over MemoryLimit (%s)", bytesize.Format(float64(bytes)), nnz, bytesize.Format(float64(set.MemoryLimit)))
-		}
+// resolveLinear is the rule of LinearAuto: the linear solver s.Linear
+// chooses for a method with curvature cv on a problem of shape sh. LinearAuto
+// gives LinearDense when nnz is at most DenseMaxNNZ, the dense matrices fit
+// in MemoryLimit and a dense iteration's predicted flops are below
+// denseWorth times those of a matrix-free iteration with CG.MaxIterations
+// products; LinearCG otherwise. The other values are returned as they are.
+func (s *Settings) resolveLinear(cv curvature, sh costShape) LinearSolver {
+	if s.Linear != LinearAuto {
+		return s.Linear
 	}
-	return set.Linear, nil
+	if sh.nnz <= s.DenseMaxNNZ && denseBytes(sh.nnz) <= float64(s.MemoryLimit) &&
+		denseFlops(sh.nnz, sh.dim, cv == hessianCurvature) < denseWorth*sh.cgFlops(s.CG.MaxIterations) {
+		return LinearDense
+	}
+	return LinearCG
+}
+
+// linearSolver returns the linear solver of the run (resolveLinear), and an
+// error wrapping ErrMemoryLimit when LinearDense was asked for and its
+// matrices exceed MemoryLimit.
+func (sv *solver) linearSolver() (LinearSolver, error) {
+	set := &sv.set
+	linear := set.resolveLinear(sv.spec.curvature, sv.p.costShape(sv.cs))
+	if set.Linear == LinearDense && sv.nnz > 0 && denseBytes(sv.nnz) > float64(set.MemoryLimit) {
+		return 0, invalidf(ErrMemoryLimit, "sparsels: Solve: the dense linear solver needs about %s for nnz = %d, over MemoryLimit (%s)", bytesize.Format(denseBytes(sv.nnz)), sv.nnz, bytesize.Format(float64(set.MemoryLimit)))
+	}
+	return linear, nil
 }
 
 // denseRate is the assumed dense throughput before the first dense
@@ -82,19 +125,19 @@ const denseRate = 0.5e9
 // checkDenseTime ends the run before a dense linearization whose predicted
 // time exceeds what is left of the time limit (a factorization cannot be
 // interrupted). The rate is measured on the run's own dense iterations.
-func (so *secondOrder) checkDenseTime() (*Result, error, bool) {
-	sv := so.sv
+func (md *localModel) checkDenseTime() (r *Result, done bool, err error) {
+	sv := md.sv
 	left := sv.remaining()
-	flops := denseFlops(sv.nnz, sv.dim, so.hessian)
+	flops := denseFlops(sv.nnz, sv.dim, md.curvature == hessianCurvature)
 	rate := denseRate
-	if spent := sv.res.Times.Precondition + sv.res.Times.LinearSolve; so.denseIters > 0 && spent > 0 {
-		rate = float64(so.denseIters) * flops / spent.Seconds()
+	if spent := sv.res.Times.Precondition + sv.res.Times.LinearSolve; md.denseIters > 0 && spent > 0 {
+		rate = float64(md.denseIters) * flops / spent.Seconds()
 	}
 	predicted := time.Duration(flops / rate * 1e9)
-	so.denseIters++
+	md.denseIters++
 	if predicted > left {
-		r, err := sv.finish(TimeLimit, fmt.Sprintf("the next dense factorization (predicted %v) would not finish within Settings.TimeLimit = %v", predicted.Round(time.Millisecond), sv.set.TimeLimit), nil)
-		return r, err, true
+		r, err = sv.finish(TimeLimit, fmt.Sprintf("the next dense factorization (predicted %v) would not finish within Settings.TimeLimit = %v", predicted.Round(time.Millisecond), sv.set.TimeLimit), nil)
+		return r, true, err
 	}
-	return nil, nil, false
+	return nil, false, nil
 }

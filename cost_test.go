@@ -8,10 +8,10 @@ import (
 	"github.com/sparsels/sparsels/internal/testprob"
 )
 
-// TestLinearAutoChoice checks LinearAuto's choice on the cases of GitHub
-// issue 13, where the dense path had been chosen and matrix-free CG was
-// 10–70 times faster (Newton at nnz 500, LM at nnz 2000, a random graph
-// problem at nnz 1195), and on small problems where dense is right.
+// TestLinearAutoChoice checks LinearAuto's choice on problems where
+// matrix-free CG is much faster than the dense path (Newton at nnz 500, LM
+// at nnz 2000, a random graph problem at nnz 1195), and on small problems
+// where dense is right.
 func TestLinearAutoChoice(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -47,9 +47,9 @@ func TestLinearAutoChoice(t *testing.T) {
 }
 
 // TestDenseTimeLimit checks that the dense path does not start a
-// factorization predicted to outlast the time limit (issue 11, item 13):
-// Newton with LinearDense at nnz ≈ 2000, whose eigendecomposition takes
-// seconds, returns well within twice a 0.3 s limit.
+// factorization predicted to outlast the time limit: Newton with
+// LinearDense at nnz ≈ 2000, whose eigendecomposition takes seconds,
+// returns well within twice a 0.3 s limit.
 func TestDenseTimeLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("dense matrices of 2000² entries")

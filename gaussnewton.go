@@ -20,23 +20,23 @@ import (
 // backtracking.
 type gaussNewton struct{}
 
-func (gaussNewton) linearized(*secondOrder) error { return nil }
+func (gaussNewton) linearized(*localModel) error { return nil }
 
-func (gaussNewton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error) {
-	sv := so.sv
-	so.dampedGN(1e-10, rec)
-	if !(dot(sv.rgrad, so.xi) < 0) {
+func (gaussNewton) iterate(md *localModel, rec *IterationRecord) (stepOutcome, error) {
+	sv := md.sv
+	md.dampedGN(1e-10, rec)
+	if !(dot(sv.rgrad, md.xi) < 0) {
 		// Not a descent direction (an inexact solve): use the
 		// (preconditioned) steepest descent direction.
-		if so.linear == LinearCG {
-			so.bp.apply(so.xi, so.b)
+		if md.linear == LinearCG {
+			md.bp.apply(md.xi, md.b)
 		} else {
-			copy(so.xi, so.b)
+			copy(md.xi, md.b)
 		}
-		sv.cs.ToFull(so.step, so.xi)
+		sv.cs.ToFull(md.step, md.xi)
 	}
 	t0 := time.Now()
-	q, w2 := so.lineQuartic()
+	q, w2 := md.lineQuartic()
 	sv.res.Times.Evaluate += time.Since(t0)
 	t, eq := q.argmin()
 	rec.Damping = t
@@ -45,13 +45,13 @@ func (gaussNewton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, 
 		// No step is taken; a direction that is not finite is reported
 		// as such (endIteration).
 		rec.StepNorm = 0
-		if dn := norm2(so.step); !finite(dn) {
+		if dn := norm2(md.step); !finite(dn) {
 			rec.StepNorm = dn
 		}
 		return out, nil
 	}
-	rec.StepNorm = t * norm2(so.step)
-	e := so.tryPoint(t)
+	rec.StepNorm = t * norm2(md.step)
+	e := md.tryPoint(t)
 	if finite(e) && e < sv.e {
 		out.accepted, out.energy = true, e
 	}

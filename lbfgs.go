@@ -11,21 +11,33 @@ import (
 
 // LBFGS: gonum's optimize.LBFGS run on E in the constraints' null-space
 // coordinates through NullSpace, for comparison with the methods of this
-// package.
+// package. Its iterations end through the shared code of the driver, like
+// every other method's; its function test is gonum's.
 
 // errStopLBFGS ends gonum's run from the recorder.
 var errStopLBFGS = errors.New("sparsels: stop")
 
-// lbfgsRecorder records gonum's major iterations into the solver's history
-// and stops the run on cancellation, time limit or callback request.
+// lbfgsFunctionWindow is the number of iterations without a relative
+// decrease above FunctionTol after which LBFGS stops (gonum's
+// optimize.FunctionConverge).
+const lbfgsFunctionWindow = 20
+
+// lbfgsRecorder ends each of gonum's major iterations as the other methods
+// end theirs: it records the iteration and applies the limits, the
+// callback and the shared termination tests (sv.endIteration), then gonum's
+// function test, and stops gonum's run when one of them ends it.
 type lbfgsRecorder struct {
-	sv     *solver
-	ns     *NullSpace
-	scale  float64 // the factor applied to E for gonum
-	last   float64
-	cbErr  error
-	status Status
-	iter   int
+	sv      *solver
+	ns      *NullSpace
+	scale   float64 // the factor applied to E for gonum
+	fc      optimize.FunctionConverge
+	started bool // the start, gonum's first major iteration, was seen
+	iter    int
+
+	// The end of the run, once done.
+	done bool
+	res  *Result
+	err  error
 }
 
 func (r *lbfgsRecorder) Init() error { return nil }
@@ -34,33 +46,42 @@ func (r *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, st
 	if op != optimize.MajorIteration {
 		return nil
 	}
+	if !r.started {
+		// gonum reports the start as a major iteration: it sets the
+		// reference of the function test and is no iteration.
+		r.started = true
+		r.fc.Converged(loc)
+		return nil
+	}
 	sv := r.sv
 	r.iter++
+	eOld := sv.e
 	// gonum sees E and its gradient multiplied by r.scale (see lbfgs).
-	f := loc.F / r.scale
-	sv.e = f
+	sv.e = loc.F / r.scale
 	sv.g = r.ns.G(sv.g, loc.X)
 	var gn float64
 	full := sv.cs.ToFull(nil, loc.Gradient)
 	for _, v := range full {
 		gn = math.Max(gn, math.Abs(v))
 	}
-	gn /= r.scale
-	sv.gnorm = gn
-	rec := IterationRecord{Iteration: r.iter, Energy: f, GradientNorm: gn, Accepted: true}
-	if r.last > 0 {
-		rec.RelDecrease = (r.last - f) / r.last
+	sv.gnorm = gn / r.scale
+	rec := IterationRecord{Iteration: r.iter}
+	if res, done, err := sv.endIteration(r.iter, &rec, stepOutcome{accepted: true, energy: sv.e}, eOld); done {
+		return r.end(res, err)
 	}
-	r.last = f
-	if err := sv.record(rec); err != nil {
-		r.cbErr = err
-		return errStopLBFGS
+	if r.fc.Converged(loc) == optimize.FunctionConvergence {
+		return r.end(sv.finish(FunctionConvergence, fmt.Sprintf("relative decrease ≤ FunctionTol %.3g in %d iterations", sv.set.FunctionTol, lbfgsFunctionWindow), nil))
 	}
-	if s, ok := sv.interrupted(); ok {
-		r.status = s
-		return errStopLBFGS
+	if res, done, err := sv.limitReached(r.iter + 1); done {
+		return r.end(res, err)
 	}
 	return nil
+}
+
+// end stores the end of the run and stops gonum's.
+func (r *lbfgsRecorder) end(res *Result, err error) error {
+	r.done, r.res, r.err = true, res, err
+	return errStopLBFGS
 }
 
 // lbfgs runs gonum's LBFGS in the null-space coordinates.
@@ -74,9 +95,9 @@ func (sv *solver) lbfgs() (*Result, error) {
 	// initial energy near 1. gonum's line search and its LBFGS stopping
 	// test have absolute thresholds (a gradient norm below 1e-12 counts as
 	// converged, and products of gradient entries around 1e-150 underflow
-	// to a "non-descent direction"), so without it LBFGS stopped at once
-	// and reported convergence on problems whose entries are merely small
-	// or large, such as X and Y around 1e-20. A power of two changes no
+	// to a "non-descent direction"), so without it LBFGS would stop at once
+	// and report convergence on problems whose entries are merely small or
+	// large, such as X and Y around 1e-20. A power of two changes no
 	// rounding, so the run is otherwise unaffected.
 	scale := 1.0
 	prob := optimize.Problem{
@@ -106,32 +127,32 @@ func (sv *solver) lbfgs() (*Result, error) {
 	sv.e, _ = p.EnergyGradient(sv.grad, sv.g)
 	sv.e += sv.tikhonov(sv.g, sv.grad)
 	sv.setGradient()
-	if done, r, err := sv.startCheck(); done {
+	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
 	if sv.e > 0 {
 		_, e := math.Frexp(sv.e)
 		scale = math.Ldexp(1, max(min(-e, 1000), -1000))
 	}
-	rec := &lbfgsRecorder{sv: sv, ns: ns, scale: scale, last: sv.e}
+	rec := &lbfgsRecorder{sv: sv, ns: ns, scale: scale}
+	rec.fc = optimize.FunctionConverge{Relative: math.Max(set.FunctionTol, 0), Iterations: lbfgsFunctionWindow}
+	rec.fc.Init(sv.dim)
+	if r, done, err := sv.limitReached(1); done {
+		return r, err
+	}
+	// The recorder ends the run: gonum's own limits and tests are off (NaN
+	// disables its gradient thresholds, 0 its iteration limit, and
+	// NeverTerminate its function test).
 	settings := &optimize.Settings{
-		MajorIterations: set.MaxIterations,
-		Converger: &optimize.FunctionConverge{
-			Relative:   math.Max(set.FunctionTol, 0),
-			Iterations: 20,
-		},
-		GradientThreshold: math.Max(sv.gradientThreshold(), 0) * scale,
+		GradientThreshold: math.NaN(),
+		Converger:         optimize.NeverTerminate{},
 		Recorder:          rec,
 	}
-	// NaN disables gonum's own absolute gradient threshold (1e-12 by
-	// default); GradientThreshold above is the relative test of Settings.
 	_, err := optimize.Minimize(prob, xi0, settings, &optimize.LBFGS{GradStopThreshold: math.NaN()})
 	switch {
-	case rec.cbErr != nil:
-		return sv.callbackStop(rec.cbErr)
-	case rec.status != NotTerminated:
-		return sv.finish(rec.status, "", nil)
-	case err != nil && !errors.Is(err, errStopLBFGS):
+	case rec.done:
+		return rec.res, rec.err
+	case err != nil:
 		if !finite(sv.e) {
 			return sv.finish(NumericalFailure, err.Error(), fmt.Errorf("%w: %v", ErrNotFinite, err))
 		}
@@ -143,12 +164,6 @@ func (sv *solver) lbfgs() (*Result, error) {
 			return sv.finish(NumericalFailure, "gonum LBFGS found no decrease: "+err.Error(), nil)
 		}
 		return sv.finish(FunctionConvergence, "gonum LBFGS: "+err.Error(), nil)
-	}
-	if r := len(res.History); r >= set.MaxIterations {
-		return sv.finish(IterationLimit, fmt.Sprintf("%d iterations", set.MaxIterations), nil)
-	}
-	if sv.gnorm <= math.Max(sv.gradientThreshold(), 0) {
-		return sv.finish(GradientConvergence, "", nil)
 	}
 	return sv.finish(FunctionConvergence, "gonum LBFGS converged", nil)
 }

@@ -24,9 +24,9 @@ type lm struct {
 // factorization of a singular JᵀJ then fails.
 const lmMaxRadius = 1e16
 
-func (m *lm) linearized(so *secondOrder) error {
+func (m *lm) linearized(md *localModel) error {
 	if m.mu == 0 {
-		m.mu = math.Min(so.sv.set.InitialRadius, lmMaxRadius)
+		m.mu = math.Min(md.sv.set.InitialRadius, lmMaxRadius)
 		if m.mu <= 0 {
 			m.mu = 1e4
 		}
@@ -35,11 +35,11 @@ func (m *lm) linearized(so *secondOrder) error {
 	return nil
 }
 
-func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error) {
-	sv := so.sv
+func (m *lm) iterate(md *localModel, rec *IterationRecord) (stepOutcome, error) {
+	sv := md.sv
 	damp := math.Min(1, sv.gnorm/sv.gnorm0) / m.mu
 	rec.Damping = damp
-	xAx, ok := so.dampedGN(damp, rec)
+	xAx, ok := md.dampedGN(damp, rec)
 	m.noStep = !ok
 	if !ok {
 		// No step at this damping (a failed factorization or a breakdown
@@ -50,17 +50,17 @@ func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error)
 	}
 	// E(g+δ) ≈ E + gradᵀδ + δᵀ(JᵀJ+τ)δ; xAx includes the damping term dD.
 	var dD float64
-	for k, v := range so.step {
-		dD += (so.shift[k] - so.tau) * v * v
+	for k, v := range md.step {
+		dD += (md.shift[k] - md.tau) * v * v
 	}
-	pred := -(dot(sv.rgrad, so.xi) + xAx - dD)
+	pred := -(dot(sv.rgrad, md.xi) + xAx - dD)
 	out := stepOutcome{negligible: sv.negligible(pred)}
 	// The step is limited by the damping unless the damping is negligible
 	// next to the curvature it is added to.
 	limited := dD > 1e-3*math.Max(xAx-dD, 0)
 	eTrial := math.Inf(1)
 	if pred > 0 {
-		eTrial = so.tryPoint(1)
+		eTrial = md.tryPoint(1)
 	}
 	rho := (sv.e - eTrial) / pred
 	switch {
@@ -92,48 +92,48 @@ func (m *lm) failed() (string, bool) {
 	return "", false
 }
 
-// dampedGN solves (JᵀJ + τ + damp·D)ξ = b, reduced, into so.xi and so.step
+// dampedGN solves (JᵀJ + τ + damp·D)ξ = b, reduced, into md.xi and md.step
 // and returns ξᵀ(JᵀJ + τ + damp·D)ξ. ok is false when the solve gave no
 // step, a zero or non-finite one (the factorization failed, or CG broke
 // down at once), although b is not zero.
-func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (xAx float64, ok bool) {
-	sv := so.sv
-	for k := range so.shift {
-		so.shift[k] = so.tau + damp*so.scale[k]
+func (md *localModel) dampedGN(damp float64, rec *IterationRecord) (xAx float64, ok bool) {
+	sv := md.sv
+	for k := range md.shift {
+		md.shift[k] = md.tau + damp*md.scale[k]
 	}
 	t := time.Now()
 	defer func() { sv.res.Times.LinearSolve += time.Since(t) }()
-	if so.linear == LinearCG {
+	if md.linear == LinearCG {
 		tp := time.Now()
-		so.bp.update(so.blocks, so.shift)
+		md.bp.update(md.blocks, md.shift)
 		sv.res.Times.Precondition += time.Since(tp)
-		rec.CGIterations = pcg(so.applyGN, so.bp.apply, so.b, so.xi, so.eta, sv.set.MaxCGIterations, so.cgw)
-		xAx = dot(so.xi, so.b) - dot(so.xi, so.cgw.r)
+		rec.CGIterations = pcg(md.applyGN, md.bp.apply, md.b, md.xi, md.eta, sv.set.CG.MaxIterations, md.cgw)
+		xAx = dot(md.xi, md.b) - dot(md.xi, md.cgw.r)
 	} else {
-		d := &so.dense
+		d := &md.dense
 		// hr already holds τ: add the reduced damping damp·D only.
-		for k := range so.xf {
-			so.xf[k] = damp * so.scale[k]
+		for k := range md.xf {
+			md.xf[k] = damp * md.scale[k]
 		}
-		sv.cs.reduceDiag(&d.dr, so.xf)
+		sv.cs.reduceDiag(&d.dr, md.xf)
 		d.lm.AddSym(&d.hr, &d.dr)
 		rec.CGIterations = 1
 		if !d.chol.Factorize(&d.lm) {
-			zero(so.xi)
+			zero(md.xi)
 		} else {
 			// A mat.ConditionError only warns of ill-conditioning: the
 			// solution is still the best available step.
-			xv := mat.NewVecDense(sv.dim, so.xi)
-			if err := d.chol.SolveVecTo(xv, mat.NewVecDense(sv.dim, so.b)); err != nil {
+			xv := mat.NewVecDense(sv.dim, md.xi)
+			if err := d.chol.SolveVecTo(xv, mat.NewVecDense(sv.dim, md.b)); err != nil {
 				var ce mat.Condition
 				if !errors.As(err, &ce) {
-					zero(so.xi)
+					zero(md.xi)
 				}
 			}
-			xAx = dot(so.xi, so.b)
+			xAx = dot(md.xi, md.b)
 		}
 	}
-	sv.cs.ToFull(so.step, so.xi)
-	rec.StepNorm = norm2(so.step)
+	sv.cs.ToFull(md.step, md.xi)
+	rec.StepNorm = norm2(md.step)
 	return xAx, rec.StepNorm > 0 && finite(rec.StepNorm)
 }

@@ -1,8 +1,6 @@
 package sparsels
 
 import (
-	"fmt"
-
 	"github.com/sparsels/sparsels/internal/bytesize"
 )
 
@@ -12,68 +10,69 @@ import (
 // holding nnzL stored entries, Y r×m holding nnzY stored entries (r·m when
 // dense) and X r×c. It is computed in floating point, so huge dimensions
 // cannot overflow it, and it is meant to be compared with a budget before
-// anything is allocated.
+// anything is allocated. It panics if set.Method is not a Method.
 //
-// The estimate is an upper bound of the live heap, measured after a
-// collection at every iteration (TestMemoryEstimate), on problems with n
-// from 5·10⁴ to 10⁶ rows and c from 1 to 8; peak resident memory, measured
-// with /usr/bin/time, is lower (pages that are allocated but never written
-// are not resident). It assumes the direct form, which needs more than the
-// Gram form. Per row of G it counts 48 bytes of index arrays for the
-// Problem (pattern, L and Lᵀ, permutations) and, for the solver, blocks of
-// n×c floats: 21 for the second-order methods (workspaces of four blocks
-// held by the solver, its Jacobian operators and concurrent evaluations)
-// and 5.5 for NAdam and LBFGS, plus 64 and 32 bytes per row of n-sized
-// vectors (constraints, preconditioner, row norms). To that it adds the
-// dense operands (X, B, and Y twice), 48 bytes per entry of G and of L, 30
-// vectors of nnz values, and the 4·nnz² values of the dense linear path
-// when Solve would choose it (see Settings.Linear).
+// The estimate is meant as an upper bound of the live heap, checked after
+// a collection at every iteration (TestMemoryEstimate); peak resident
+// memory is lower (pages that are allocated but never written are not
+// resident). It assumes the direct form, which needs more than the Gram
+// form. It counts, per row of G, the index arrays of the Problem (pattern,
+// L and Lᵀ, permutations) and the solver's blocks of n×c floats and
+// n-sized vectors; the dense operands (X, B, and Y twice); per entry of G
+// and of L, their index arrays and the solver's vectors of nnz values; the
+// curvature pairs of QuasiNewton; and the 4·nnz² values of the dense linear
+// path when Solve would choose it. Auto and LinearAuto are resolved by the
+// rules Solve applies (Method.Resolve, Settings.Linear), with the free
+// values of set.Constraints if given and rows of G equally full.
 func EstimateMemory(n, m, r, c, nnz, nnzL, nnzY int, set *Settings) float64 {
 	s := set.withDefaults()
+	dim := nnz
+	if s.Constraints != nil {
+		dim = s.Constraints.Dim()
+	}
+	return estimateMemory(n, m, r, c, nnz, nnzL, nnzY, &s, evenShape(n, nnz, dim, nnzL, c))
+}
+
+// memorySpec is a method's share of EstimateMemory: blocks of n×c floats
+// and bytes per row of G, and bytes per entry of G.
+type memorySpec struct {
+	blocks, perRow, perNNZ float64
+}
+
+var (
+	// secondOrderMemory: workspaces of four blocks held by the solver, its
+	// Jacobian operators and concurrent evaluations; constraints,
+	// preconditioner and row norms per row; 30 vectors of nnz values.
+	secondOrderMemory = memorySpec{blocks: 21, perRow: 64, perNNZ: 30 * 8}
+	// quasiNewtonMemory adds the curvature pairs.
+	quasiNewtonMemory = memorySpec{blocks: 21, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8}
+	// firstOrderMemory: NAdam's and LBFGS's evaluations only.
+	firstOrderMemory = memorySpec{blocks: 5.5, perRow: 32, perNNZ: 30 * 8}
+)
+
+// estimateMemory is EstimateMemory with defaulted settings s on a problem
+// of shape sh.
+func estimateMemory(n, m, r, c, nnz, nnzL, nnzY int, s *Settings, sh costShape) float64 {
+	meth := s.Method
+	if meth == Auto {
+		meth = autoMethod(sh.dim)
+	}
+	if !meth.valid() {
+		panic("sparsels: EstimateMemory: unknown method " + meth.String())
+	}
+	spec := meth.spec()
 	N, C := float64(n), float64(c)
 	bytes := 48*N + 8*(float64(r)*C+float64(m)*C) + 16*float64(nnzY) + 48*(float64(nnz)+float64(nnzL))
-	var blocks, perRow float64
-	switch s.Method {
-	case Auto, NewtonTrustRegion, GaussNewtonLineSearch, LevenbergMarquardt, QuasiNewton:
-		blocks, perRow = 21, 64
-	default: // NAdam, LBFGS
-		blocks, perRow = 5.5, 32
-	}
-	bytes += blocks*8*N*C + perRow*N + 30*8*float64(nnz)
-	if s.Method == QuasiNewton || s.Method == Auto && nnz > autoNewtonMax {
-		bytes += 2 * qnMemory * 8 * float64(nnz) // curvature pairs
-	}
-	if s.Method != NAdam && s.Method != LBFGS && s.Method != QuasiNewton {
-		if d := denseLinearBytes(nnz, &s); d > 0 {
-			bytes += d
-		}
+	mem := spec.memory
+	bytes += mem.blocks*8*N*C + mem.perRow*N + mem.perNNZ*float64(nnz)
+	if spec.linear == linearSystems && s.resolveLinear(spec.curvature, sh) == LinearDense {
+		bytes += denseBytes(nnz)
 	}
 	return bytes
 }
 
-// denseLinearBytes returns the bytes of the dense linear path, 4·nnz²
-// float64 values, if Solve with the defaulted settings s would take it, and
-// 0 otherwise; it follows the rule of Settings.Linear (LinearAuto: at most
-// DenseMaxNNZ nonzeros, a quarter of it for NewtonTrustRegion, and within
-// MemoryLimit).
-func denseLinearBytes(nnz int, s *Settings) float64 {
-	d := 4 * 8 * float64(nnz) * float64(nnz)
-	switch s.Linear {
-	case LinearDense:
-		return d
-	case LinearAuto:
-		limit := s.DenseMaxNNZ
-		if s.Method == Auto || s.Method == NewtonTrustRegion {
-			limit /= 4
-		}
-		if nnz <= limit && d <= float64(s.MemoryLimit) {
-			return d
-		}
-	}
-	return 0
-}
-
-// memoryEstimate is EstimateMemory for the problem p.
+// memoryEstimate is EstimateMemory for the problem p, with its pattern's
+// rows.
 func (p *Problem) memoryEstimate(set *Settings) float64 {
 	nnzY := p.r * p.m
 	if p.y.kind == operandSparse {
@@ -81,19 +80,19 @@ func (p *Problem) memoryEstimate(set *Settings) float64 {
 	} else if p.y.kind != operandDense {
 		nnzY = min(p.r, p.m)
 	}
-	return EstimateMemory(p.n, p.m, p.r, p.c, p.pat.NNZ(), p.l.nnz(), nnzY, set)
+	s := set.withDefaults()
+	return estimateMemory(p.n, p.m, p.r, p.c, p.pat.NNZ(), p.l.nnz(), nnzY, &s, p.costShape(s.Constraints))
 }
 
-// memoryError returns the error for a problem whose estimated memory need
-// exceeds limit, or nil: Solve should call it before allocating, as
-//
-//	if err := p.memoryError(set, set.MemoryLimit); err != nil { return nil, err }
+// memoryError returns the error, wrapping ErrMemoryLimit, for a problem
+// whose estimated memory need exceeds limit, or nil: Solve calls it before
+// allocating.
 func (p *Problem) memoryError(set *Settings, limit int64) error {
 	need := p.memoryEstimate(set)
 	if need <= float64(limit) {
 		return nil
 	}
 	n, m, r, c := p.Dims()
-	return fmt.Errorf("sparsels: Solve: the problem (G %d×%d with %d entries, X %d×%d) needs about %s for NewProblem and Solve, over MemoryLimit (%s)",
+	return invalidf(ErrMemoryLimit, "sparsels: Solve: the problem (G %d×%d with %d entries, X %d×%d) needs about %s for NewProblem and Solve, over MemoryLimit (%s)",
 		n, m, p.pat.NNZ(), r, c, bytesize.Format(need), bytesize.Format(float64(limit)))
 }

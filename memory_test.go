@@ -2,6 +2,7 @@ package sparsels
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,8 +12,8 @@ import (
 )
 
 // memProblem returns a problem whose G is n×4 with 24 entries in its first
-// 12 rows and whose L is a path Laplacian on those rows (the shape of the
-// issue 11 report: tiny files, huge n), with c columns.
+// 12 rows and whose L is a path Laplacian on those rows (tiny files, huge
+// n), with c columns.
 func memProblem(t testing.TB, n, c int) (*Problem, []float64) {
 	t.Helper()
 	var I, J []int
@@ -49,8 +50,8 @@ func memProblem(t testing.TB, n, c int) (*Problem, []float64) {
 
 // TestMemoryEstimate checks that EstimateMemory bounds the live heap of
 // NewProblem plus Solve, sampled after a collection at every iteration, for
-// every method (issue 11: the command's estimate missed the solver's
-// workspaces and a 2 GiB budget let a 4.5 GB solve start).
+// every method: an estimate that missed the solver's workspaces would let a
+// solve start that does not fit its budget.
 func TestMemoryEstimate(t *testing.T) {
 	n, c := 200_000, 3
 	if testing.Short() {
@@ -83,12 +84,13 @@ func TestMemoryEstimate(t *testing.T) {
 	}
 }
 
-// TestMemoryErrorBytes checks the memory message: exact byte counts below
-// 1 MiB (issue 11: "needs about 0 MiB … over MemoryLimit (0 MiB)").
+// TestMemoryErrorBytes checks the memory error: ErrMemoryLimit, with exact
+// byte counts below 1 MiB (not "needs about 0 MiB … over MemoryLimit
+// (0 MiB)").
 func TestMemoryErrorBytes(t *testing.T) {
 	p, _ := memProblem(t, 20, 1)
 	err := p.memoryError(&Settings{MemoryLimit: 1}, 1)
-	if err == nil || !strings.Contains(err.Error(), "over MemoryLimit (1 byte)") || !strings.Contains(err.Error(), " bytes for NewProblem") {
+	if !errors.Is(err, ErrMemoryLimit) || !strings.Contains(err.Error(), "over MemoryLimit (1 byte)") || !strings.Contains(err.Error(), " bytes for NewProblem") {
 		t.Errorf("error %v", err)
 	}
 	if err := p.memoryError(nil, 1<<30); err != nil {

@@ -8,9 +8,9 @@ import (
 )
 
 // TestAdvNAdamTinyStart is the regression test for NAdam's moments
-// overflowing after a start near 0 (issue 11): the unit of the moments was
-// fixed from the start's gradient, about 1e-160 here, so once the first
-// steps brought the gradient to order 1, g² in that unit overflowed, every
+// overflowing after a start near 0: with the unit of the moments fixed
+// from the start's gradient, about 1e-160 here, once the first steps
+// brought the gradient to order 1, g² in that unit overflowed, every
 // later step was 0 and NAdam reported FunctionConvergence far from a
 // stationary point (from 1e-300 it did not move at all). From starts 1e-4,
 // 1e-160 and 1e-300 times g0 (the same direction) it must now reach the

@@ -17,7 +17,7 @@ import (
 // curvature the step is not cut at the boundary: E along it is an exact
 // quartic (quartic.go), minimized globally, so a negative-curvature step
 // goes as far as the energy itself keeps decreasing. The CG budget adapts:
-// it doubles (up to 16 times Settings.MaxCGIterations) while interior steps
+// it doubles (up to 16 times Settings.CG.MaxIterations) while interior steps
 // hit it and are accepted with a good ratio, and falls back when the
 // boundary or negative curvature ends CG first. Dense, the subproblem is
 // solved exactly from an eigendecomposition, which copes with indefinite
@@ -27,15 +27,15 @@ type newton struct {
 	budget int     // CG iterations allowed in the next subproblem
 }
 
-func (m *newton) linearized(so *secondOrder) error {
-	sv, p := so.sv, so.sv.p
+func (m *newton) linearized(md *localModel) error {
+	sv := md.sv
 	if m.budget == 0 {
-		m.budget = sv.set.MaxCGIterations
+		m.budget = sv.set.CG.MaxIterations
 		m.delta = sv.set.InitialRadius
 	}
-	if so.linear == LinearDense {
+	if md.linear == LinearDense {
 		t := time.Now()
-		d := &so.dense
+		d := &md.dense
 		if !d.eig.Factorize(&d.hr, true) {
 			return errors.New("sparsels: Solve: eigendecomposition of the Hessian failed")
 		}
@@ -47,49 +47,38 @@ func (m *newton) linearized(so *secondOrder) error {
 		sv.res.Times.LinearSolve += time.Since(t)
 		return nil
 	}
-	// Preconditioner: the Gauss-Newton row blocks plus a bound on the
-	// second-order term's row blocks, positive definite.
-	tp := time.Now()
-	so.op.secondOrderRowBounds(so.rowBound)
-	for k := range so.shift {
-		so.shift[k] = so.tau + so.boundWeight*so.rowBound[p.pat.i[k]] + 1e-6*so.scale[k]
-	}
-	so.bp.update(so.blocks, so.shift)
-	for k := range so.shift {
-		so.shift[k] = so.tau
-	}
-	sv.res.Times.Precondition += time.Since(tp)
+	md.refreshPreconditioner(1)
 	return nil
 }
 
-func (m *newton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error) {
-	sv := so.sv
+func (m *newton) iterate(md *localModel, rec *IterationRecord) (stepOutcome, error) {
+	sv := md.sv
 	t := time.Now()
 	var pred, stepNorm float64
 	var boundary, negCurv bool
-	if so.linear == LinearCG {
-		pred, boundary, negCurv = m.stepCG(so, rec)
-		stepNorm = so.bp.normM(so.xi)
+	if md.linear == LinearCG {
+		pred, boundary, negCurv = m.stepCG(md, rec)
+		stepNorm = md.bp.normM(md.xi)
 	} else {
-		pred, boundary = m.stepDense(so, rec)
-		stepNorm = math.Sqrt(dot(so.xi, so.xi))
+		pred, boundary = m.stepDense(md, rec)
+		stepNorm = math.Sqrt(dot(md.xi, md.xi))
 	}
-	sv.cs.ToFull(so.step, so.xi)
+	sv.cs.ToFull(md.step, md.xi)
 	sv.res.Times.LinearSolve += time.Since(t)
-	rec.StepNorm = floats.Norm(so.step, 2)
+	rec.StepNorm = floats.Norm(md.step, 2)
 	rec.Damping = m.delta
 	out := stepOutcome{negligible: sv.negligible(pred)}
 	if negCurv {
 		// Follow the negative curvature as far as E decreases.
 		tq := time.Now()
-		q, w2 := so.lineQuartic()
+		q, w2 := md.lineQuartic()
 		sv.res.Times.Evaluate += time.Since(tq)
 		if s, eq := q.argmin(); s > 1 && !math.IsInf(s, 0) && eq < q[0] {
-			for k := range so.step {
-				so.step[k] *= s
+			for k := range md.step {
+				md.step[k] *= s
 			}
-			for i := range so.xi {
-				so.xi[i] *= s
+			for i := range md.xi {
+				md.xi[i] *= s
 			}
 			pred = (q[0] - eq) * w2
 			stepNorm *= s
@@ -98,7 +87,7 @@ func (m *newton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, er
 	}
 	eTrial := math.Inf(1)
 	if pred > 0 {
-		eTrial = so.tryPoint(1)
+		eTrial = md.tryPoint(1)
 	}
 	rho := (sv.e - eTrial) / pred
 	// A boundary step that the energy confirmed was cut by the radius: a
@@ -110,7 +99,7 @@ func (m *newton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, er
 	case rho > 0.75 && boundary:
 		m.delta = math.Min(math.Max(2*m.delta, stepNorm), 1e300)
 	}
-	m.adaptBudget(sv.set.MaxCGIterations, rec.CGIterations, rho, boundary)
+	m.adaptBudget(sv.set.CG.MaxIterations, rec.CGIterations, rho, boundary)
 	if pred > 0 && finite(eTrial) && rho > 1e-4 {
 		out.accepted, out.energy = true, eTrial
 	}
@@ -130,40 +119,40 @@ func (m *newton) adaptBudget(base, used int, rho float64, boundary bool) {
 
 // stepCG solves the subproblem by Steihaug-Toint CG and returns the model
 // decrease.
-func (m *newton) stepCG(so *secondOrder, rec *IterationRecord) (pred float64, boundary, negCurv bool) {
-	sv, cgw := so.sv, so.cgw
+func (m *newton) stepCG(md *localModel, rec *IterationRecord) (pred float64, boundary, negCurv bool) {
+	sv, cgw := md.sv, md.cgw
 	if m.delta <= 0 {
 		// First radius: the length of the Cauchy step along the
 		// preconditioned gradient.
-		so.bp.apply(cgw.z, so.b)
-		so.applyHess(cgw.q, cgw.z)
-		dn := so.bp.normM(cgw.z)
+		md.bp.apply(cgw.z, md.b)
+		md.applyHess(cgw.q, cgw.z)
+		dn := md.bp.normM(cgw.z)
 		m.delta = dn
 		if kappa := dot(cgw.z, cgw.q); kappa > 0 {
-			m.delta = dot(so.b, cgw.z) / kappa * dn
+			m.delta = dot(md.b, cgw.z) / kappa * dn
 		}
 		if !(m.delta > 0) || math.IsInf(m.delta, 0) {
 			m.delta = 1
 		}
 	}
-	it, bd, nc := steihaug(so.applyHess, so.bp.apply, so.b, so.xi, m.delta, so.eta, m.budget, cgw)
+	it, bd, nc := steihaug(md.applyHess, md.bp.apply, md.b, md.xi, m.delta, md.eta, m.budget, cgw)
 	rec.CGIterations += it
 	var xAx float64
 	if bd {
-		so.applyHess(cgw.q, so.xi)
-		xAx = dot(so.xi, cgw.q)
+		md.applyHess(cgw.q, md.xi)
+		xAx = dot(md.xi, cgw.q)
 	} else {
-		xAx = dot(so.xi, so.b) - dot(so.xi, cgw.r)
+		xAx = dot(md.xi, md.b) - dot(md.xi, cgw.r)
 	}
-	return -(dot(sv.rgrad, so.xi) + xAx), bd, nc
+	return -(dot(sv.rgrad, md.xi) + xAx), bd, nc
 }
 
 // stepDense solves the subproblem exactly from the eigendecomposition.
-func (m *newton) stepDense(so *secondOrder, rec *IterationRecord) (pred float64, boundary bool) {
-	sv, d := so.sv, &so.dense
+func (m *newton) stepDense(md *localModel, rec *IterationRecord) (pred float64, boundary bool) {
+	sv, d := md.sv, &md.dense
 	dim := sv.dim
 	c := d.c[:dim]
-	mat.NewVecDense(dim, c).MulVec(d.q.T(), mat.NewVecDense(dim, so.b))
+	mat.NewVecDense(dim, c).MulVec(d.q.T(), mat.NewVecDense(dim, md.b))
 	if m.delta <= 0 {
 		// First radius: the Newton step's length if H is positive
 		// definite, else a gradient-scaled guess.
@@ -174,17 +163,17 @@ func (m *newton) stepDense(so *secondOrder, rec *IterationRecord) (pred float64,
 			}
 			m.delta = math.Sqrt(s)
 		} else {
-			m.delta = floats.Norm(so.b, 2) / math.Max(math.Abs(d.w[dim-1]), math.SmallestNonzeroFloat64)
+			m.delta = floats.Norm(md.b, 2) / math.Max(math.Abs(d.w[dim-1]), math.SmallestNonzeroFloat64)
 		}
 		if !(m.delta > 0) || math.IsInf(m.delta, 0) {
 			m.delta = 1
 		}
 	}
-	boundary = trustRegionEigen(so.xi, d.w, &d.q, c, m.delta)
-	xv := mat.NewVecDense(dim, so.xi)
+	boundary = trustRegionEigen(md.xi, d.w, &d.q, c, m.delta)
+	xv := mat.NewVecDense(dim, md.xi)
 	xAx := mat.Inner(xv, &d.hr, xv)
 	rec.CGIterations = 1
-	return -(dot(sv.rgrad, so.xi) + xAx), boundary
+	return -(dot(sv.rgrad, md.xi) + xAx), boundary
 }
 
 func (m *newton) failed() (string, bool) {

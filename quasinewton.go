@@ -17,8 +17,8 @@ import (
 // (quartic.go).
 type quasiNewton struct {
 	sv       *solver
-	so       *secondOrder // operator, preconditioner and scaling
-	s, y     [][]float64  // curvature pairs, oldest first
+	md       *localModel // operator, preconditioner and scaling
+	s, y     [][]float64 // curvature pairs, oldest first
 	rho      []float64
 	alpha    []float64
 	gamma    float64
@@ -31,51 +31,42 @@ const (
 	qnRefresh = 10 // fewest iterations between preconditioner updates
 	// qnBoundWeight scales the second-order row bounds in the initial
 	// inverse Hessian: the Gershgorin bounds overestimate the curvature
-	// they stand for. Measured on Spot (m 500, k 100), 25 s each in one
-	// session: weight 0.3 reached E 403288, 1 reached 403679, 3 403951, 0.1
-	// 403516 and 0 (Gauss-Newton blocks alone) 404021.
+	// they stand for, and a weight below 1 did best (BENCHMARKS.md,
+	// section "Solver design choices").
 	qnBoundWeight = 0.3
 )
 
 // qnRefreshEvery returns the interval between preconditioner updates at
 // iteration iter: a tenth of the iterations so far, from qnRefresh up to 200.
 // Late in a run the iterate moves little and an update (the Gauss-Newton
-// row blocks and the second-order bounds, about two gradients) buys little.
-// Measured in 20-s runs, one process each: Spot 403138 against 403265 with
-// a fixed 10 (4726 against 4042 iterations), the 6k grid 29124.2 against
-// 29127.2; fixed intervals of 3 to 30 had made no difference earlier.
+// row blocks and the second-order bounds, about two gradients) buys little
+// (BENCHMARKS.md, section "Solver design choices").
 func qnRefreshEvery(iter int) int {
 	return min(max(iter/10, qnRefresh), 200)
 }
 
-// quasiNewton runs QuasiNewton.
+// quasiNewton runs QuasiNewton on the Hessian's local model, matrix-free:
+// it uses the model's preconditioner, and solves no linear system.
 func (sv *solver) quasiNewton() (*Result, error) {
-	sv.set.Linear = LinearCG
-	so, err := sv.newSecondOrder(&newton{})
-	if err != nil {
-		return nil, err
-	}
-	so.hessian = true
-	so.boundWeight = qnBoundWeight
-	sv.res.Linear = LinearAuto // no linear systems: the preconditioner only
-	if done, r, err := sv.startCheck(); done {
+	md := sv.newLocalModel(hessianCurvature, LinearCG)
+	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
 	qn := &quasiNewton{
-		sv: sv, so: so, gamma: 1, alpha: make([]float64, qnMemory),
+		sv: sv, md: md, gamma: 1, alpha: make([]float64, qnMemory),
 		d: make([]float64, sv.nnz), dxi: make([]float64, sv.dim),
 		q: make([]float64, sv.dim), rgOld: make([]float64, sv.dim),
 	}
-	nt := &newton{}
 	refreshed := 0 // iteration of the last preconditioner update
 	for iter := 1; ; iter++ {
-		if r, err, done := sv.limitReached(iter); done {
+		if r, done, err := sv.limitReached(iter); done {
 			return r, err
 		}
 		if iter == 1 || iter-refreshed >= qnRefreshEvery(iter) {
-			if r, err, done := so.linearize(nt); done {
+			if r, done, err := md.linearize(); done {
 				return r, err
 			}
+			md.refreshPreconditioner(qnBoundWeight)
 			refreshed = iter
 		}
 		rec := IterationRecord{Iteration: iter}
@@ -83,10 +74,10 @@ func (sv *solver) quasiNewton() (*Result, error) {
 		eOld := sv.e
 		if out.accepted {
 			copy(qn.rgOld, sv.rgrad)
-			so.accept(out.energy)
+			md.accept(out.energy)
 			qn.update(rec.Damping)
 		}
-		if r, err, done := sv.endIteration(iter, &rec, out, eOld); done {
+		if r, done, err := sv.endIteration(iter, &rec, out, eOld); done {
 			return r, err
 		}
 		if !out.accepted {
@@ -103,17 +94,17 @@ func (sv *solver) quasiNewton() (*Result, error) {
 // with the scaled, preconditioned initial matrix; otherwise the global
 // minimizer of the quartic E along the direction.
 func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
-	sv, so := qn.sv, qn.so
+	sv, md := qn.sv, qn.md
 	t0 := time.Now()
 	qn.direction()
-	sv.cs.ToFull(so.step, qn.dxi)
+	sv.cs.ToFull(md.step, qn.dxi)
 	sv.res.Times.LinearSolve += time.Since(t0)
-	rec.Damping, rec.StepNorm = 1, norm2(so.step)
-	if e := so.tryPoint(1); finite(e) && e <= sv.e+1e-4*dot(sv.grad, so.step) {
+	rec.Damping, rec.StepNorm = 1, norm2(md.step)
+	if e := md.tryPoint(1); finite(e) && e <= sv.e+1e-4*dot(sv.grad, md.step) {
 		return stepOutcome{accepted: true, energy: e, negligible: sv.negligible(sv.e - e)}
 	}
 	t1 := time.Now()
-	q, w2 := so.lineQuartic()
+	q, w2 := md.lineQuartic()
 	sv.res.Times.Evaluate += time.Since(t1)
 	t, eq := q.argmin()
 	rec.Damping, rec.StepNorm = t, t*rec.StepNorm
@@ -122,12 +113,12 @@ func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
 		// No step is taken; a direction that is not finite is reported
 		// as such (endIteration).
 		rec.StepNorm = 0
-		if dn := norm2(so.step); !finite(dn) {
+		if dn := norm2(md.step); !finite(dn) {
 			rec.StepNorm = dn
 		}
 		return out
 	}
-	if e := so.tryPoint(t); finite(e) && e < sv.e {
+	if e := md.tryPoint(t); finite(e) && e < sv.e {
 		out.accepted, out.energy = true, e
 	}
 	return out
@@ -137,7 +128,7 @@ func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
 // the preconditioned steepest descent direction if that is not a descent
 // direction.
 func (qn *quasiNewton) direction() {
-	sv, bp := qn.sv, qn.so.bp
+	sv, bp := qn.sv, qn.md.bp
 	copy(qn.q, sv.rgrad)
 	for i := len(qn.s) - 1; i >= 0; i-- {
 		qn.alpha[i] = qn.rho[i] * dot(qn.s[i], qn.q)
@@ -183,7 +174,7 @@ func (qn *quasiNewton) update(t float64) {
 		return
 	}
 	qn.s, qn.y, qn.rho = append(qn.s, s), append(qn.y, y), append(qn.rho, 1/sy)
-	qn.so.bp.apply(qn.q, y)
+	qn.md.bp.apply(qn.q, y)
 	if yMy := dot(y, qn.q); yMy > 0 {
 		qn.gamma = sy / yMy
 	}

@@ -1,7 +1,6 @@
 package sparsels
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -14,13 +13,17 @@ type Status int
 const (
 	// NotTerminated is the zero Status.
 	NotTerminated Status = iota
-	// FunctionConvergence: an accepted step decreased E by at most
-	// FunctionTol relative.
+	// FunctionConvergence: the accepted steps of the method's window
+	// decreased E by at most FunctionTol relative (see Settings), or no
+	// decrease above the energy's rounding error was found along an exact
+	// line search.
 	FunctionConvergence
 	// GradientConvergence: the projected gradient fell to GradientTol times
-	// its initial norm (or is exactly zero at a minimum).
+	// the smaller of its initial norm and the problem's gradient scale (see
+	// Settings), or is exactly zero at the start.
 	GradientConvergence
-	// StepConvergence: an accepted step was at most StepTol relative.
+	// StepConvergence: a step not limited by the trust radius or the
+	// damping was at most StepTol relative (see Settings).
 	StepConvergence
 	// StationaryStart: the gradient and the Jacobian vanish at the start (for
 	// example g0 = 0), so no descent direction exists there. This is not
@@ -57,14 +60,6 @@ func (s Status) Converged() bool {
 	return s == FunctionConvergence || s == GradientConvergence || s == StepConvergence
 }
 
-// ErrStop, returned by a Settings.Callback, stops Solve with status UserStop
-// and no error.
-var ErrStop = errors.New("sparsels: stopped by callback")
-
-// ErrNotFinite is returned (wrapped) by Solve when the energy or gradient is
-// NaN or infinite; the Result holds the best finite iterate.
-var ErrNotFinite = errors.New("sparsels: energy or gradient is not finite")
-
 // IterationRecord describes one iteration of Solve.
 type IterationRecord struct {
 	Iteration    int
@@ -72,7 +67,7 @@ type IterationRecord struct {
 	RelDecrease  float64 // (E_before − E_after)/E_before; 0 for a rejected step
 	GradientNorm float64 // infinity norm of the projected gradient after the iteration
 	StepNorm     float64 // Euclidean norm of the trial step
-	Damping      float64 // LM: damping 1/μ; Newton: trust radius; GN: step length; NAdam: learning rate
+	Damping      float64 // LM: damping 1/μ; Newton: trust radius; GN and QuasiNewton: step length; NAdam: learning rate; LBFGS: 0
 	CGIterations int     // linear-solver iterations spent in this iteration
 	Accepted     bool
 	Elapsed      time.Duration // since the start of Solve
@@ -156,5 +151,5 @@ func (r *Result) String() string {
 // solvesLinearSystems reports whether m solves linear systems, so that
 // Result.Linear says which solver it used.
 func (m Method) solvesLinearSystems() bool {
-	return m == Auto || m == LevenbergMarquardt || m == GaussNewtonLineSearch || m == NewtonTrustRegion
+	return m.valid() && m.spec().linear == linearSystems
 }

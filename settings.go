@@ -6,96 +6,6 @@ import (
 	"time"
 )
 
-// Method is a minimization method for Solve.
-type Method int
-
-const (
-	// Auto, the zero value, runs NewtonTrustRegion on problems with at
-	// most 1000 free values (nonzeros of G less one per constraint) and
-	// QuasiNewton on larger ones; Method.Resolve tells which. On the
-	// published spectral-coarsening problems QuasiNewton reached every
-	// energy level first at every size measured (grid meshes of 500 to 12000
-	// vertices and Spot; BENCHMARKS.md, section "Tail"): their energy is
-	// nonconvex with hundreds of negative-curvature directions and a
-	// Gauss-Newton matrix singular on two thirds of the null space, where
-	// NewtonTrustRegion's inexact subproblems and LevenbergMarquardt's
-	// damping spend many products per step. On small problems Newton's
-	// iterations are cheap and converge quadratically, and it handles the
-	// negative curvature QuasiNewton can stall in: on the README's 12×4
-	// problem Newton reaches the certified lower bound (8.99e-7) while
-	// QuasiNewton stops at 4.03e-6 with a vanishing decrease.
-	// Result.Method tells which method ran.
-	Auto Method = iota
-	// LevenbergMarquardt: Gauss-Newton steps damped in the
-	// trust-region form, with Moré's diagonal scaling D by the largest
-	// diagonal of JᵀJ seen so far. The damping is (1/μ)·min(1, ‖∇E‖/‖∇E₀‖)·D:
-	// the radius μ grows and shrinks with the gain ratio (Nielsen's update),
-	// and the gradient factor lets the damping vanish near a minimum, which
-	// keeps the local convergence quadratic on zero-residual problems.
-	LevenbergMarquardt
-	// GaussNewtonLineSearch takes Gauss-Newton steps with a backtracking
-	// (Armijo) line search.
-	GaussNewtonLineSearch
-	// NewtonTrustRegion takes steps on the exact Hessian in a trust region:
-	// Steihaug-Toint preconditioned CG when matrix-free, an eigendecomposition
-	// (which copes with indefinite Hessians) when dense.
-	NewtonTrustRegion
-	// NAdam is the first-order method of the published spectral-coarsening
-	// code, for comparison: Adam with Nesterov momentum, the iterate projected
-	// back onto the constraints after every step and the learning rate halved
-	// when the energy stalls.
-	NAdam
-	// LBFGS runs gonum's optimize.LBFGS through Problem.Optimize, in the
-	// null-space coordinates of the constraints, for comparison.
-	LBFGS
-	// QuasiNewton is limited-memory BFGS whose initial inverse Hessian is
-	// the block-Jacobi inverse of the Gauss-Newton row blocks plus a bound
-	// on the second-order term's row blocks (NewtonTrustRegion's
-	// preconditioner), with an exact minimization of E along each
-	// direction: f is quadratic in g, so E along a line is a quartic
-	// polynomial whose global minimizer costs about one residual
-	// evaluation. It solves no linear systems.
-	QuasiNewton
-)
-
-var methodNames = [...]string{"auto", "lm", "gn", "newton", "nadam", "lbfgs", "qn"}
-
-// Resolve returns the method Solve runs for m on p with the constraints cs
-// (nil for none): for Auto, NewtonTrustRegion when there are at most
-// autoNewtonMax free values and QuasiNewton otherwise; m itself for the
-// other methods.
-func (m Method) Resolve(p *Problem, cs *Constraints) Method {
-	if m != Auto {
-		return m
-	}
-	free := p.pat.NNZ()
-	if cs != nil {
-		free = cs.Dim()
-	}
-	if free <= autoNewtonMax {
-		return NewtonTrustRegion
-	}
-	return QuasiNewton
-}
-
-func (m Method) String() string {
-	if m >= 0 && int(m) < len(methodNames) {
-		return methodNames[m]
-	}
-	return fmt.Sprintf("Method(%d)", int(m))
-}
-
-// ParseMethod returns the method named auto, lm, gn, newton, nadam, lbfgs
-// or qn.
-func ParseMethod(s string) (Method, error) {
-	for i, n := range methodNames {
-		if s == n {
-			return Method(i), nil
-		}
-	}
-	return 0, fmt.Errorf("sparsels: unknown method %q (want auto, lm, gn, newton, nadam, lbfgs or qn)", s)
-}
-
 // LinearSolver chooses how the second-order methods solve their linear
 // systems.
 type LinearSolver int
@@ -105,12 +15,13 @@ const (
 	// the nnz×nnz matrices fit in Settings.MemoryLimit and a dense
 	// iteration's predicted floating-point operations (assembly, reduction
 	// to the null space and a Cholesky factorization, or an
-	// eigendecomposition for NewtonTrustRegion) are at most 20 times those of
-	// a matrix-free iteration with MaxCGIterations products; LinearCG
-	// otherwise. In practice that is a few dozen nonzeros: matrix-free CG was
-	// faster on every problem measured from nnz 80 up (see cost.go). The dense
-	// factorizations cannot be interrupted; Solve does not start one whose
-	// predicted time exceeds what is left of TimeLimit.
+	// eigendecomposition for NewtonTrustRegion) are below 20 times those of
+	// a matrix-free iteration with CG.MaxIterations products; LinearCG
+	// otherwise. In practice that is a few dozen nonzeros, beyond which
+	// matrix-free CG is faster (BENCHMARKS.md, section "Solver design
+	// choices"). The dense factorizations cannot be interrupted; Solve does
+	// not start one whose predicted time exceeds what is left of TimeLimit.
+	// QuasiNewton is always matrix-free.
 	LinearAuto LinearSolver = iota
 	// LinearDense assembles the reduced normal matrix (or Hessian) from the
 	// Gram form and factorizes it. Memory O(nnz²).
@@ -131,14 +42,15 @@ func (l LinearSolver) String() string {
 	return fmt.Sprintf("LinearSolver(%d)", int(l))
 }
 
-// ParseLinearSolver returns the linear solver named auto, dense or cg.
+// ParseLinearSolver returns the linear solver named auto, dense or cg. An
+// unknown name is an error wrapping ErrSettings.
 func ParseLinearSolver(s string) (LinearSolver, error) {
 	for i, n := range linearNames {
 		if s == n {
 			return LinearSolver(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sparsels: unknown linear solver %q (want auto, dense or cg)", s)
+	return 0, invalidf(ErrSettings, "sparsels: unknown linear solver %q (want auto, dense or cg)", s)
 }
 
 // Preconditioner chooses the preconditioner of LinearCG.
@@ -154,11 +66,61 @@ const (
 	NoPreconditioner
 )
 
-// Settings configure Solve. The zero value, and a nil *Settings, give the
-// defaults stated on each field. Solve refuses, naming the field, a value
-// that is not finite or out of range, and a negative value in any numeric
-// field other than the tolerances FunctionTol, GradientTol and StepTol
-// (where a negative value disables the test) and Lambda (refused too).
+// CGSettings configure the matrix-free linear algebra: the conjugate
+// gradients of LinearCG (and NewtonTrustRegion's Steihaug-Toint CG) and the
+// preconditioner, which QuasiNewton uses too. The zero value gives the
+// defaults stated on each field.
+type CGSettings struct {
+	// Forcing > 0 fixes the relative tolerance of CG, below 1; the default
+	// is the Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at
+	// 0.5.
+	Forcing float64
+	// MaxIterations bounds CG per outer iteration (default 25: on large
+	// coarsening problems a few inexact steps cost less time than one
+	// accurate one). LinearAuto's cost model counts this many products.
+	MaxIterations int
+	// Preconditioner defaults to BlockJacobi.
+	Preconditioner Preconditioner
+}
+
+// validate checks c, the field CG of Settings.
+func (c *CGSettings) validate() error {
+	switch c.Preconditioner {
+	case BlockJacobi, Jacobi, NoPreconditioner:
+	default:
+		return invalidf(ErrSettings, "sparsels: Settings.CG.Preconditioner = %d is not a preconditioner", int(c.Preconditioner))
+	}
+	if err := checkFinite("Settings.CG.Forcing", c.Forcing); err != nil {
+		return err
+	}
+	if err := checkNotNegative("Settings.CG.Forcing", c.Forcing); err != nil {
+		return err
+	}
+	if err := checkNotNegative("Settings.CG.MaxIterations", float64(c.MaxIterations)); err != nil {
+		return err
+	}
+	if c.Forcing >= 1 {
+		return invalidf(ErrSettings, "sparsels: Settings.CG.Forcing = %v must be below 1", c.Forcing)
+	}
+	return nil
+}
+
+// withDefaults returns c with its defaults filled in.
+func (c CGSettings) withDefaults() CGSettings {
+	if c.MaxIterations <= 0 {
+		c.MaxIterations = 25
+	}
+	return c
+}
+
+// Settings configure Solve: the run-wide choices, limits and tolerances,
+// with the parameters of particular methods grouped in NAdam and CG. The
+// zero value, and a nil *Settings, give the defaults stated on each field.
+// Solve refuses, with an error wrapping ErrSettings and naming the field, a
+// value that is not finite or out of range, and a negative value in any
+// numeric field other than the tolerances FunctionTol, GradientTol and
+// StepTol (where a negative value disables the test) and Lambda (refused
+// too).
 type Settings struct {
 	Method Method       // default Auto
 	Linear LinearSolver // default LinearAuto
@@ -173,16 +135,18 @@ type Settings struct {
 	Ref    []float64
 
 	// Termination. The run stops when the relative energy decrease over the
-	// last 5 accepted steps (100 iterations for NAdam) is at most
-	// FunctionTol (default 1e-10; negative disables) and those decreases are
-	// not growing; when the infinity norm of the gradient projected onto the
-	// constraints is at most GradientTol (default 1e-10; negative disables)
-	// times the smaller of its value at the start and the problem's
-	// intrinsic gradient scale 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms;
-	// a start far from the natural scale of G does not set the bar); or when
-	// a nonzero step's norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12;
-	// negative disables), the step was not cut short by the trust radius or
-	// the damping, and it was accepted or its predicted decrease is at the
+	// last 5 accepted steps is at most FunctionTol (default 1e-10; negative
+	// disables) and those decreases are not growing (NAdam: over each 100
+	// iterations, as published; LBFGS: no decrease above FunctionTol
+	// relative in 20 iterations, gonum's test); when the infinity norm of
+	// the gradient projected onto the constraints is at most GradientTol
+	// (default 1e-10; negative disables) times the smaller of its value at
+	// the start and the problem's intrinsic gradient scale
+	// 2‖X‖^{3/2}(‖Y‖‖L‖‖B‖)^{1/2} (Frobenius norms; a start far from the
+	// natural scale of G does not set the bar); or when a nonzero step's
+	// norm is at most StepTol·(‖g‖ + StepTol) (default 1e-12; negative
+	// disables), the step was not cut short by the trust radius or the
+	// damping, and it was accepted or its predicted decrease is at the
 	// energy's rounding level. No convergence status is returned while G is
 	// still in the flat region around G = 0 (StationaryStart instead).
 	//
@@ -191,13 +155,10 @@ type Settings struct {
 	// for QuasiNewton and LBFGS, whose iterations cost about one gradient, and
 	// 5000 for NAdam (the published code stops at 1000 iterations at most,
 	// or earlier by its stall rule; the limit here is higher so that NAdam's
-	// tail can be compared). The defaults converge the small and
-	// zero-residual problems of the tests many times over; a large coarsening
-	// problem keeps improving slowly for much longer (QuasiNewton on Spot,
-	// nnz 20896, had not met FunctionTol after 16479 iterations and 5
-	// minutes, 0.16% below its energy at 40 s), so bound such runs by
-	// TimeLimit. TimeLimit > 0 bounds the wall time; Solve also stops when
-	// its context is done.
+	// tail can be compared). The defaults converge small and zero-residual
+	// problems many times over; a large coarsening problem keeps improving
+	// slowly for much longer, so bound such runs by TimeLimit. TimeLimit > 0
+	// bounds the wall time; Solve also stops when its context is done.
 	FunctionTol   float64
 	GradientTol   float64
 	StepTol       float64
@@ -206,7 +167,8 @@ type Settings struct {
 
 	// Bound, if true, makes Solve compute LowerBound for the problem and
 	// the constraints after the run and report it in Result.Bound, with the
-	// optimality gap in Result.Gap. On Spot (m 500, k 100) it took 12–20 s.
+	// optimality gap in Result.Gap. It can take longer than the run
+	// (BENCHMARKS.md, section "Solver tail").
 	Bound bool
 
 	// Callback, if not nil, is called after every iteration. Returning
@@ -217,64 +179,44 @@ type Settings struct {
 	// Linear algebra. DenseMaxNNZ is LinearAuto's limit for the dense path
 	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB);
 	// when set explicitly it bounds everything NewProblem and Solve allocate
-	// (EstimateMemory), and Solve refuses a problem over it before
-	// allocating.
-	// Forcing > 0 fixes the relative tolerance of CG; the default is the
-	// Eisenstat-Walker sequence (choice 2, γ = 0.9, α = 2) capped at 0.5.
-	// MaxCGIterations bounds CG per outer iteration (default 25: on large
-	// coarsening problems a few inexact steps cost less time than one
-	// accurate one).
-	DenseMaxNNZ     int
-	MemoryLimit     int64
-	Forcing         float64
-	MaxCGIterations int
-	Preconditioner  Preconditioner
+	// (EstimateMemory). Solve refuses, wrapping ErrMemoryLimit, a problem
+	// over an explicit MemoryLimit and LinearDense with matrices over it,
+	// before allocating. CG configures the matrix-free path.
+	DenseMaxNNZ int
+	MemoryLimit int64
+	CG          CGSettings
 
 	// InitialRadius is the first trust-region radius μ of LevenbergMarquardt
 	// (damping 1/μ, default 1e4, at most 1e16: a smaller damping is lost to
-	// rounding) and of NewtonTrustRegion (default: the
-	// length of the Cauchy step along the preconditioned gradient with
-	// LinearCG, of the Newton step — or a gradient-scaled guess when the
-	// Hessian is indefinite — with LinearDense).
+	// rounding) and of NewtonTrustRegion (default: the length of the Cauchy
+	// step along the preconditioned gradient with LinearCG, of the Newton
+	// step — or a gradient-scaled guess when the Hessian is indefinite —
+	// with LinearDense).
 	InitialRadius float64
 
-	// NAdam parameters (defaults as published: 0.02, 0.9, 0.9, 1e-8), and
-	// the number of iterations without a new best energy after which the
-	// learning rate is halved (default 20). Epsilon is absolute, as
-	// published: with gradients far below it NAdam's steps stall at
-	// lr·∇E/ε, and a run that does not decrease E above its rounding error
-	// ends in NumericalFailure.
-	LearningRate  float64
-	Beta1, Beta2  float64
-	Epsilon       float64
-	StallPatience int
+	// NAdam holds the parameters of the method NAdam.
+	NAdam NAdamSettings
 }
 
 // validate reports settings that are out of range or not finite, naming
-// the field. It checks the settings as given, before withDefaults: a
-// negative value where only zero means the default is an error, not the
-// default.
+// the field, as errors wrapping ErrSettings. It checks the settings as
+// given, before withDefaults: a negative value where only zero means the
+// default is an error, not the default.
 func (s *Settings) validate() error {
 	switch s.Linear {
 	case LinearAuto, LinearDense, LinearCG:
 	default:
-		return fmt.Errorf("sparsels: Settings.Linear = %v is not a linear solver", s.Linear)
-	}
-	switch s.Preconditioner {
-	case BlockJacobi, Jacobi, NoPreconditioner:
-	default:
-		return fmt.Errorf("sparsels: Settings.Preconditioner = %d is not a preconditioner", int(s.Preconditioner))
+		return invalidf(ErrSettings, "sparsels: Settings.Linear = %v is not a linear solver", s.Linear)
 	}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{
 		{"FunctionTol", s.FunctionTol}, {"GradientTol", s.GradientTol}, {"StepTol", s.StepTol},
-		{"Forcing", s.Forcing}, {"InitialRadius", s.InitialRadius}, {"LearningRate", s.LearningRate},
-		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
+		{"InitialRadius", s.InitialRadius},
 	} {
-		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return fmt.Errorf("sparsels: Settings.%s = %v is not finite", f.name, f.v)
+		if err := checkFinite("Settings."+f.name, f.v); err != nil {
+			return err
 		}
 	}
 	for _, f := range []struct {
@@ -283,30 +225,33 @@ func (s *Settings) validate() error {
 	}{
 		{"MaxIterations", float64(s.MaxIterations)}, {"TimeLimit", float64(s.TimeLimit)},
 		{"DenseMaxNNZ", float64(s.DenseMaxNNZ)}, {"MemoryLimit", float64(s.MemoryLimit)},
-		{"Forcing", s.Forcing}, {"MaxCGIterations", float64(s.MaxCGIterations)},
-		{"InitialRadius", s.InitialRadius}, {"LearningRate", s.LearningRate},
-		{"Beta1", s.Beta1}, {"Beta2", s.Beta2}, {"Epsilon", s.Epsilon},
-		{"StallPatience", float64(s.StallPatience)},
+		{"InitialRadius", s.InitialRadius},
 	} {
 		if err := checkNotNegative("Settings."+f.name, f.v); err != nil {
 			return err
 		}
 	}
-	if s.Beta1 >= 1 || s.Beta2 >= 1 {
-		return fmt.Errorf("sparsels: Settings.Beta1 = %v and Beta2 = %v must be below 1", s.Beta1, s.Beta2)
+	if err := s.CG.validate(); err != nil {
+		return err
 	}
-	if s.Forcing >= 1 {
-		return fmt.Errorf("sparsels: Settings.Forcing = %v must be below 1", s.Forcing)
+	return s.NAdam.validate()
+}
+
+// checkFinite returns an error wrapping ErrSettings and naming the field
+// name if v is NaN or infinite.
+func checkFinite(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return invalidf(ErrSettings, "sparsels: %s = %v is not finite", name, v)
 	}
 	return nil
 }
 
-// checkNotNegative returns an error naming the field name if v is
-// negative, for the settings whose zero value means the default and which
-// have no meaning below zero.
+// checkNotNegative returns an error wrapping ErrSettings and naming the
+// field name if v is negative, for the settings whose zero value means the
+// default and which have no meaning below zero.
 func checkNotNegative(name string, v float64) error {
 	if v < 0 {
-		return fmt.Errorf("sparsels: %s = %v is negative (0 means the default)", name, v)
+		return invalidf(ErrSettings, "sparsels: %s = %v is negative (0 means the default)", name, v)
 	}
 	return nil
 }
@@ -331,39 +276,15 @@ func (s *Settings) withDefaults() Settings {
 	if d.MemoryLimit <= 0 {
 		d.MemoryLimit = 2 << 30
 	}
-	if d.MaxCGIterations <= 0 {
-		d.MaxCGIterations = 25
-	}
-	if d.LearningRate <= 0 {
-		d.LearningRate = 0.02
-	}
-	if d.Beta1 <= 0 {
-		d.Beta1 = 0.9
-	}
-	if d.Beta2 <= 0 {
-		d.Beta2 = 0.9
-	}
-	if d.Epsilon <= 0 {
-		d.Epsilon = 1e-8
-	}
-	if d.StallPatience <= 0 {
-		d.StallPatience = 20
-	}
+	d.CG = d.CG.withDefaults()
+	d.NAdam = d.NAdam.withDefaults()
 	return d
 }
 
-// defaultIterations sets MaxIterations, if not given, for the resolved
-// method s.Method.
+// defaultIterations sets MaxIterations, if not given, to the default of
+// the resolved method s.Method.
 func (s *Settings) defaultIterations() {
-	if s.MaxIterations > 0 {
-		return
-	}
-	switch s.Method {
-	case NAdam:
-		s.MaxIterations = 5000 // the published code: at most 1000, see above
-	case QuasiNewton, LBFGS:
-		s.MaxIterations = 20000
-	default:
-		s.MaxIterations = 1000
+	if s.MaxIterations <= 0 {
+		s.MaxIterations = s.Method.spec().maxIterations
 	}
 }

@@ -2,12 +2,9 @@ package sparsels
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
-
-	"gonum.org/v1/gonum/floats"
 )
 
 // Solve minimizes E(g) = ‖X − Y Gᵀ L G B‖²_F (plus s.Lambda·‖g − s.Ref‖²)
@@ -20,9 +17,11 @@ import (
 // the best iterate found. A start where the gradient and the Jacobian both
 // vanish (g0 = 0 is one) returns status StationaryStart.
 //
-// Solve returns an error for invalid arguments (a nil p, wrong lengths,
-// non-finite values, negative or out-of-range Settings, constraints for
-// another pattern, infeasible constraints), when the
+// Solve returns an error for invalid arguments, naming the culprit: a nil p
+// or non-finite values in g0 or Settings.Ref (wrapping ErrInput), wrong
+// lengths or constraints for another pattern (ErrShape), negative or
+// out-of-range Settings (ErrSettings), a problem whose estimated memory
+// exceeds an explicit Settings.MemoryLimit (ErrMemoryLimit); when the
 // energy or gradient becomes NaN or infinite at an accepted point (wrapping
 // ErrNotFinite), when ctx is done (ctx.Err(), status Canceled), and when the
 // callback returns an error other than ErrStop. Whenever the Result is not
@@ -33,7 +32,7 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 		ctx = context.Background()
 	}
 	if p == nil {
-		return nil, errors.New("sparsels: Solve: nil problem")
+		return nil, invalidf(ErrInput, "sparsels: Solve: nil problem")
 	}
 	if s != nil {
 		if err := s.validate(); err != nil {
@@ -45,19 +44,16 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 		return nil, err
 	}
 	if err := set.Constraints.checkFor("Solve", p.pat); err != nil {
-		return nil, err
+		return nil, invalid(ErrShape, err)
 	}
 	cs := set.Constraints
 	if cs == nil {
 		cs = unconstrained(p.pat)
 	}
-	switch set.Method {
-	case Auto:
-		set.Method = set.Method.Resolve(p, set.Constraints)
-	case LevenbergMarquardt, GaussNewtonLineSearch, NewtonTrustRegion, QuasiNewton, NAdam, LBFGS:
-	default:
-		return nil, fmt.Errorf("sparsels: Solve: unknown method %v", set.Method)
+	if !set.Method.valid() {
+		return nil, invalidf(ErrSettings, "sparsels: Solve: unknown method %v", set.Method)
 	}
+	set.Method = set.Method.Resolve(p, set.Constraints)
 	set.defaultIterations()
 	if s != nil && s.MemoryLimit > 0 {
 		// An explicit budget covers everything Solve allocates.
@@ -65,18 +61,8 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 			return nil, err
 		}
 	}
-	sv := &solver{
-		ctx: ctx, p: p, set: set, cs: cs, start: time.Now(),
-		res: &Result{Method: set.Method},
-		nnz: p.pat.NNZ(), dim: cs.Dim(),
-	}
-	if set.TimeLimit > 0 {
-		sv.deadline = sv.start.Add(set.TimeLimit)
-	}
-	sv.g = cs.Project(nil, g0)
-	sv.gscale = p.gradientScale()
-	sv.xnorm = floats.Norm(p.x, 2)
-	r, err := sv.run()
+	sv := newSolver(ctx, p, set, cs, g0)
+	r, err := sv.spec.run(sv)
 	if set.Bound && r != nil && err == nil {
 		t := time.Now()
 		bd, berr := LowerBound(ctx, p, set.Constraints, nil)
@@ -90,43 +76,25 @@ func Solve(ctx context.Context, p *Problem, g0 []float64, s *Settings) (*Result,
 	return r, err
 }
 
-// run runs the method of sv.set.
-func (sv *solver) run() (*Result, error) {
-	switch sv.set.Method {
-	case NAdam:
-		return sv.nadam()
-	case LBFGS:
-		return sv.lbfgs()
-	case QuasiNewton:
-		return sv.quasiNewton()
-	case LevenbergMarquardt:
-		return sv.secondOrder(&lm{})
-	case GaussNewtonLineSearch:
-		return sv.secondOrder(&gaussNewton{})
-	default:
-		return sv.secondOrder(&newton{})
-	}
-}
-
 // checkSolveArgs validates the arguments of Solve that do not depend on the
 // method, other than the fields Settings.validate checks.
 func checkSolveArgs(p *Problem, g0 []float64, set *Settings) error {
 	nnz := p.pat.NNZ()
 	if len(g0) != nnz {
-		return fmt.Errorf("sparsels: Solve: g0 has length %d, pattern has %d nonzeros", len(g0), nnz)
+		return invalidf(ErrShape, "sparsels: Solve: g0 has length %d, pattern has %d nonzeros", len(g0), nnz)
 	}
 	if k := firstNonFinite(g0); k >= 0 {
-		return fmt.Errorf("sparsels: Solve: g0[%d] = %v is not finite", k, g0[k])
+		return invalidf(ErrInput, "sparsels: Solve: g0[%d] = %v is not finite", k, g0[k])
 	}
 	if set.Lambda < 0 || math.IsNaN(set.Lambda) || math.IsInf(set.Lambda, 0) {
-		return fmt.Errorf("sparsels: Solve: Lambda = %v, want a finite value ≥ 0", set.Lambda)
+		return invalidf(ErrSettings, "sparsels: Solve: Lambda = %v, want a finite value ≥ 0", set.Lambda)
 	}
 	if set.Ref != nil {
 		if len(set.Ref) != nnz {
-			return fmt.Errorf("sparsels: Solve: Ref has length %d, pattern has %d nonzeros", len(set.Ref), nnz)
+			return invalidf(ErrShape, "sparsels: Solve: Ref has length %d, pattern has %d nonzeros", len(set.Ref), nnz)
 		}
 		if k := firstNonFinite(set.Ref); k >= 0 {
-			return fmt.Errorf("sparsels: Solve: Ref[%d] = %v is not finite", k, set.Ref[k])
+			return invalidf(ErrInput, "sparsels: Solve: Ref[%d] = %v is not finite", k, set.Ref[k])
 		}
 	}
 	return nil

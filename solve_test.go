@@ -124,7 +124,7 @@ func TestSolveZeroResidual(t *testing.T) {
 			e0 := sp.p.Energy(g0)
 			res, err := Solve(context.Background(), sp.p, g0, &Settings{
 				Method: tc.method, Linear: tc.linear, FunctionTol: -1, GradientTol: -1,
-				StepTol: 1e-15, MaxIterations: 60, Forcing: 1e-12, MaxCGIterations: 1000,
+				StepTol: 1e-15, MaxIterations: 60, CG: CGSettings{Forcing: 1e-12, MaxIterations: 1000},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -189,7 +189,7 @@ func TestSolveNonZeroResidual(t *testing.T) {
 		{GaussNewtonLineSearch, LinearDense}, {NewtonTrustRegion, LinearCG},
 		{QuasiNewton, LinearAuto},
 	} {
-		res, err := Solve(context.Background(), sp.p, ref.G, &Settings{Method: tc.method, Linear: tc.linear, MaxIterations: 500, Forcing: 1e-12, MaxCGIterations: 1000, FunctionTol: 1e-15, GradientTol: 1e-12})
+		res, err := Solve(context.Background(), sp.p, ref.G, &Settings{Method: tc.method, Linear: tc.linear, MaxIterations: 500, CG: CGSettings{Forcing: 1e-12, MaxIterations: 1000}, FunctionTol: 1e-15, GradientTol: 1e-12})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,8 +226,8 @@ func TestSolveNonZeroResidual(t *testing.T) {
 		t.Errorf("Newton errors %v: too few accepted steps above 1e-13·E* to see the rate", newton)
 	}
 	for i := 1; i < len(newton); i++ {
-		// Quadratic: e_{k+1} ≤ C e_k² with a modest C (relative to E*):
-		// measured 4.6e-9 → 2.8e-13 → 1.9e-16 relative, C ≈ 1.3e4.
+		// Quadratic: e_{k+1} ≤ C e_k² with a modest C (relative to E*),
+		// here C ≤ 1e5.
 		if newton[i] > 1e5*newton[i-1]*newton[i-1]/eStar+1e-13*eStar {
 			t.Errorf("Newton not quadratic: errors %v", newton)
 		}
@@ -251,7 +251,7 @@ func TestSolveDenseMatchesCG(t *testing.T) {
 			t.Fatal(err)
 		}
 		run := func(l LinearSolver) *Result {
-			res, err := Solve(context.Background(), sp.p, g0, &Settings{Method: m, Linear: l, Constraints: cs, Lambda: 1e-2, Ref: sp.gStar, MaxIterations: 8, Forcing: 1e-14, MaxCGIterations: 1000, FunctionTol: -1, GradientTol: -1, StepTol: -1})
+			res, err := Solve(context.Background(), sp.p, g0, &Settings{Method: m, Linear: l, Constraints: cs, Lambda: 1e-2, Ref: sp.gStar, MaxIterations: 8, CG: CGSettings{Forcing: 1e-14, MaxIterations: 1000}, FunctionTol: -1, GradientTol: -1, StepTol: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -393,7 +393,7 @@ func TestSolveStatuses(t *testing.T) {
 	// NaN input.
 	g := append([]float64(nil), sp.gStar...)
 	g[3] = math.NaN()
-	if _, err := Solve(ctx, sp.p, g, nil); err == nil || !contains(err.Error(), "g0[3]") {
+	if _, err := Solve(ctx, sp.p, g, nil); !errors.Is(err, ErrInput) || !contains(err.Error(), "g0[3]") {
 		t.Fatalf("NaN g0: %v", err)
 	}
 	// Time limit.
@@ -406,6 +406,52 @@ func TestSolveStatuses(t *testing.T) {
 	res, err = Solve(ctx, zr.p, zr.gStar, nil)
 	if err != nil || !res.Status.Converged() || res.Energy > 1e-20 {
 		t.Fatalf("minimum at start: %v, %v", res, err)
+	}
+}
+
+// TestSolveEndsEveryMethod checks that every method ends its iterations
+// through the shared code: the same statuses, iteration counts and reasons
+// for the iteration and time limits, cancellation and the callback.
+func TestSolveEndsEveryMethod(t *testing.T) {
+	sp := newSolveProblem(31, 10, 4, 4, 3, 2, false, true)
+	ctx := context.Background()
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	stopAt3 := func(r IterationRecord) error {
+		if r.Iteration == 3 {
+			return ErrStop
+		}
+		return nil
+	}
+	bad := errors.New("boom")
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		set    Settings
+		status Status
+		iters  int    // -1: any
+		reason string // a part of Result.Reason
+		err    error  // matched with errors.Is; nil: no error
+	}{
+		{"iteration limit", ctx, Settings{MaxIterations: 2, FunctionTol: -1, GradientTol: -1, StepTol: -1}, IterationLimit, 2, "Settings.MaxIterations = 2", nil},
+		{"time limit", ctx, Settings{TimeLimit: time.Nanosecond}, TimeLimit, 0, "Settings.TimeLimit", nil},
+		{"canceled", canceled, Settings{}, Canceled, 0, "canceled", context.Canceled},
+		{"callback stop", ctx, Settings{Callback: stopAt3}, UserStop, 3, "stopped by callback", nil},
+		{"callback error", ctx, Settings{Callback: func(IterationRecord) error { return bad }}, UserStop, 1, "boom", bad},
+	} {
+		for m := LevenbergMarquardt; m.valid(); m++ {
+			set := tc.set
+			set.Method = m
+			res, err := Solve(tc.ctx, sp.p, sp.gStar, &set)
+			switch {
+			case tc.err == nil && err != nil, tc.err != nil && !errors.Is(err, tc.err):
+				t.Errorf("%s, %v: error %v, want %v", tc.name, m, err, tc.err)
+			case res == nil:
+				t.Errorf("%s, %v: no result", tc.name, m)
+			case res.Status != tc.status || (tc.iters >= 0 && res.Iterations != tc.iters) || !contains(res.Reason, tc.reason):
+				t.Errorf("%s, %v: %v after %d iterations (%s), want %v after %d with %q", tc.name, m, res.Status, res.Iterations, res.Reason, tc.status, tc.iters, tc.reason)
+			}
+		}
 	}
 }
 

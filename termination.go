@@ -50,24 +50,26 @@ func (sv *solver) gradientThreshold() float64 {
 
 // convergence returns the convergence status earned after an iteration
 // whose outcome is out, if any; tiny reports a nonzero step at most StepTol
-// relative. A tiny step cut short by the trust radius or the damping is no
+// relative. The FunctionTol test runs over the method's ftolWindow, and not
+// for a method whose window is 0 (it judges its progress itself). A tiny step cut short by the trust radius or the damping is no
 // sign of convergence; an exact line minimization that finds no decrease
 // above the energy's rounding error is.
 func (sv *solver) convergence(out stepOutcome, tiny bool) (Status, string, bool) {
 	set := sv.set
 	accepted, negligible, limited := out.accepted, out.negligible, out.limited
 	h := sv.res.History
+	w := sv.spec.ftolWindow
 	var st Status
 	var reason string
 	switch {
 	case accepted && set.GradientTol >= 0 && sv.gnorm <= sv.gradientThreshold():
 		st, reason = GradientConvergence, fmt.Sprintf("projected gradient %.3g ≤ GradientTol %.3g × %.3g", sv.gnorm, set.GradientTol, sv.gradientThreshold()/set.GradientTol)
-	case accepted && set.FunctionTol >= 0 && !accelerating(h, ftolWindow):
-		d := relDecreaseOver(h, ftolWindow)
+	case accepted && set.FunctionTol >= 0 && w > 0 && !accelerating(h, w):
+		d := relDecreaseOver(h, w)
 		if !(d <= set.FunctionTol) {
 			return 0, "", false
 		}
-		st, reason = FunctionConvergence, fmt.Sprintf("relative decrease %.3g over the last %d accepted steps ≤ FunctionTol %.3g", d, ftolWindow, set.FunctionTol)
+		st, reason = FunctionConvergence, fmt.Sprintf("relative decrease %.3g over the last %d accepted steps ≤ FunctionTol %.3g", d, w, set.FunctionTol)
 	case tiny && !limited && set.StepTol >= 0 && (accepted || negligible):
 		st, reason = StepConvergence, fmt.Sprintf("relative step %.3g ≤ StepTol %.3g", h[len(h)-1].StepNorm/(floats.Norm(sv.g, 2)+set.StepTol), set.StepTol)
 	case !accepted && negligible && out.exact:
@@ -114,8 +116,8 @@ func (sv *solver) atFlatStart() bool {
 }
 
 // ftolWindow is the number of accepted steps over which the relative energy
-// decrease is compared with FunctionTol: a single heavily damped or shortened
-// step says little about convergence.
+// decrease is compared with FunctionTol (methodSpec.ftolWindow): a single
+// heavily damped or shortened step says little about convergence.
 const ftolWindow = 5
 
 // relDecreaseOver returns the relative decrease of the energy over the last w
