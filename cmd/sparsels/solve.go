@@ -73,7 +73,7 @@ func (a *solveArgs) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.out, "o", "", "output Matrix Market `file` for the best G (required)")
 	fs.StringVar(&a.linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg, in any case")
 	fs.Var(&a.lambda, "lambda", "Tikhonov weight `λ` ≥ 0: add λ‖g − g_ref‖² to E")
-	fs.StringVar(&a.ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (default g_ref = 0)")
+	fs.StringVar(&a.ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (without -ref, g_ref = 0)")
 	fs.StringVar(&a.trace, "trace", "", "write the per-iteration history as CSV to this `file`")
 	fs.BoolVar(&a.quiet, "q", false, "quiet: print only errors")
 	fs.BoolVar(&a.bound, "bound", false, "after the run, compute the certified lower bound on E (sparsels.LowerBound) and print the optimality gap")

@@ -88,6 +88,54 @@ func TestMethodSpellings(t *testing.T) {
 	}
 }
 
+// TestAutoMethodHelp checks the rule that the -method help states for auto
+// against sparsels.Method.Resolve: newton on at most 1000 free values, qn
+// on more.
+func TestAutoMethodHelp(t *testing.T) {
+	const rule = "auto (newton on at most 1000 free values, the nonzeros of G less one per constraint; qn on more)"
+	for _, name := range []string{"solve", "coarsen"} {
+		if r := runArgs(name, "-h"); !strings.Contains(r.stdout, rule) {
+			t.Errorf("%s -h does not say %q", name, rule)
+		}
+	}
+	for _, tc := range []struct {
+		nnz    int
+		rowSum bool // one constraint per row of G
+		want   sparsels.Method
+	}{
+		{1000, false, sparsels.NewtonTrustRegion},
+		{1001, false, sparsels.QuasiNewton},
+		{1001, true, sparsels.NewtonTrustRegion}, // 1001 − 1 free values
+		{1002, true, sparsels.QuasiNewton},
+	} {
+		// G is 1×nnz, full: one row, so row sums are one constraint.
+		cols := make([]int, tc.nnz)
+		for k := range cols {
+			cols[k] = k
+		}
+		pat, err := sparsels.NewPattern(1, tc.nnz, make([]int, tc.nnz), cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one := mat.NewDense(1, 1, []float64{1})
+		Y := mat.NewDiagDense(tc.nnz, nil)
+		B := mat.NewDense(tc.nnz, 1, nil)
+		p, err := sparsels.NewProblem(mat.NewDense(tc.nnz, 1, nil), Y, one, B, pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cs *sparsels.Constraints
+		if tc.rowSum {
+			if cs, err = sparsels.RowSumConstraints(pat); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := sparsels.Auto.Resolve(p, cs); got != tc.want {
+			t.Errorf("nnz %d, row sums %v: auto resolves to %v, want %v", tc.nnz, tc.rowSum, got, tc.want)
+		}
+	}
+}
+
 // TestSolveSpellings runs solve with a capitalized method name, a bare
 // number of seconds as time limit, and checks that the progress header does
 // not depend on whether auto was spelled out.
