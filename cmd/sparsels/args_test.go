@@ -1,8 +1,10 @@
 package main
 
+// Tests of the command line: flag values, their spellings and their checks.
+
 import (
-	"fmt"
-	"runtime/debug"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +12,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels"
-	"github.com/sparsels/sparsels/mtx"
 )
 
 func TestSecondsFlag(t *testing.T) {
@@ -181,83 +182,89 @@ func TestSolveSpellings(t *testing.T) {
 	}
 }
 
-func TestVersion(t *testing.T) {
-	for _, args := range [][]string{{"version"}, {"-version"}, {"--version"}} {
-		r := runArgs(args...)
-		if r.code != exitOK || !strings.HasPrefix(r.stdout, "sparsels ") || r.stderr != "" {
-			t.Errorf("%q: %v", args, r)
-		}
+// TestNegativeFlags: negative numeric flags of every subcommand are
+// refused (exit 2, naming the flag), not taken as their defaults.
+func TestNegativeFlags(t *testing.T) {
+	tp := newTestProblem(t, 4)
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 30)
+	co := func(extra ...string) []string {
+		return append([]string{"coarsen", "-L", lf, "-M", mf, "-m", "6", "-o", filepath.Join(dir, "out")}, extra...)
 	}
-	if r := runArgs("version", "extra"); r.code != exitUsage {
-		t.Errorf("version extra: %v", r)
-	}
-	if r := runArgs("help"); !strings.Contains(r.stdout, "version ") {
-		t.Errorf("help does not list version:\n%v", r)
-	}
-
-	bi := func(version string, kv ...string) *debug.BuildInfo {
-		info := &debug.BuildInfo{GoVersion: "go1.25.0", Main: debug.Module{Path: "github.com/sparsels/sparsels", Version: version}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			info.Settings = append(info.Settings, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
-		}
-		return info
-	}
-	for _, tc := range []struct {
-		info *debug.BuildInfo
-		ok   bool
-		want string
+	for _, test := range []struct {
+		args []string
+		flag string
 	}{
-		{bi("v1.2.0", "GOOS", "linux", "GOARCH", "amd64"), true, "sparsels v1.2.0 (no VCS revision recorded) go1.25.0 linux/amd64"},
-		{bi("(devel)", "vcs", "git", "vcs.revision", "3f1c2a9d7b4e5f60718293a4b5c6d7e8f9012345", "vcs.time", "2026-11-30T12:00:00Z", "vcs.modified", "true", "GOOS", "linux", "GOARCH", "arm64"),
-			true, "sparsels (devel) (git 3f1c2a9d7b4e, 2026-11-30T12:00:00Z, modified) go1.25.0 linux/arm64"},
-		{bi("", "vcs", "git", "vcs.revision", "abc", "vcs.modified", "false"), true, "sparsels (devel) (git abc) go1.25.0"},
-		{nil, false, "sparsels: no build information in this binary"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-max-iter", "-1"), "-max-iter -1"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-time-limit", "-1s"), "-time-limit -1s"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-time-limit", "-2"), "-time-limit -2s"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-lambda", "-1"), "-lambda -1"},
+		{tp.args("solve", tp.G0, "-o", tp.path("o.mtx"), "-max-dense-bytes", "-1"), "-max-dense-bytes"},
+		{tp.args("check", tp.G0, "-random", "-1"), "-random -1"},
+		{tp.args("check", tp.G0, "-coords", "-1"), "-coords -1"},
+		{tp.args("check", tp.G0, "-tol", "-1"), "-tol -1"},
+		{tp.args("check", tp.G0, "-step", "-1"), "-step -1"},
+		{tp.args("eval", tp.G0, "-max-dense-bytes", "-5"), "-max-dense-bytes"},
+		{co("-max-iter", "-1"), "-max-iter -1"},
+		{co("-time-limit", "-5"), "-time-limit -5s"},
+		{co("-k", "-1"), "-k -1"},
+		{co("-quality-k", "-1"), "-quality-k -1"},
+		{co("-m", "-4"), "-m -4"},
+		{co("-png-eig", "-3"), "-png-eig -3"},
+		{co("-max-dense-bytes", "-1"), "-max-dense-bytes"},
 	} {
-		if got := versionLine(tc.info, tc.ok); got != tc.want {
-			t.Errorf("versionLine = %q, want %q", got, tc.want)
+		r := runArgs(test.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, test.flag) {
+			t.Errorf("%v: %v\nwant exit 2 naming %q", test.args[len(test.args)-2:], r, test.flag)
 		}
+	}
+	if _, err := os.Stat(tp.path("o.mtx")); !os.IsNotExist(err) {
+		t.Errorf("a refused solve wrote o.mtx")
 	}
 }
 
-// TestUpperTriangleL reads L from a symmetric file storing the upper
-// triangle, as several writers do, and gets the energy of the lower one.
-func TestUpperTriangleL(t *testing.T) {
-	tp := newTestProblem(t, 6)
-	var b strings.Builder
-	n := tp.n
-	var entries []string
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			if v := tp.Ld.At(i, j); v != 0 {
-				entries = append(entries, fmt.Sprintf("%d %d %.17g", i+1, j+1, v))
-			}
+// TestCoarsenArguments: every argument is validated before the
+// eigensolve: repeated, negative and out-of-range landmarks, k ≥ n, m > n,
+// -png-eig (below the eigenpairs compared), -quality-k ≥ m, -weighting,
+// -quality-tol (below 1, not with -no-monitor), -view (two finite
+// numbers). Errors name the flag.
+func TestCoarsenArguments(t *testing.T) {
+	dir := t.TempDir()
+	lf, mf := writePathOperator(t, dir, "L.mtx", "M.mtx", 30)
+	out := filepath.Join(dir, "out")
+	for _, test := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-landmarks", "3,3"}, exitUsage, "-landmarks: vertex 3 is given twice (landmarks 0 and 1)"},
+		{[]string{"-landmarks", "2,-1"}, exitUsage, "-landmarks: landmark 1 is -1"},
+		{[]string{"-landmarks", "1,2,3,4,5,6,7"}, exitUsage, "-landmarks: 7 landmarks for -m 6"},
+		{[]string{"-landmarks", "4,30"}, exitError, "-landmarks: landmark 1 is vertex 30, but " + lf + " has n = 30 vertices"},
+		{[]string{"-k", "30"}, exitError, "-k 30: " + lf + " has n = 30 vertices: want k < n"},
+		{[]string{"-m", "31"}, exitError, "-m 31: m = 31 coarse vertices, but " + lf + " has n = 30 vertices"},
+		{[]string{"-png", "-png-eig", "2"}, exitError, "-png-eig 2: the quality stage compares 2 eigenpairs"},
+		{[]string{"-png", "-k", "4", "-quality-k", "3", "-png-eig", "3"}, exitError, "-png-eig 3: the quality stage compares 3 eigenpairs (-quality-k)"},
+		{[]string{"-quality-k", "6"}, exitUsage, "-quality-k 6: want fewer eigenpairs compared than -m 6"},
+		{[]string{"-weighting", "square"}, exitUsage, `-weighting "square": want root-relative, uniform, relative`},
+		{[]string{"-quality-tol", "1"}, exitUsage, "-quality-tol 1: want a fraction below 1"},
+		{[]string{"-quality-tol", "nan"}, exitUsage, "-quality-tol"},
+		{[]string{"-no-monitor", "-quality-tol", "0.1"}, exitUsage, "-quality-tol 0.1 has no effect with -no-monitor"},
+		{[]string{"-png-eig", "-2"}, exitUsage, "-png-eig -2"},
+		{[]string{"-view", "nan,nan"}, exitUsage, `-view "nan,nan": "nan" is not a finite number`},
+		{[]string{"-view", "1,2,3"}, exitUsage, `-view "1,2,3": want azimuth,elevation`},
+		{[]string{"-view", "1"}, exitUsage, `-view "1": want azimuth,elevation`},
+	} {
+		args := append([]string{"coarsen", "-L", lf, "-M", mf, "-m", "6", "-o", out}, test.args...)
+		r := runArgs(args...)
+		if r.code != test.code || !strings.Contains(r.stderr, test.want) {
+			t.Errorf("%v: %v\nwant exit %d and %q", test.args, r, test.code, test.want)
+		}
+		if strings.Contains(r.stderr, "s  eigenpairs") {
+			t.Errorf("%v: the eigensolve started: %q", test.args, r.stderr)
 		}
 	}
-	fmt.Fprintf(&b, "%%%%MatrixMarket matrix coordinate real symmetric\n%d %d %d\n%s\n", n, n, len(entries), strings.Join(entries, "\n"))
-	upper := tp.path("Lupper.mtx")
-	writeText(t, upper, b.String())
-	m, err := mtx.ReadFile(upper)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !mat.Equal(m.Dense(), tp.Ld) {
-		t.Fatal("the upper-triangle file does not read as L")
-	}
-	want := runArgs(tp.args("eval", tp.G0)...)
-	args := tp.args("eval", tp.G0)
-	for k := range args {
-		if args[k] == tp.L {
-			args[k] = upper
-		}
-	}
-	got := runArgs(args...)
-	if got.code != exitOK || want.code != exitOK || field(t, got.stdout, "energy") != field(t, want.stdout, "energy") {
-		t.Errorf("eval with the upper triangle:\n%v\nwith the lower:\n%v", got, want)
-	}
-	// Both triangles: rejected, naming both lines.
-	both := tp.path("Lboth.mtx")
-	writeText(t, both, "%%MatrixMarket matrix coordinate real symmetric\n2 2 3\n1 1 2\n1 2 -1\n2 1 -1\n")
-	if _, err := mtx.ReadFile(both); err == nil || !strings.Contains(err.Error(), "Lboth.mtx:5: entry (2,1) is below the diagonal but line 4 stores (1,2) above it") {
-		t.Errorf("both triangles: %v", err)
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused run left %s", out)
 	}
 }
