@@ -125,29 +125,27 @@ nothing. 1 on bad data, over the memory budget, or a refused or failed
 write, with nothing written; 2 on a bad command line, with nothing
 written.
 `,
-	flags: coarsenFlags,
+	args: func() args { return &coarsenArgs{} },
 }
 
 // coarsenArgs are the flags of sparsels coarsen.
 type coarsenArgs struct {
 	meshFile, L, M, out   string
-	m, k, maxIter, pngEig int
+	m, k, pngEig          int
 	qualityK, smoothing   int
 	landmarks, massKind   string
-	view, method          string
+	view                  string
 	weighting             string
 	seed                  uint64
 	normalize, png, quiet bool
 	bound, noMonitor      bool
-	ftol, gtol            finiteFloat
+	solver                solverFlags
 	qualityTol            finiteFloat
 	solveShare            finiteFloat
-	timeLimit             seconds
 	maxDense              byteSize
 }
 
-func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int {
-	var a coarsenArgs
+func (a *coarsenArgs) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.meshFile, "mesh", "", "triangle mesh `file` (.obj, .off or .ply)")
 	fs.StringVar(&a.L, "L", "", "Matrix Market `file` of the n×n operator L (instead of -mesh)")
 	fs.StringVar(&a.M, "M", "", "Matrix Market `file` of the n masses: diagonal n×n or n×1 (with -L)")
@@ -167,17 +165,10 @@ func coarsenFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdo
 	fs.BoolVar(&a.png, "png", false, "also draw roots.png, eigenfunction.png (with -mesh) and fmap.png")
 	fs.IntVar(&a.pngEig, "png-eig", -1, "eigenvector drawn in eigenfunction.png (-1: among 4..11, the one best kept, largest |C[j,j]|)")
 	fs.StringVar(&a.view, "view", "120,15", "`azimuth,elevation` in degrees of the mesh pictures")
-	fs.StringVar(&a.method, "method", "auto", "minimization `method`: auto (qn), qn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
-	fs.IntVar(&a.maxIter, "max-iter", 0, "maximum number of iterations (0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam)")
-	fs.Var(&a.ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
-	fs.Var(&a.gtol, "gtol", "stop when the projected gradient falls to `g` times its start (0: 1e-10, negative: never)")
-	fs.Var(&a.timeLimit, "time-limit", "stop the minimization after this wall `time`, such as 30s, 5m or 1h30m; a bare number is seconds (0: no limit)")
+	a.solver.register(fs, false)
 	a.maxDense.register(fs)
 	fs.BoolVar(&a.quiet, "q", false, "quiet: print only errors")
 	fs.BoolVar(&a.bound, "bound", false, "after the solve, compute the certified lower bound on E and report the optimality gap (summary.json: lower_bound, gap, relative_gap)")
-	return func(ctx context.Context, stdout, stderr io.Writer) int {
-		return runCoarsen(ctx, cmd, &a, stdout, stderr)
-	}
 }
 
 // coarsenInput is the operator to coarsen and where it came from.
@@ -189,7 +180,7 @@ type coarsenInput struct {
 	source string // the file of -mesh or -L
 }
 
-func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stderr io.Writer) int {
+func (a *coarsenArgs) run(ctx context.Context, cmd *command, stdout, stderr io.Writer) int {
 	opts, view, err := a.options()
 	if err != nil {
 		return report(stderr, cmd, err)
@@ -222,27 +213,11 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 	if err := a.checkMemory(ctx, in, opts, float64(br.used)); err != nil {
 		return failOrStop(stderr, cmd, err)
 	}
-	var show func(coarsen.Progress)
-	var pp *progressPrinter
-	if !a.quiet {
-		pp = newProgressPrinter(stderr, progressEvery, !a.noMonitor)
-		show = pp.show
-	}
-	if hook := progressHook; hook != nil || show != nil {
-		opts.Progress = func(p coarsen.Progress) {
-			if show != nil {
-				show(p)
-			}
-			if hook != nil {
-				hook(p)
-			}
-		}
-	}
+	pp := a.progress(stderr, opts)
 	res, err := coarsen.Spectral(ctx, in.L, in.mass, a.m, opts)
 	if pp != nil {
 		pp.flush()
 	}
-	partial := false
 	if err != nil {
 		interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 		if !interrupted || res == nil || res.Iterate == nil || res.G == nil || res.Lc == nil || res.Problem == nil || res.Clustering == nil {
@@ -256,7 +231,6 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 		// follows from it are written, with the quality of its check if
 		// the monitor measured it; what needs the quality stage is not
 		// written otherwise.
-		partial = true
 		if res.Quality == nil {
 			for _, name := range a.outputNames() {
 				if needsQuality[name] {
@@ -277,8 +251,37 @@ func runCoarsen(ctx context.Context, cmd *command, a *coarsenArgs, stdout, stder
 	if !a.quiet {
 		printCoarsening(stdout, a.out, res, sum, outs.names())
 	}
+	return a.finish(ctx, stderr, res, err)
+}
+
+// progress sets opts.Progress to print the run's progress on stderr (unless
+// -q) and to call progressHook, and returns the printer (nil with -q).
+func (a *coarsenArgs) progress(stderr io.Writer, opts *coarsen.Options) *progressPrinter {
+	var show func(coarsen.Progress)
+	var pp *progressPrinter
+	if !a.quiet {
+		pp = newProgressPrinter(stderr, progressEvery, !a.noMonitor)
+		show = pp.show
+	}
+	if hook := progressHook; hook != nil || show != nil {
+		opts.Progress = func(p coarsen.Progress) {
+			if show != nil {
+				show(p)
+			}
+			if hook != nil {
+				hook(p)
+			}
+		}
+	}
+	return pp
+}
+
+// finish says on stderr how a run whose outputs were written ended, and
+// returns its exit status; err is coarsen.Spectral's error, not nil after
+// an interrupt during the solve.
+func (a *coarsenArgs) finish(ctx context.Context, stderr io.Writer, res *coarsen.Result, err error) int {
 	switch {
-	case partial:
+	case err != nil:
 		if !a.quiet {
 			what := "its outputs were written"
 			if res.Quality == nil {
@@ -388,10 +391,11 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 		return nil, view, usagef("-quality-tol %v has no effect with -no-monitor: drop one of them", float64(a.qualityTol))
 	case a.noMonitor && a.solveShare != 0:
 		return nil, view, usagef("-solve-share %v has no effect with -no-monitor: drop one of them", float64(a.solveShare))
-	case a.maxIter < 0:
-		return nil, view, usagef("-max-iter %d: want N ≥ 0", a.maxIter)
-	case a.timeLimit < 0:
-		return nil, view, usagef("-time-limit %v: want a duration ≥ 0", time.Duration(a.timeLimit))
+	}
+	if err := a.solver.checkLimits(); err != nil {
+		return nil, view, err
+	}
+	switch {
 	case a.pngEig < -1:
 		return nil, view, usagef("-png-eig %d: want an eigenvector index j ≥ 0, or -1 for the best kept", a.pngEig)
 	case a.massKind != "voronoi" && a.massKind != "barycentric":
@@ -401,12 +405,10 @@ func (a *coarsenArgs) options() (*coarsen.Options, render.View, error) {
 	if view, err = parseView(a.view); err != nil {
 		return nil, view, err
 	}
-	set := &sparsels.Settings{
-		MaxIterations: a.maxIter, FunctionTol: float64(a.ftol), GradientTol: float64(a.gtol), TimeLimit: time.Duration(a.timeLimit),
-		Bound: a.bound, MemoryLimit: int64(a.maxDense),
-	}
-	if set.Method, err = parseMethod(a.method); err != nil {
-		return nil, view, usagef("-method: %v", err)
+	set := &sparsels.Settings{Bound: a.bound, MemoryLimit: int64(a.maxDense)}
+	a.solver.apply(set)
+	if set.Method, err = a.solver.parseMethod(); err != nil {
+		return nil, view, err
 	}
 	weighting, err := parseWeighting(a.weighting)
 	if err != nil {

@@ -107,7 +107,7 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 	k, kq := a.eigenvectors(n), a.compared(n)
 	kf := max(k, kq)
 	nnzL := len(in.L.RawMatrix().Ind)
-	N, Mf, K, KF := float64(n), float64(m), float64(k), float64(kf)
+	N, Mf, KF := float64(n), float64(m), float64(kf)
 	var c coarsenMemory
 	c.inputs = max(read, csrBytes(N, float64(nnzL))+8*N)
 	if in.msh != nil {
@@ -141,36 +141,8 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 		return fmt.Errorf("%w before the eigenpairs", errInterrupted)
 	}
 
-	// The later stages, for a pattern of G with nnzG entries, at most
-	// maxRow in a row.
-	later := func(nnzG, maxRow float64) {
-		G := nnzG
-		c.clustering = 8*(6*N+4*Mf) + 8*(Mf+float64(nnzL)) + 16*G
-		c.setup = 16*Mf*K + 16*Mf + 24*G + 24*G + 16*N // X, B, Mc, Y; pattern and G0; the row-sum constraints
-		set := *opts.Settings
-		c.solve = sparsels.EstimateMemory(n, m, m, k, int(min(G, math.MaxInt32)), nnzL, m, &set)
-		// A measurement of the quality (a check of the monitor, or the
-		// quality stage): G, and Lc = Gᵀ L G with at most
-		// min(m², nnz(L)·maxRow²) entries, whose factor in the coarse
-		// eigensolve is bounded by a dense triangle; the eigensolve finds
-		// the quality-k compared eigenpairs and max(2, quality-k/10) more,
-		// up to m−1 (coarsen.Measure); the coarse vectors and the
-		// functional map.
-		nnzLc := math.Min(Mf*Mf, float64(nnzL)*maxRow*maxRow)
-		kc := min(m-1, kq+max(2, kq/10))
-		KQ := float64(kq)
-		measure := csrBytes(N, G) + 2*csrBytes(Mf, nnzLc) + eigsMemory(m, int(nnzLc), kc, Mf*(Mf+1)/2) +
-			8*(Mf*float64(kc)+2*KQ*KQ)
-		c.monitor, c.quality = 0, measure
-		if !a.noMonitor {
-			// The monitor measures beside the solver and keeps the best
-			// G's values and quality (its coarse vectors and functional
-			// map); no quality stage follows.
-			c.monitor, c.quality = measure+8*G+8*(Mf*KQ+KQ*KQ), 0
-		}
-	}
 	// First with the bound of a full G, which needs no clustering.
-	later(N*Mf, Mf)
+	a.laterStages(&c, in, opts, nnzL, N*Mf, Mf)
 	if c.peak() <= budget {
 		return nil
 	}
@@ -183,18 +155,58 @@ func (a *coarsenArgs) checkMemory(ctx context.Context, in *coarsenInput, opts *c
 	}
 	rows, _ := coarsen.Pattern(in.L, cl)
 	nnzG := len(rows)
-	maxRow, run := 0, 0
+	a.laterStages(&c, in, opts, nnzL, float64(nnzG), float64(longestRun(rows)))
+	if c.peak() > budget {
+		return refuse(fmt.Sprintf(", %d entries in the pattern of G", nnzG))
+	}
+	return nil
+}
+
+// laterStages sets in c the memory of the stages after the eigensolve
+// (clustering, set-up, solve, and the monitor's or the quality stage's
+// measurement) for a pattern of G with nnzG entries, at most maxRow in a
+// row, and L with nnzL entries.
+func (a *coarsenArgs) laterStages(c *coarsenMemory, in *coarsenInput, opts *coarsen.Options, nnzL int, nnzG, maxRow float64) {
+	n, m := in.n(), a.m
+	k, kq := a.eigenvectors(n), a.compared(n)
+	N, Mf, K := float64(n), float64(m), float64(k)
+	G := nnzG
+	c.clustering = 8*(6*N+4*Mf) + 8*(Mf+float64(nnzL)) + 16*G
+	c.setup = 16*Mf*K + 16*Mf + 24*G + 24*G + 16*N // X, B, Mc, Y; pattern and G0; the row-sum constraints
+	set := *opts.Settings
+	c.solve = sparsels.EstimateMemory(n, m, m, k, int(min(G, math.MaxInt32)), nnzL, m, &set)
+	// A measurement of the quality (a check of the monitor, or the
+	// quality stage): G, and Lc = Gᵀ L G with at most
+	// min(m², nnz(L)·maxRow²) entries, whose factor in the coarse
+	// eigensolve is bounded by a dense triangle; the eigensolve finds
+	// the quality-k compared eigenpairs and max(2, quality-k/10) more,
+	// up to m−1 (coarsen.Measure); the coarse vectors and the
+	// functional map.
+	nnzLc := math.Min(Mf*Mf, float64(nnzL)*maxRow*maxRow)
+	kc := min(m-1, kq+max(2, kq/10))
+	KQ := float64(kq)
+	measure := csrBytes(N, G) + 2*csrBytes(Mf, nnzLc) + eigsMemory(m, int(nnzLc), kc, Mf*(Mf+1)/2) +
+		8*(Mf*float64(kc)+2*KQ*KQ)
+	c.monitor, c.quality = 0, measure
+	if !a.noMonitor {
+		// The monitor measures beside the solver and keeps the best
+		// G's values and quality (its coarse vectors and functional
+		// map); no quality stage follows.
+		c.monitor, c.quality = measure+8*G+8*(Mf*KQ+KQ*KQ), 0
+	}
+}
+
+// longestRun returns the length of the longest run of equal values in the
+// sorted rows: the most entries of G in a row.
+func longestRun(rows []int) int {
+	longest, run := 0, 0
 	for p := range rows {
 		if p > 0 && rows[p] == rows[p-1] {
 			run++
 		} else {
 			run = 1
 		}
-		maxRow = max(maxRow, run)
+		longest = max(longest, run)
 	}
-	later(float64(nnzG), float64(maxRow))
-	if c.peak() > budget {
-		return refuse(fmt.Sprintf(", %d entries in the pattern of G", nnzG))
-	}
-	return nil
+	return longest
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -298,76 +297,6 @@ func TestCoarsenMonitor(t *testing.T) {
 	// -q prints nothing.
 	if q := runArgs("coarsen", "-mesh", obj, "-m", "40", "-o", filepath.Join(dir, "quiet"), "-q"); q.code != exitOK || q.stderr != "" || q.stdout != "" {
 		t.Errorf("coarsen -q: %v", q)
-	}
-}
-
-// TestCoarsenInterruptDuringSolve: a first interrupt during the solve
-// writes the best G found and its outputs, says so on stderr and exits 3.
-// With the monitor (cancelled right after its check at iteration 100) the
-// quality of the best check gives C.mtx and the pictures; with -no-monitor
-// (cancelled after iteration 10) G.mtx is the last iterate and what needs
-// the quality stage is not written. The interrupt comes from the progress
-// reports, not from a timer.
-func TestCoarsenInterruptDuringSolve(t *testing.T) {
-	dir := t.TempDir()
-	obj := writeGridOBJ(t, dir, 15)
-	defer func() { progressHook = nil }()
-	for _, tc := range []struct {
-		name    string
-		args    []string
-		cancel  func(coarsen.Progress) bool
-		quality bool
-	}{
-		{"monitor", nil, func(p coarsen.Progress) bool { return p.Check != nil && p.Check.Iteration == 100 }, true},
-		{"no-monitor", []string{"-no-monitor"}, func(p coarsen.Progress) bool { return p.Iteration != nil && p.Iteration.Iteration == 10 }, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(dir, tc.name)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var after int // iterations after the interrupt
-			progressHook = func(p coarsen.Progress) {
-				if p.Stage == coarsen.StageQuality {
-					t.Errorf("the quality stage ran after the interrupt")
-				}
-				if ctx.Err() != nil && p.Iteration != nil {
-					after++
-				}
-				if tc.cancel(p) {
-					cancel()
-				}
-			}
-			r := runArgsContext(ctx, append([]string{"coarsen", "-mesh", obj, "-m", "40", "-png", "-o", out}, tc.args...)...)
-			progressHook = nil
-			if r.code != exitStopped || !strings.Contains(r.stderr, "interrupted (") || !strings.Contains(r.stderr, "the best G found (iteration ") {
-				t.Fatalf("%v", r)
-			}
-			if after > 1 {
-				t.Errorf("the solve ran %d iterations after the interrupt", after)
-			}
-			t.Logf("stderr:\n%s", r.stderr)
-			sum, _ := readSummary(t, out)
-			if tc.quality {
-				if len(sum.Checks) != 2 || sum.KeptIteration > 100 || sum.Stopped != "" || len(sum.CoarseEigenvalues) != 13 ||
-					!strings.Contains(r.stderr, "with the quality of its check") {
-					t.Errorf("summary.json: %+v", sum)
-				}
-			} else if sum.KeptIteration != sum.Iterations || len(sum.Checks) != 0 || sum.CoarseEigenvalues != nil ||
-				!strings.Contains(r.stderr, "not C.mtx, eigenfunction.png, fmap.png") {
-				t.Errorf("summary.json: %+v\n%s", sum, r.stderr)
-			}
-			for _, name := range append(slices.Clone(dataNames), "roots.png", "eigenfunction.png", "fmap.png") {
-				_, err := os.Stat(filepath.Join(out, name))
-				if want := tc.quality || !needsQuality[name]; want != (err == nil) {
-					t.Errorf("%s written: %v, want %v", name, err == nil, want)
-				}
-			}
-			p := func(name string) string { return filepath.Join(out, name) }
-			ev := runArgs("eval", "-X", p("X.mtx"), "-Y", p("Y.mtx"), "-L", p("L.mtx"), "-B", p("B.mtx"), "-G", p("G.mtx"))
-			if e := floatField(t, ev.stdout, "energy"); ev.code != exitOK || relErr(e, sum.Energy) > 1e-12 {
-				t.Errorf("eval G.mtx: energy %v, summary.json %v (%v)", e, sum.Energy, ev)
-			}
-		})
 	}
 }
 

@@ -16,53 +16,35 @@
 //	sparsels version
 //	sparsels help [command]
 //
-// Solve runs one of the methods of package sparsels (-method auto, the
-// default, which runs qn; qn, lm, gn, newton, nadam or lbfgs, in any case
-// and also by their full names such as levenberg-marquardt; -linear auto,
-// dense or cg) from the values of G0.mtx, for at most -time-limit (such as
-// 30s or 5m; a bare number is seconds),
-// optionally with row-wise constraints (-rowsum for G·1 = 1, or -C C.mtx
-// -D D.mtx for G·C = D) and a Tikhonov term (-lambda λ, -ref Gref.mtx), and
-// writes the best G. It prints one progress line per iteration on stderr and
-// a report with the full-precision energy on stdout; -trace writes the
-// iteration history as CSV (iteration, energy, rel_decrease, grad_norm,
-// step_norm, damping, cg_iterations, accepted, elapsed_seconds).
+// Run 'sparsels help <command>' or 'sparsels <command> -h' for what a
+// command does and every flag it takes, with its default; the README's
+// command-line section lists the same flags (a test keeps the two
+// identical). In short:
 //
-// Version prints the module version, the VCS revision and time the binary
-// was built from, and its Go version (runtime/debug.ReadBuildInfo).
+// Solve minimizes E from the values of G0.mtx with one of the methods of
+// package sparsels, optionally under row-wise constraints G·C = D and with a
+// Tikhonov term, and writes the best G; it prints a line per iteration on
+// stderr and a report with the full-precision energy on stdout. Its method
+// auto runs newton on at most 1000 free values (the nonzeros of G less one
+// per constraint) and qn on more, as sparsels.Method.Resolve; a zero
+// -max-iter is the solver's default for the method (sparsels.Settings).
 //
 // Eval prints the energy, the gradient norm and the constraint violation at
-// G, and writes the residual (-residual), the gradient (-grad), the Jacobian
-// (-jac), the Gauss-Newton matrix JᵀJ (-gn) and the Hessian (-hess).
+// G, and writes the residual and the first and second derivatives.
+//
+// Check compares every derivative the library computes with central finite
+// differences (gonum.org/v1/gonum/diff/fd) and prints a table of the largest
+// absolute and relative errors, each OK or FAIL against a tolerance.
 //
 // Coarsen runs the spectral coarsening of package coarsen on a mesh (OBJ,
 // OFF or PLY: cotangent Laplacian and lumped mass) or on any operator L with
-// masses M, and writes every piece into a directory: the problem files of
-// solve (X, Y, B, L, G0, the pattern), G, Lc = GᵀLG, M, Mc, the functional
-// map C, the roots and clusters, a summary.json (snake_case keys) with the
-// published quality measures, the spurious coarse eigenpairs and every check
-// of the quality monitor and, with -png, pictures of the roots, of an
-// eigenfunction before and after and of |C|. G is fitted to -k eigenvectors
-// (default round(m/3), at most 200 and on large operators max(2·10⁷/n, 110)), weighted by -weighting (root-relative by default;
-// uniform is the published energy); a quality monitor compares -quality-k
-// eigenpairs (default min(100, k, m−1)) at iterations 0, 100, 200, 400, …,
-// keeps the best G and stops the minimization when doubling the iterations
-// improved its quality by less than -quality-tol (default 1/2) or when the
-// next doubling would outlast -solve-share times the stages before it
-// (default 1), which is a success (exit 0); -no-monitor runs the published loop. Its progress is a
-// row per check, not a line per iteration. Solve on its problem files
-// reproduces its G (with -no-monitor, or -max-iter the kept iteration).
-// Coarsen shares solve's protections: its outputs are checked before any
-// work and written together, -L and -M are read under -max-dense-bytes,
-// its arguments and the memory estimate of the whole run are checked before
-// the eigensolve, and an interrupt writes the best G found during the
-// solve, or nothing before it.
+// masses M under a quality monitor, and writes every piece into a
+// directory: the problem files of solve, G, Lc = GᵀLG, Mc, the functional
+// map, the roots and clusters, a summary.json and, with -png, pictures.
+// Solve on its problem files reproduces its G.
 //
-// Check compares every derivative the library computes — gradient,
-// Jacobian, J·x, Jᵀ·w, JᵀJ, its diagonal, JᵀJ·x, Hessian and Hessian·x —
-// with central finite differences (gonum.org/v1/gonum/diff/fd) and prints a
-// table of the largest absolute and relative errors, each OK or FAIL against
-// -tol.
+// Version prints the module version, the VCS revision and time the binary
+// was built from, and its Go version (runtime/debug.ReadBuildInfo).
 //
 // # Files
 //
@@ -79,9 +61,9 @@
 // ending in .gz is gzipped. Errors name the file, and the line for syntax
 // errors.
 //
-// -max-dense-bytes (default 2 GiB) is the memory budget of everything the
-// command builds. Each input file is read with what remains of it (the size
-// line is refused before any entry is read when its entries cannot fit;
+// -max-dense-bytes is the memory budget of everything the command builds.
+// Each input file is read with what remains of it (the size line is
+// refused before any entry is read when its entries cannot fit;
 // repeated entries of L, Y, B, X, C, D and the reference are summed while
 // reading, so repeating one entry costs nothing; G's are an error). Before
 // the problem is built, the files, their conversion and the estimate of

@@ -41,157 +41,177 @@ Exit status: 0 on success, every output written; 1 on bad data or a refused
 or failed write, 2 on a bad command line, 3 on an interrupt (Ctrl-C or
 SIGTERM), all three with nothing written.
 `,
-	flags: evalFlags,
+	args: func() args { return &evalArgs{} },
 }
 
-func evalFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int {
-	var (
-		files                    problemFiles
-		cons                     constraintFiles
-		resid, grad, jac, gn, hs string
-	)
-	files.register(fs, "Matrix Market `file` of G: its entries give the pattern and the order of g (required)")
-	cons.register(fs)
-	fs.StringVar(&resid, "residual", "", "write the r×c residual f = X − Y Gᵀ L G B to this `file`")
-	fs.StringVar(&grad, "grad", "", "write the gradient ∂E/∂g, in G's shape and entry order, to this `file`")
-	fs.StringVar(&jac, "jac", "", "write the (r·c)×nnz Jacobian ∂vec(f)/∂g to this `file`")
-	fs.StringVar(&gn, "gn", "", "write the nnz×nnz Gauss-Newton matrix JᵀJ to this `file`")
-	fs.StringVar(&hs, "hess", "", "write the nnz×nnz Hessian of E to this `file`")
+// evalArgs are the flags of sparsels eval.
+type evalArgs struct {
+	files                      problemFiles
+	cons                       constraintFiles
+	resid, grad, jac, gn, hess string
+}
 
-	return func(ctx context.Context, stdout, stderr io.Writer) int {
-		if err := files.check(); err != nil {
-			return report(stderr, cmd, err)
-		}
-		if err := cons.check(); err != nil {
-			return report(stderr, cmd, err)
-		}
-		var outs outputs
-		for _, o := range [][2]string{{"residual", resid}, {"grad", grad}, {"jac", jac}, {"gn", gn}, {"hess", hs}} {
-			outs.add(o[0], o[1])
-		}
-		inputs := files.inputs()
-		cons.addInputs(inputs)
-		if err := outs.check(inputs); err != nil {
-			return report(stderr, cmd, err)
-		}
-		defer outs.discard()
+func (a *evalArgs) register(fs *flag.FlagSet) {
+	a.files.register(fs, "Matrix Market `file` of G: its entries give the pattern and the order of g (required)")
+	a.cons.register(fs)
+	fs.StringVar(&a.resid, "residual", "", "write the r×c residual f = X − Y Gᵀ L G B to this `file`")
+	fs.StringVar(&a.grad, "grad", "", "write the gradient ∂E/∂g, in G's shape and entry order, to this `file`")
+	fs.StringVar(&a.jac, "jac", "", "write the (r·c)×nnz Jacobian ∂vec(f)/∂g to this `file`")
+	fs.StringVar(&a.gn, "gn", "", "write the nnz×nnz Gauss-Newton matrix JᵀJ to this `file`")
+	fs.StringVar(&a.hess, "hess", "", "write the nnz×nnz Hessian of E to this `file`")
+}
 
-		ld, err := loadProblem(ctx, files, &sparsels.Settings{Linear: sparsels.LinearCG})
-		if err != nil {
-			return failOrStop(stderr, cmd, err)
-		}
-		cs, consDesc, err := ld.loadConstraints(cons)
-		if err != nil {
-			return failOrStop(stderr, cmd, err)
-		}
-		nnz := ld.pat.NNZ()
-		rc := ld.r * ld.c
-		limit := ld.avail()
-
-		// Refuse oversized or impossible outputs before computing anything.
-		for _, o := range []struct {
-			flag, path, what string
-			rows, cols       int
-		}{
-			{"residual", resid, "the residual", ld.r, ld.c},
-			{"jac", jac, "the Jacobian", rc, nnz},
-			{"gn", gn, "the Gauss-Newton matrix", nnz, nnz},
-			{"hess", hs, "the Hessian", nnz, nnz},
-		} {
-			if o.path == "" {
-				continue
-			}
-			if o.cols == 0 {
-				return fail(stderr, cmd, fmt.Errorf("-%s %s: %s has no entries, so %s is empty", o.flag, o.path, files.G, o.what))
-			}
-			if err := sizeError(o.what, o.rows, o.cols, limit); err != nil {
-				return fail(stderr, cmd, fmt.Errorf("refusing to write %s: %w; nothing was written", o.path, err))
-			}
-		}
-
-		g := ld.g
-		e, gr := ld.prob.EnergyGradient(nil, g)
-		if k := firstNonFinite(gr); math.IsNaN(e) || math.IsInf(e, 0) || k >= 0 {
-			return fail(stderr, cmd, ld.blameOverflow(g, 0, nil, ""))
-		}
-		fmt.Fprintf(stdout, "problem: %s\n", ld.summary)
-		if consDesc != "" {
-			fmt.Fprintf(stdout, "constraints: %s\n", consDesc)
-		}
-		fmt.Fprintf(stdout, "energy: %s\n", strconv.FormatFloat(e, 'g', -1, 64))
-		fmt.Fprintf(stdout, "gradient norm: %.6g\n", infNorm(gr))
-		if cs != nil {
-			fmt.Fprintf(stdout, "violation: %.6g\n", cs.Violation(g))
-			pg := cs.ToFull(nil, cs.ToReduced(nil, gr))
-			fmt.Fprintf(stdout, "projected gradient norm: %.6g\n", infNorm(pg))
-		}
-
-		// Each output is written to its temporary file; an interrupt stops
-		// the writing and nothing is written.
-		src := fmt.Sprintf("at G = %s, X = %s, Y = %s, L = %s, B = %s", files.G, files.X, files.Y, files.L, files.B)
-		var wrote []string
-		writeFailed := func(err error) int {
-			if ctx.Err() != nil {
-				return failOrStop(stderr, cmd, fmt.Errorf("%w while writing the outputs", errInterrupted))
-			}
-			return fail(stderr, cmd, err)
-		}
-		if resid != "" {
-			var f mat.Dense
-			ld.prob.Residual(&f, g)
-			if err := outs.write(ctx, "residual", func(w io.Writer) error {
-				return mtx.WriteDense(w, &f, "residual f = X − Y Gᵀ L G B "+src)
-			}); err != nil {
-				return writeFailed(err)
-			}
-			wrote = append(wrote, fmt.Sprintf("wrote %s (residual, %d×%d)", resid, ld.r, ld.c))
-		}
-		if grad != "" {
-			if err := outs.write(ctx, "grad", func(w io.Writer) error {
-				return mtx.WriteCoordinate(w, ld.n, ld.m, ld.gm.I, ld.gm.J, gr, "gradient ∂E/∂g in the entry order of "+files.G+", "+src)
-			}); err != nil {
-				return writeFailed(err)
-			}
-			wrote = append(wrote, fmt.Sprintf("wrote %s (gradient, %d entries in the order of %s)", grad, nnz, files.G))
-		}
-		if jac != "" {
-			var J mat.Dense
-			ld.prob.Jacobian(&J, g)
-			if err := outs.write(ctx, "jac", func(w io.Writer) error {
-				return mtx.WriteDense(w, &J, "Jacobian J = ∂vec(f)/∂g, vec column-major, columns in the entry order of "+files.G+", "+src)
-			}); err != nil {
-				return writeFailed(err)
-			}
-			wrote = append(wrote, fmt.Sprintf("wrote %s (Jacobian, %d×%d)", jac, rc, nnz))
-		}
-		if gn != "" || hs != "" {
-			S := mat.NewSymDense(nnz, nil)
-			if gn != "" {
-				ld.prob.GaussNewton(S, g)
-				if err := outs.write(ctx, "gn", symWriter(S, "Gauss-Newton matrix JᵀJ, rows and columns in the entry order of "+files.G+", "+src)); err != nil {
-					return writeFailed(err)
-				}
-				wrote = append(wrote, fmt.Sprintf("wrote %s (Gauss-Newton matrix, %d×%d)", gn, nnz, nnz))
-			}
-			if hs != "" {
-				ld.prob.Hessian(S, g)
-				if err := outs.write(ctx, "hess", symWriter(S, "Hessian of E, rows and columns in the entry order of "+files.G+", "+src)); err != nil {
-					return writeFailed(err)
-				}
-				wrote = append(wrote, fmt.Sprintf("wrote %s (Hessian, %d×%d)", hs, nnz, nnz))
-			}
-		}
-		if ctx.Err() != nil {
-			return failOrStop(stderr, cmd, fmt.Errorf("%w before the outputs were committed", errInterrupted))
-		}
-		if err := outs.commit(); err != nil {
-			return fail(stderr, cmd, err)
-		}
-		for _, line := range wrote {
-			fmt.Fprintln(stdout, line)
-		}
-		return exitOK
+func (a *evalArgs) run(ctx context.Context, cmd *command, stdout, stderr io.Writer) int {
+	if err := a.files.check(); err != nil {
+		return report(stderr, cmd, err)
 	}
+	if err := a.cons.check(); err != nil {
+		return report(stderr, cmd, err)
+	}
+	var outs outputs
+	for _, o := range [][2]string{{"residual", a.resid}, {"grad", a.grad}, {"jac", a.jac}, {"gn", a.gn}, {"hess", a.hess}} {
+		outs.add(o[0], o[1])
+	}
+	inputs := a.files.inputs()
+	a.cons.addInputs(inputs)
+	if err := outs.check(inputs); err != nil {
+		return report(stderr, cmd, err)
+	}
+	defer outs.discard()
+
+	ld, err := loadProblem(ctx, a.files, &sparsels.Settings{Linear: sparsels.LinearCG})
+	if err != nil {
+		return failOrStop(stderr, cmd, err)
+	}
+	cs, consDesc, err := ld.loadConstraints(a.cons)
+	if err != nil {
+		return failOrStop(stderr, cmd, err)
+	}
+	// Refuse oversized or impossible outputs before computing anything.
+	if err := a.refuse(ld); err != nil {
+		return fail(stderr, cmd, err)
+	}
+
+	g := ld.g
+	e, gr := ld.prob.EnergyGradient(nil, g)
+	if k := firstNonFinite(gr); math.IsNaN(e) || math.IsInf(e, 0) || k >= 0 {
+		return fail(stderr, cmd, ld.blameOverflow(g, 0, nil, ""))
+	}
+	fmt.Fprintf(stdout, "problem: %s\n", ld.summary)
+	if consDesc != "" {
+		fmt.Fprintf(stdout, "constraints: %s\n", consDesc)
+	}
+	fmt.Fprintf(stdout, "energy: %s\n", strconv.FormatFloat(e, 'g', -1, 64))
+	fmt.Fprintf(stdout, "gradient norm: %.6g\n", infNorm(gr))
+	if cs != nil {
+		fmt.Fprintf(stdout, "violation: %.6g\n", cs.Violation(g))
+		pg := cs.ToFull(nil, cs.ToReduced(nil, gr))
+		fmt.Fprintf(stdout, "projected gradient norm: %.6g\n", infNorm(pg))
+	}
+
+	// Each output is written to its temporary file; an interrupt stops
+	// the writing and nothing is written.
+	wrote, err := a.write(ctx, &outs, ld, gr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return failOrStop(stderr, cmd, fmt.Errorf("%w while writing the outputs", errInterrupted))
+		}
+		return fail(stderr, cmd, err)
+	}
+	if ctx.Err() != nil {
+		return failOrStop(stderr, cmd, fmt.Errorf("%w before the outputs were committed", errInterrupted))
+	}
+	if err := outs.commit(); err != nil {
+		return fail(stderr, cmd, err)
+	}
+	for _, line := range wrote {
+		fmt.Fprintln(stdout, line)
+	}
+	return exitOK
+}
+
+// refuse returns the error for the first dense output that would be empty
+// or exceed what -max-dense-bytes leaves beside the problem.
+func (a *evalArgs) refuse(ld *loaded) error {
+	nnz, rc := ld.pat.NNZ(), ld.r*ld.c
+	limit := ld.avail()
+	for _, o := range []struct {
+		flag, path, what string
+		rows, cols       int
+	}{
+		{"residual", a.resid, "the residual", ld.r, ld.c},
+		{"jac", a.jac, "the Jacobian", rc, nnz},
+		{"gn", a.gn, "the Gauss-Newton matrix", nnz, nnz},
+		{"hess", a.hess, "the Hessian", nnz, nnz},
+	} {
+		if o.path == "" {
+			continue
+		}
+		if o.cols == 0 {
+			return fmt.Errorf("-%s %s: %s has no entries, so %s is empty", o.flag, o.path, a.files.G, o.what)
+		}
+		if err := sizeError(o.what, o.rows, o.cols, limit); err != nil {
+			return fmt.Errorf("refusing to write %s: %w; nothing was written", o.path, err)
+		}
+	}
+	return nil
+}
+
+// write fills the temporary file of every output asked for, at G with the
+// gradient gr, and returns the lines that report them once committed.
+func (a *evalArgs) write(ctx context.Context, outs *outputs, ld *loaded, gr []float64) ([]string, error) {
+	g, G := ld.g, a.files.G
+	nnz, rc := ld.pat.NNZ(), ld.r*ld.c
+	src := fmt.Sprintf("at G = %s, X = %s, Y = %s, L = %s, B = %s", G, a.files.X, a.files.Y, a.files.L, a.files.B)
+	var wrote []string
+	if a.resid != "" {
+		var f mat.Dense
+		ld.prob.Residual(&f, g)
+		if err := outs.write(ctx, "residual", func(w io.Writer) error {
+			return mtx.WriteDense(w, &f, "residual f = X − Y Gᵀ L G B "+src)
+		}); err != nil {
+			return nil, err
+		}
+		wrote = append(wrote, fmt.Sprintf("wrote %s (residual, %d×%d)", a.resid, ld.r, ld.c))
+	}
+	if a.grad != "" {
+		if err := outs.write(ctx, "grad", func(w io.Writer) error {
+			return mtx.WriteCoordinate(w, ld.n, ld.m, ld.gm.I, ld.gm.J, gr, "gradient ∂E/∂g in the entry order of "+G+", "+src)
+		}); err != nil {
+			return nil, err
+		}
+		wrote = append(wrote, fmt.Sprintf("wrote %s (gradient, %d entries in the order of %s)", a.grad, nnz, G))
+	}
+	if a.jac != "" {
+		var J mat.Dense
+		ld.prob.Jacobian(&J, g)
+		if err := outs.write(ctx, "jac", func(w io.Writer) error {
+			return mtx.WriteDense(w, &J, "Jacobian J = ∂vec(f)/∂g, vec column-major, columns in the entry order of "+G+", "+src)
+		}); err != nil {
+			return nil, err
+		}
+		wrote = append(wrote, fmt.Sprintf("wrote %s (Jacobian, %d×%d)", a.jac, rc, nnz))
+	}
+	if a.gn == "" && a.hess == "" {
+		return wrote, nil
+	}
+	// The Gauss-Newton matrix and the Hessian share one nnz×nnz array.
+	S := mat.NewSymDense(nnz, nil)
+	if a.gn != "" {
+		ld.prob.GaussNewton(S, g)
+		if err := outs.write(ctx, "gn", symWriter(S, "Gauss-Newton matrix JᵀJ, rows and columns in the entry order of "+G+", "+src)); err != nil {
+			return nil, err
+		}
+		wrote = append(wrote, fmt.Sprintf("wrote %s (Gauss-Newton matrix, %d×%d)", a.gn, nnz, nnz))
+	}
+	if a.hess != "" {
+		ld.prob.Hessian(S, g)
+		if err := outs.write(ctx, "hess", symWriter(S, "Hessian of E, rows and columns in the entry order of "+G+", "+src)); err != nil {
+			return nil, err
+		}
+		wrote = append(wrote, fmt.Sprintf("wrote %s (Hessian, %d×%d)", a.hess, nnz, nnz))
+	}
+	return wrote, nil
 }
 
 // symWriter returns the function that writes the symmetric S as a Matrix

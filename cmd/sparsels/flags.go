@@ -166,6 +166,58 @@ func (d *seconds) Set(s string) error {
 	return nil
 }
 
+// solverFlags are the flags that set the minimization, shared by solve and
+// coarsen: -method, -max-iter, the tolerances and -time-limit. They are
+// registered, checked and applied by one set of methods, so that both
+// commands document, validate and report them alike.
+type solverFlags struct {
+	method           string
+	maxIter          int
+	ftol, gtol, xtol finiteFloat
+	timeLimit        seconds
+}
+
+// register defines the solver flags on fs; -xtol only if stepTol is true.
+func (s *solverFlags) register(fs *flag.FlagSet, stepTol bool) {
+	fs.StringVar(&s.method, "method", "auto", "minimization `method`: auto (newton on at most 1000 free values, the nonzeros of G less one per constraint; qn on more), qn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
+	fs.IntVar(&s.maxIter, "max-iter", 0, "maximum number of iterations (0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam)")
+	fs.Var(&s.ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
+	fs.Var(&s.gtol, "gtol", "stop when the projected gradient falls to `g` times the smaller of its start and the problem's gradient scale (0: 1e-10, negative: never)")
+	if stepTol {
+		fs.Var(&s.xtol, "xtol", "stop when an accepted step is at most `x`·‖g‖ (0: 1e-12, negative: never)")
+	}
+	fs.Var(&s.timeLimit, "time-limit", "stop the minimization after this wall `time`, such as 30s, 5m or 1h30m; a bare number is seconds (0: no limit)")
+}
+
+// parseMethod returns the method of -method, or a usage error.
+func (s *solverFlags) parseMethod() (sparsels.Method, error) {
+	m, err := parseMethod(s.method)
+	if err != nil {
+		return 0, usagef("-method: %v", err)
+	}
+	return m, nil
+}
+
+// checkLimits returns a usage error for a negative -max-iter or
+// -time-limit.
+func (s *solverFlags) checkLimits() error {
+	switch {
+	case s.maxIter < 0:
+		return usagef("-max-iter %d: want N ≥ 0", s.maxIter)
+	case s.timeLimit < 0:
+		return usagef("-time-limit %v: want a duration ≥ 0", time.Duration(s.timeLimit))
+	}
+	return nil
+}
+
+// apply sets the limits and tolerances of set; the method is set apart
+// (parseMethod), where each command checks it.
+func (s *solverFlags) apply(set *sparsels.Settings) {
+	set.MaxIterations = s.maxIter
+	set.FunctionTol, set.GradientTol, set.StepTol = float64(s.ftol), float64(s.gtol), float64(s.xtol)
+	set.TimeLimit = time.Duration(s.timeLimit)
+}
+
 // canonicalName returns s in lower case without '-', '_', ' ' and '.', so
 // that "Levenberg-Marquardt", "levenberg_marquardt" and "LevenbergMarquardt"
 // compare equal.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,13 +185,19 @@ func (tp *testProblem) denseG(I, J []int, g []float64) *mat.Dense {
 	return G
 }
 
+// lgb returns L G B by dense products.
+func (tp *testProblem) lgb(G *mat.Dense) *mat.Dense {
+	var LG, LGB mat.Dense
+	LG.Mul(tp.Ld, G)
+	LGB.Mul(&LG, tp.Bd)
+	return &LGB
+}
+
 // residualAt returns X − Y Gᵀ L G B by dense products.
 func (tp *testProblem) residualAt(I, J []int, g []float64) *mat.Dense {
 	G := tp.denseG(I, J, g)
-	var LG, LGB, GtLGB, f mat.Dense
-	LG.Mul(tp.Ld, G)
-	LGB.Mul(&LG, tp.Bd)
-	GtLGB.Mul(G.T(), &LGB)
+	var GtLGB, f mat.Dense
+	GtLGB.Mul(G.T(), tp.lgb(G))
 	f.Mul(tp.Yd, &GtLGB)
 	if tp.Xd != nil {
 		f.Sub(tp.Xd, &f)
@@ -210,10 +219,8 @@ func (tp *testProblem) energyAt(I, J []int, g []float64) float64 {
 func (tp *testProblem) gradientAt(I, J []int, g []float64) []float64 {
 	G := tp.denseG(I, J, g)
 	f := tp.residualAt(I, J, g)
-	var LG, LGB, LGBft, t1, t2, Ytf, YtfBt, LtG mat.Dense
-	LG.Mul(tp.Ld, G)
-	LGB.Mul(&LG, tp.Bd)
-	LGBft.Mul(&LGB, f.T())
+	var LGBft, t1, t2, Ytf, YtfBt, LtG mat.Dense
+	LGBft.Mul(tp.lgb(G), f.T())
 	t1.Mul(&LGBft, tp.Yd)
 	Ytf.Mul(tp.Yd.T(), f)
 	YtfBt.Mul(&Ytf, tp.Bd.T())
@@ -229,9 +236,8 @@ func (tp *testProblem) gradientAt(I, J []int, g []float64) []float64 {
 // jacobianAt returns J, column k = −vec(Y[:,b](LGB)[a,:] + (YGᵀL)[:,a]B[b,:]).
 func (tp *testProblem) jacobianAt(I, J []int, g []float64) *mat.Dense {
 	G := tp.denseG(I, J, g)
-	var LG, LGB, YGt, YGtL mat.Dense
-	LG.Mul(tp.Ld, G)
-	LGB.Mul(&LG, tp.Bd)
+	LGB := tp.lgb(G)
+	var YGt, YGtL mat.Dense
 	YGt.Mul(tp.Yd, G.T())
 	YGtL.Mul(&YGt, tp.Ld)
 	jac := mat.NewDense(tp.r*tp.c, len(g), nil)
@@ -266,6 +272,45 @@ func (tp *testProblem) hessianAt(I, J []int, g []float64) *mat.Dense {
 	return &H
 }
 
+// tinyFiles is a small valid problem: G 4×2 with six entries whose rows sum
+// to 1, L the Laplacian of a path (symmetric file), Y the 2×2 identity, B
+// and X dense.
+var tinyFiles = map[string]string{
+	"L.mtx": "%%MatrixMarket matrix coordinate real symmetric\n4 4 7\n1 1 1\n2 1 -1\n2 2 2\n3 2 -1\n3 3 2\n4 3 -1\n4 4 1\n",
+	"Y.mtx": "%%MatrixMarket matrix array real general\n2 2\n1\n0\n0\n1\n",
+	"B.mtx": "%%MatrixMarket matrix array real general\n2 2\n1\n0.5\n-0.25\n1\n",
+	"X.mtx": "%%MatrixMarket matrix array real general\n2 2\n1\n-1\n-1\n1\n",
+	"G.mtx": "%%MatrixMarket matrix coordinate real general\n4 2 6\n1 1 1\n2 1 0.7\n2 2 0.3\n3 1 0.2\n3 2 0.8\n4 2 1\n",
+	"C.mtx": "%%MatrixMarket matrix array real general\n2 1\n1\n1\n",
+	"D.mtx": "%%MatrixMarket matrix array real general\n4 1\n1\n1\n1\n1\n",
+}
+
+// writeTinyProblem writes the problem into a new directory, with the files named
+// in replace given other contents, and returns the directory.
+func writeTinyProblem(t *testing.T, replace map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range tinyFiles {
+		if r, ok := replace[name]; ok {
+			text = r
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// tinyArgs returns the arguments of cmd on the problem in dir, with extra
+// flags appended.
+func tinyArgs(dir, cmd string, extra ...string) []string {
+	args := []string{cmd}
+	for _, f := range []string{"X", "Y", "L", "B", "G"} {
+		args = append(args, "-"+f, filepath.Join(dir, f+".mtx"))
+	}
+	return append(args, extra...)
+}
+
 // result is the outcome of one run of the command.
 type result struct {
 	code           int
@@ -274,11 +319,10 @@ type result struct {
 
 // runArgs runs the command in-process.
 func runArgs(args ...string) result {
-	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
-	return result{code, out.String(), errb.String()}
+	return runArgsContext(context.Background(), args...)
 }
 
+// runArgsContext runs the command in-process with the context ctx.
 func runArgsContext(ctx context.Context, args ...string) result {
 	var out, errb bytes.Buffer
 	code := runContext(ctx, args, &out, &errb)
@@ -287,6 +331,19 @@ func runArgsContext(ctx context.Context, args ...string) result {
 
 func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// runNoPanic runs the command in-process, failing the test if it panics,
+// and returns its exit status and output.
+func runNoPanic(t *testing.T, args []string) (code int, stdout, stderr string) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("sparsels %v panicked: %v", args, r)
+		}
+	}()
+	r := runArgs(args...)
+	return r.code, r.stdout, r.stderr
 }
 
 // field returns the value after "key: " on the first line of s that starts
@@ -345,6 +402,101 @@ func maxRelDiff(a, b mat.Matrix) float64 {
 	return d / s
 }
 
+// writePathOperator writes the Laplacian of a path of n vertices (a
+// symmetric coordinate file, lower triangle) and unit masses (an n×1 array)
+// into dir as the files named l and m, and returns their paths.
+func writePathOperator(t *testing.T, dir, l, m string, n int) (string, string) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%%%%MatrixMarket matrix coordinate real symmetric\n%d %d %d\n", n, n, 2*n-1)
+	for i := 1; i <= n; i++ {
+		d := 2
+		if i == 1 || i == n {
+			d = 1
+		}
+		fmt.Fprintf(&b, "%d %d %d\n", i, i, d)
+		if i > 1 {
+			fmt.Fprintf(&b, "%d %d -1\n", i, i-1)
+		}
+	}
+	lp, mp := filepath.Join(dir, l), filepath.Join(dir, m)
+	writeText(t, lp, b.String())
+	writeText(t, mp, fmt.Sprintf("%%%%MatrixMarket matrix array real general\n%d 1\n%s", n, strings.Repeat("1\n", n)))
+	return lp, mp
+}
+
+// gzipText returns s gzip-compressed.
+func gzipText(t *testing.T, s string) string {
+	t.Helper()
+	var b strings.Builder
+	zw := gzip.NewWriter(&b)
+	if _, err := io.WriteString(zw, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// hiddenFiles returns the names in dir that start with a dot: temporary
+// files of the atomic writes.
+func hiddenFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			s = append(s, e.Name())
+		}
+	}
+	return s
+}
+
+// snapshot returns the contents of the regular files in dir by name.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := map[string]string{}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s[e.Name()] = string(b)
+		}
+	}
+	return s
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var s []string
+	for k := range m {
+		s = append(s, k)
+	}
+	slices.Sort(s)
+	return s
+}
+
 var (
 	buildOnce sync.Once
 	binPath   string
@@ -374,6 +526,29 @@ func binary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// exitCode runs cmd and returns its exit status.
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
+}
+
+func tail(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 func TestMain(m *testing.M) {

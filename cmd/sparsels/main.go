@@ -59,7 +59,17 @@ type command struct {
 	synopsis string // one line for the overview
 	usage    string // the usage line(s)
 	help     string // the description printed before the flags
-	flags    func(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int
+	args     func() args
+}
+
+// args are the flag values of a command and what runs it.
+type args interface {
+	// register defines the command's flags on fs, with their defaults,
+	// storing their values in the receiver.
+	register(fs *flag.FlagSet)
+	// run runs the command with the parsed flags and returns its exit
+	// status; errors are reported on stderr, naming cmd.
+	run(ctx context.Context, cmd *command, stdout, stderr io.Writer) int
 }
 
 var commands = map[string]*command{
@@ -102,7 +112,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	fs := newFlagSet(cmd)
-	exec := cmd.flags(cmd, fs)
+	a := cmd.args()
+	a.register(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout, cmd)
@@ -113,7 +124,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if fs.NArg() > 0 {
 		return usageFail(stderr, cmd, fmt.Errorf("unexpected argument %q (all inputs are given by flags)", fs.Arg(0)))
 	}
-	return exec(ctx, stdout, stderr)
+	return a.run(ctx, cmd, stdout, stderr)
 }
 
 // newFlagSet returns a silent flag set for cmd: errors are reported by
@@ -199,7 +210,7 @@ func printOverview(w io.Writer) {
 func printUsage(w io.Writer, cmd *command) {
 	fmt.Fprintf(w, "Usage:\n\n%s\n%s\nFlags:\n\n", indent(cmd.usage), strings.TrimLeft(cmd.help, "\n"))
 	fs := newFlagSet(cmd)
-	cmd.flags(cmd, fs)
+	cmd.args().register(fs)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mtx"
@@ -53,188 +52,230 @@ writes nothing, and a second interrupt ends the process at once (status
 non-finite energy, over the memory budget) or a failed write, with nothing
 written; 2 on a bad command line, with nothing written.
 `,
-	flags: solveFlags,
+	args: func() args { return &solveArgs{} },
 }
 
-func solveFlags(cmd *command, fs *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int {
-	var (
-		files               problemFiles
-		cons                constraintFiles
-		out, method, linear string
-		ref, trace          string
-		lambda, ftol, gtol  finiteFloat
-		xtol                finiteFloat
-		maxIter             int
-		timeLimit           seconds
-		quiet, bound        bool
-	)
-	files.register(fs, "Matrix Market `file` of the start G0: its entries give the pattern of G and the order of g (required)")
-	cons.register(fs)
-	fs.StringVar(&out, "o", "", "output Matrix Market `file` for the best G (required)")
-	fs.StringVar(&method, "method", "auto", "minimization `method`: auto (qn), qn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
-	fs.StringVar(&linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg, in any case")
-	fs.Var(&lambda, "lambda", "Tikhonov weight `λ` ≥ 0: add λ‖g − g_ref‖² to E")
-	fs.StringVar(&ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (default g_ref = 0)")
-	fs.IntVar(&maxIter, "max-iter", 0, "maximum number of iterations (0: 1000 for lm, gn and newton, 20000 for qn and lbfgs, 5000 for nadam)")
-	fs.Var(&ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
-	fs.Var(&gtol, "gtol", "stop when the projected gradient falls to `g` times the smaller of its start and the problem's gradient scale (0: 1e-10, negative: never)")
-	fs.Var(&xtol, "xtol", "stop when an accepted step is at most `x`·‖g‖ (0: 1e-12, negative: never)")
-	fs.Var(&timeLimit, "time-limit", "stop after this wall `time`, such as 30s, 5m or 1h30m; a bare number is seconds (0: no limit)")
-	fs.StringVar(&trace, "trace", "", "write the per-iteration history as CSV to this `file`")
-	fs.BoolVar(&quiet, "q", false, "quiet: print only errors")
-	fs.BoolVar(&bound, "bound", false, "after the run, compute the certified lower bound on E (sparsels.LowerBound) and print the optimality gap")
+// solveArgs are the flags of sparsels solve.
+type solveArgs struct {
+	files        problemFiles
+	cons         constraintFiles
+	solver       solverFlags
+	out, linear  string
+	ref, trace   string
+	lambda       finiteFloat
+	quiet, bound bool
+}
 
-	return func(ctx context.Context, stdout, stderr io.Writer) int {
-		if err := files.check(); err != nil {
-			return report(stderr, cmd, err)
-		}
-		if out == "" {
-			return usageFail(stderr, cmd, errors.New("missing -o (the output file for G)"))
-		}
-		if err := cons.check(); err != nil {
-			return report(stderr, cmd, err)
-		}
-		var set sparsels.Settings
-		var err error
-		if set.Method, err = parseMethod(method); err != nil {
-			return usageFail(stderr, cmd, fmt.Errorf("-method: %v", err))
-		}
-		if set.Linear, err = parseLinear(linear); err != nil {
-			return usageFail(stderr, cmd, fmt.Errorf("-linear: %v", err))
-		}
-		switch {
-		case lambda < 0:
-			return usageFail(stderr, cmd, fmt.Errorf("-lambda %v: want λ ≥ 0", float64(lambda)))
-		case ref != "" && lambda == 0:
-			return usageFail(stderr, cmd, errors.New("-ref needs -lambda > 0"))
-		case maxIter < 0:
-			return usageFail(stderr, cmd, fmt.Errorf("-max-iter %d: want N ≥ 0", maxIter))
-		case timeLimit < 0:
-			return usageFail(stderr, cmd, fmt.Errorf("-time-limit %v: want a duration ≥ 0", time.Duration(timeLimit)))
-		}
-		set.Lambda = float64(lambda)
-		set.MaxIterations = maxIter
-		set.FunctionTol, set.GradientTol, set.StepTol = float64(ftol), float64(gtol), float64(xtol)
-		set.TimeLimit = time.Duration(timeLimit)
-		set.Bound = bound
-		set.MemoryLimit = int64(files.maxDense)
+func (a *solveArgs) register(fs *flag.FlagSet) {
+	a.files.register(fs, "Matrix Market `file` of the start G0: its entries give the pattern of G and the order of g (required)")
+	a.cons.register(fs)
+	a.solver.register(fs, true)
+	fs.StringVar(&a.out, "o", "", "output Matrix Market `file` for the best G (required)")
+	fs.StringVar(&a.linear, "linear", "auto", "linear `solver` of lm, gn and newton: auto, dense or cg, in any case")
+	fs.Var(&a.lambda, "lambda", "Tikhonov weight `λ` ≥ 0: add λ‖g − g_ref‖² to E")
+	fs.StringVar(&a.ref, "ref", "", "Matrix Market `file` of g_ref for -lambda, entries in G0's pattern (without -ref, g_ref = 0)")
+	fs.StringVar(&a.trace, "trace", "", "write the per-iteration history as CSV to this `file`")
+	fs.BoolVar(&a.quiet, "q", false, "quiet: print only errors")
+	fs.BoolVar(&a.bound, "bound", false, "after the run, compute the certified lower bound on E (sparsels.LowerBound) and print the optimality gap")
+}
 
-		// Every output is checked, and its temporary file created, before
-		// any work; they are written together at the end or not at all.
-		var outs outputs
-		outs.add("o", out)
-		outs.add("trace", trace)
-		inputs := files.inputs()
-		cons.addInputs(inputs)
-		inputs["ref"] = ref
-		if err := outs.check(inputs); err != nil {
-			return report(stderr, cmd, err)
-		}
-		defer outs.discard()
+// settings checks the flags and returns the solver's settings, without
+// the problem's constraints and reference; every error is a usage error.
+func (a *solveArgs) settings() (*sparsels.Settings, error) {
+	if err := a.files.check(); err != nil {
+		return nil, err
+	}
+	if a.out == "" {
+		return nil, usagef("missing -o (the output file for G)")
+	}
+	if err := a.cons.check(); err != nil {
+		return nil, err
+	}
+	set := &sparsels.Settings{Lambda: float64(a.lambda), Bound: a.bound, MemoryLimit: int64(a.files.maxDense)}
+	var err error
+	if set.Method, err = a.solver.parseMethod(); err != nil {
+		return nil, err
+	}
+	if set.Linear, err = parseLinear(a.linear); err != nil {
+		return nil, usagef("-linear: %v", err)
+	}
+	switch {
+	case a.lambda < 0:
+		return nil, usagef("-lambda %v: want λ ≥ 0", float64(a.lambda))
+	case a.ref != "" && a.lambda == 0:
+		return nil, usagef("-ref needs -lambda > 0")
+	}
+	if err := a.solver.checkLimits(); err != nil {
+		return nil, err
+	}
+	a.solver.apply(set)
+	return set, nil
+}
 
-		ld, err := loadProblem(ctx, files, &set)
-		if err != nil {
-			return failOrStop(stderr, cmd, err)
-		}
-		var consDesc string
-		if set.Constraints, consDesc, err = ld.loadConstraints(cons); err != nil {
-			return failOrStop(stderr, cmd, err)
-		}
-		if ref != "" {
-			if set.Ref, err = ld.loadRef(ref); err != nil {
-				return failOrStop(stderr, cmd, err)
-			}
-		}
-		if !quiet {
-			fmt.Fprintf(stderr, "sparsels solve: %s\n", ld.summary)
-			if consDesc != "" {
-				fmt.Fprintf(stderr, "constraints: %s\n", consDesc)
-			}
-			if set.Lambda > 0 {
-				fmt.Fprintf(stderr, "Tikhonov term: %v·‖g − g_ref‖² (g_ref %s)\n", set.Lambda, orDefault(ref, "0"))
-			}
-			fmt.Fprintf(stderr, "%4s  %-22s  %9s  %9s  %9s  %9s  %5s  %3s  %9s\n",
-				"iter", "energy", "rel.decr", "grad", "step", dampingLabel(set.Method.Resolve(ld.prob, set.Constraints)), "cg", "acc", "elapsed")
-			set.Callback = func(rec sparsels.IterationRecord) error {
-				acc := "no"
-				if rec.Accepted {
-					acc = "yes"
-				}
-				fmt.Fprintf(stderr, "%4d  %-22.16e  %9.3e  %9.3e  %9.3e  %9.3e  %5d  %3s  %8.3fs\n",
-					rec.Iteration, rec.Energy, rec.RelDecrease, rec.GradientNorm, rec.StepNorm, rec.Damping,
-					rec.CGIterations, acc, rec.Elapsed.Seconds())
-				return nil
-			}
-		}
+func (a *solveArgs) run(ctx context.Context, cmd *command, stdout, stderr io.Writer) int {
+	set, err := a.settings()
+	if err != nil {
+		return report(stderr, cmd, err)
+	}
+	// Every output is checked, and its temporary file created, before
+	// any work; they are written together at the end or not at all.
+	var outs outputs
+	outs.add("o", a.out)
+	outs.add("trace", a.trace)
+	inputs := a.files.inputs()
+	a.cons.addInputs(inputs)
+	inputs["ref"] = a.ref
+	if err := outs.check(inputs); err != nil {
+		return report(stderr, cmd, err)
+	}
+	defer outs.discard()
 
-		res, err := sparsels.Solve(ctx, ld.prob, ld.g, &set)
-		if res == nil || (err != nil && res.Status != sparsels.Canceled) {
-			if err == nil {
-				err = errors.New("solve returned no result")
-			}
-			if errors.Is(err, sparsels.ErrNotFinite) && res != nil && res.Iterations == 0 {
-				start := ld.g
-				if len(res.G) == len(start) {
-					start = res.G
-				}
-				return fail(stderr, cmd, ld.blameOverflow(start, set.Lambda, set.Ref, ref))
-			}
-			return fail(stderr, cmd, fmt.Errorf("%s: %w", ld.files.G, err))
-		}
-		if res.Status == sparsels.Canceled && res.Iterations == 0 {
-			fmt.Fprintf(stderr, "sparsels solve: interrupted before the first iteration: nothing was written\n")
-			return exitStopped
-		}
-
-		energy := ld.prob.Energy(res.G)
-		comment := fmt.Sprintf("written by sparsels solve -method %s: %s after %d iterations, E = %s",
-			res.Method, res.Reason, res.Iterations, strconv.FormatFloat(energy, 'g', -1, 64))
-		// The writes are not interrupted: the run's result is worth keeping.
-		wctx := context.WithoutCancel(ctx)
-		if err := outs.write(wctx, "o", func(w io.Writer) error {
-			return mtx.WriteCoordinate(w, ld.n, ld.m, ld.gm.I, ld.gm.J, res.G, comment)
-		}); err != nil {
-			return fail(stderr, cmd, err)
-		}
-		if trace != "" {
-			if err := outs.write(wctx, "trace", func(w io.Writer) error { return writeTrace(w, res.History) }); err != nil {
-				return fail(stderr, cmd, err)
-			}
-		}
-		if err := outs.commit(); err != nil {
-			return fail(stderr, cmd, err)
-		}
-		if !quiet {
-			fmt.Fprintln(stdout, res.String())
-			fmt.Fprintf(stdout, "energy: %s\n", strconv.FormatFloat(energy, 'g', -1, 64))
-			if set.Lambda > 0 {
-				fmt.Fprintf(stdout, "tikhonov: %s\n", strconv.FormatFloat(res.Energy-energy, 'g', -1, 64))
-				fmt.Fprintf(stdout, "total: %s\n", strconv.FormatFloat(res.Energy, 'g', -1, 64))
-			}
-			if res.Bound != nil {
-				gap, rel := res.Gap()
-				fmt.Fprintf(stdout, "lower bound: %s (%s)\n", strconv.FormatFloat(res.Bound.Value, 'g', -1, 64), res.Bound.Kind)
-				fmt.Fprintf(stdout, "gap: %.6g (%.3g relative)\n", gap, rel)
-			}
-			if set.Constraints != nil {
-				fmt.Fprintf(stdout, "violation: %.3g\n", res.Violation)
-			}
-			fmt.Fprintf(stdout, "wrote %s (%d entries)\n", out, len(res.G))
-			if trace != "" {
-				fmt.Fprintf(stdout, "wrote %s (%d iterations)\n", trace, len(res.History))
-			}
-		}
-		if res.Status.Converged() {
-			return exitOK
-		}
-		if !quiet {
-			why := res.Reason
-			if res.Status == sparsels.Canceled {
-				why = "interrupted"
-			}
-			fmt.Fprintf(stderr, "sparsels solve: stopped before convergence (%s); the best G found was written to %s\n", why, out)
-		}
+	ld, consDesc, err := a.load(ctx, set)
+	if err != nil {
+		return failOrStop(stderr, cmd, err)
+	}
+	if !a.quiet {
+		a.printStart(stderr, ld, set, consDesc)
+		set.Callback = progressLine(stderr)
+	}
+	res, err := sparsels.Solve(ctx, ld.prob, ld.g, set)
+	if res == nil || (err != nil && res.Status != sparsels.Canceled) {
+		return fail(stderr, cmd, a.solveError(ld, set, res, err))
+	}
+	if res.Status == sparsels.Canceled && res.Iterations == 0 {
+		fmt.Fprintf(stderr, "sparsels solve: interrupted before the first iteration: nothing was written\n")
 		return exitStopped
+	}
+	energy := ld.prob.Energy(res.G)
+	// The writes are not interrupted: the run's result is worth keeping.
+	if err := a.write(context.WithoutCancel(ctx), &outs, ld, res, energy); err != nil {
+		return fail(stderr, cmd, err)
+	}
+	if a.quiet {
+		return exitStatus(res)
+	}
+	a.printReport(stdout, set, res, energy)
+	if !res.Status.Converged() {
+		why := res.Reason
+		if res.Status == sparsels.Canceled {
+			why = "interrupted"
+		}
+		fmt.Fprintf(stderr, "sparsels solve: stopped before convergence (%s); the best G found was written to %s\n", why, a.out)
+	}
+	return exitStatus(res)
+}
+
+// exitStatus is solve's exit status for a result it wrote: exitOK if the
+// run converged, exitStopped otherwise.
+func exitStatus(res *sparsels.Result) int {
+	if res.Status.Converged() {
+		return exitOK
+	}
+	return exitStopped
+}
+
+// load reads the problem, the constraints and the reference g_ref into
+// set, and describes the constraints ("" for none).
+func (a *solveArgs) load(ctx context.Context, set *sparsels.Settings) (*loaded, string, error) {
+	ld, err := loadProblem(ctx, a.files, set)
+	if err != nil {
+		return nil, "", err
+	}
+	var consDesc string
+	if set.Constraints, consDesc, err = ld.loadConstraints(a.cons); err != nil {
+		return nil, "", err
+	}
+	if a.ref != "" {
+		if set.Ref, err = ld.loadRef(a.ref); err != nil {
+			return nil, "", err
+		}
+	}
+	return ld, consDesc, nil
+}
+
+// solveError is the error of a run that returned no usable result: for a
+// non-finite energy at the start, which input overflows.
+func (a *solveArgs) solveError(ld *loaded, set *sparsels.Settings, res *sparsels.Result, err error) error {
+	if err == nil {
+		err = errors.New("solve returned no result")
+	}
+	if errors.Is(err, sparsels.ErrNotFinite) && res != nil && res.Iterations == 0 {
+		start := ld.g
+		if len(res.G) == len(start) {
+			start = res.G
+		}
+		return ld.blameOverflow(start, set.Lambda, set.Ref, a.ref)
+	}
+	return fmt.Errorf("%s: %w", ld.files.G, err)
+}
+
+// printStart prints the problem, the constraints, the Tikhonov term and
+// the header of the progress lines.
+func (a *solveArgs) printStart(w io.Writer, ld *loaded, set *sparsels.Settings, consDesc string) {
+	fmt.Fprintf(w, "sparsels solve: %s\n", ld.summary)
+	if consDesc != "" {
+		fmt.Fprintf(w, "constraints: %s\n", consDesc)
+	}
+	if set.Lambda > 0 {
+		fmt.Fprintf(w, "Tikhonov term: %v·‖g − g_ref‖² (g_ref %s)\n", set.Lambda, orDefault(a.ref, "0"))
+	}
+	fmt.Fprintf(w, "%4s  %-22s  %9s  %9s  %9s  %9s  %5s  %3s  %9s\n",
+		"iter", "energy", "rel.decr", "grad", "step", dampingLabel(set.Method.Resolve(ld.prob, set.Constraints)), "cg", "acc", "elapsed")
+}
+
+// progressLine returns the callback that prints a line per iteration to w,
+// under printStart's header.
+func progressLine(w io.Writer) func(sparsels.IterationRecord) error {
+	return func(rec sparsels.IterationRecord) error {
+		acc := "no"
+		if rec.Accepted {
+			acc = "yes"
+		}
+		fmt.Fprintf(w, "%4d  %-22.16e  %9.3e  %9.3e  %9.3e  %9.3e  %5d  %3s  %8.3fs\n",
+			rec.Iteration, rec.Energy, rec.RelDecrease, rec.GradientNorm, rec.StepNorm, rec.Damping,
+			rec.CGIterations, acc, rec.Elapsed.Seconds())
+		return nil
+	}
+}
+
+// write fills the temporary files of -o and -trace and renames them into
+// place.
+func (a *solveArgs) write(ctx context.Context, outs *outputs, ld *loaded, res *sparsels.Result, energy float64) error {
+	comment := fmt.Sprintf("written by sparsels solve -method %s: %s after %d iterations, E = %s",
+		res.Method, res.Reason, res.Iterations, strconv.FormatFloat(energy, 'g', -1, 64))
+	if err := outs.write(ctx, "o", func(w io.Writer) error {
+		return mtx.WriteCoordinate(w, ld.n, ld.m, ld.gm.I, ld.gm.J, res.G, comment)
+	}); err != nil {
+		return err
+	}
+	if a.trace != "" {
+		if err := outs.write(ctx, "trace", func(w io.Writer) error { return writeTrace(w, res.History) }); err != nil {
+			return err
+		}
+	}
+	return outs.commit()
+}
+
+// printReport prints the result, the energy at full precision, the bound
+// and gap, the violation and the files written.
+func (a *solveArgs) printReport(w io.Writer, set *sparsels.Settings, res *sparsels.Result, energy float64) {
+	fmt.Fprintln(w, res.String())
+	fmt.Fprintf(w, "energy: %s\n", strconv.FormatFloat(energy, 'g', -1, 64))
+	if set.Lambda > 0 {
+		fmt.Fprintf(w, "tikhonov: %s\n", strconv.FormatFloat(res.Energy-energy, 'g', -1, 64))
+		fmt.Fprintf(w, "total: %s\n", strconv.FormatFloat(res.Energy, 'g', -1, 64))
+	}
+	if res.Bound != nil {
+		gap, rel := res.Gap()
+		fmt.Fprintf(w, "lower bound: %s (%s)\n", strconv.FormatFloat(res.Bound.Value, 'g', -1, 64), res.Bound.Kind)
+		fmt.Fprintf(w, "gap: %.6g (%.3g relative)\n", gap, rel)
+	}
+	if set.Constraints != nil {
+		fmt.Fprintf(w, "violation: %.3g\n", res.Violation)
+	}
+	fmt.Fprintf(w, "wrote %s (%d entries)\n", a.out, len(res.G))
+	if a.trace != "" {
+		fmt.Fprintf(w, "wrote %s (%d iterations)\n", a.trace, len(res.History))
 	}
 }
 

@@ -21,13 +21,18 @@ go command (runtime/debug.ReadBuildInfo). A binary installed with
 'go install github.com/sparsels/sparsels/cmd/sparsels@v1.2.3' reports v1.2.3;
 one built inside a checkout reports (devel) and the revision.
 `,
-	flags: func(*command, *flag.FlagSet) func(ctx context.Context, stdout, stderr io.Writer) int {
-		return func(_ context.Context, stdout, _ io.Writer) int {
-			info, ok := debug.ReadBuildInfo()
-			fmt.Fprintln(stdout, versionLine(info, ok))
-			return exitOK
-		}
-	},
+	args: func() args { return &versionArgs{} },
+}
+
+// versionArgs are the flags of sparsels version: none.
+type versionArgs struct{}
+
+func (*versionArgs) register(*flag.FlagSet) {}
+
+func (*versionArgs) run(_ context.Context, _ *command, stdout, _ io.Writer) int {
+	info, ok := debug.ReadBuildInfo()
+	fmt.Fprintln(stdout, versionLine(info, ok))
+	return exitOK
 }
 
 // versionLine describes the build info of the binary on one line, such as
