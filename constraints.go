@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/parallel"
 )
 
 // Constraints are row-wise linear equality constraints G·C = D on the values
@@ -411,7 +413,7 @@ func (cs *Constraints) toFullRows(dst, xi []float64, lo, hi int) {
 
 // toFull stores Zξ into dst using up to threads goroutines.
 func (cs *Constraints) toFull(dst, xi []float64, threads int) {
-	parallelRows(len(cs.rank), threads, 8*float64(len(cs.u)), func(_, lo, hi int) {
+	parallel.For(threads, len(cs.rank), 8*float64(len(cs.u)), func(_, lo, hi int) {
 		cs.toFullRows(dst, xi, lo, hi)
 	})
 }
@@ -468,7 +470,7 @@ func (cs *Constraints) toReducedRows(dst, v []float64, lo, hi int) {
 
 // toReduced stores Zᵀv into dst using up to threads goroutines.
 func (cs *Constraints) toReduced(dst, v []float64, threads int) {
-	parallelRows(len(cs.rank), threads, 8*float64(len(cs.u)), func(_, lo, hi int) {
+	parallel.For(threads, len(cs.rank), 8*float64(len(cs.u)), func(_, lo, hi int) {
 		cs.toReducedRows(dst, v, lo, hi)
 	})
 }

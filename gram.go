@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/parallel"
 )
 
 // The Gauss-Newton matrix from Gram matrices. With y_b = Y[:,b],
@@ -161,7 +163,7 @@ func (p *Problem) rowGram(ws *workspace) {
 	}
 	// Rows are independent: split them across goroutines, each with its
 	// own accumulator (the first uses the workspace's).
-	parallelRows(n, p.maxThreads(), float64(nnz)*float64(p.c), func(part, lo, hi int) {
+	parallel.For(p.maxThreads(), n, float64(nnz)*float64(p.c), func(part, lo, hi int) {
 		acc := &ws.acc
 		if part > 0 {
 			acc = new(rowAccumulator)

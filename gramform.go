@@ -3,6 +3,8 @@ package sparsels
 import (
 	"math"
 	"sort"
+
+	"github.com/sparsels/sparsels/internal/parallel"
 )
 
 // The small-m Gram form.
@@ -367,8 +369,8 @@ type gramWork struct {
 	partial    []float64 // per block of gramBlock rows of S: energy terms
 	scale      []float64 // and their magnitudes
 
-	acc [maxParts][]float64 // per part: dense accumulators of length m, zero between uses
-	vec [maxParts][]float64 // per part: scatter vectors, 4m
+	acc [parallel.MaxParts][]float64 // per part: dense accumulators of length m, zero between uses
+	vec [parallel.MaxParts][]float64 // per part: scatter vectors, 4m
 }
 
 // ensureGramWork sizes ws.gram for gd.
@@ -416,7 +418,7 @@ type loadTask struct {
 	pos      []int
 }
 
-func (t *loadTask) run(_, lo, hi int) {
+func (t *loadTask) Run(_, lo, hi int) {
 	dst, src, pos := t.dst[lo:hi], t.src, t.pos[lo:hi]
 	for s, k := range pos {
 		dst[s] = src[k]
@@ -444,7 +446,7 @@ type productTask struct {
 	cval         []float64
 	g            []float64
 	gpos         []int
-	acc          *[maxParts][]float64
+	acc          *[parallel.MaxParts][]float64
 	ncols        int
 
 	// If bStart is not nil, only the entries (i, j) with j ≥ i are formed:
@@ -453,7 +455,7 @@ type productTask struct {
 	bStart, cStart []int
 }
 
-func (t *productTask) run(part, lo, hi int) {
+func (t *productTask) Run(part, lo, hi int) {
 	if t.g != nil {
 		for u := t.aptr[lo]; u < t.aptr[hi]; u++ {
 			t.aval1[u] = t.g[t.gpos[u]]
@@ -522,7 +524,7 @@ type mirrorTask struct {
 	val []float64
 }
 
-func (t *mirrorTask) run(_, lo, hi int) {
+func (t *mirrorTask) Run(_, lo, hi int) {
 	gd := t.gd
 	for i := lo; i < hi; i++ {
 		for w := gd.sPtr[i]; w < gd.sDiag[i]; w++ {
@@ -600,7 +602,7 @@ type gramQuadTask struct {
 	dh, partial, scale []float64
 }
 
-func (t *gramQuadTask) run(_, lo, hi int) {
+func (t *gramQuadTask) Run(_, lo, hi int) {
 	gd := t.gd
 	m := gd.m
 	for b0 := lo; b0 < hi; b0 += gramBlock {
@@ -709,10 +711,10 @@ type gramSampleTask struct {
 	alpha         float64
 	m1, lg1, ltg1 []float64
 	m2, lg2, ltg2 []float64
-	vec           *[maxParts][]float64
+	vec           *[parallel.MaxParts][]float64
 }
 
-func (t *gramSampleTask) run(part, lo, hi int) {
+func (t *gramSampleTask) Run(part, lo, hi int) {
 	gd, pat := t.gd, t.p.pat
 	m := gd.m
 	v := t.vec[part]
@@ -808,7 +810,7 @@ type sDotsTask struct {
 	c    int
 }
 
-func (t *sDotsTask) run(_, lo, hi int) {
+func (t *sDotsTask) Run(_, lo, hi int) {
 	gd, c := t.gd, t.c
 	for i := lo; i < hi; i++ {
 		ui := row(t.u, c, i)

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/parallel"
 )
 
 // Hessian stores the exact Hessian of E into dst (nnz×nnz); an empty dst is
@@ -77,7 +79,7 @@ func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
 		maxP = max(maxP, pat.rowPtr[a+1]-pat.rowPtr[a])
 	}
 	work := float64(c) * float64(maxP) * float64(pat.NNZ())
-	parallelRows(p.n, p.maxThreads(), work, func(_, lo, hi int) {
+	parallel.For(p.maxThreads(), p.n, work, func(_, lo, hi int) {
 		rowSums := make([]float64, maxP)
 		for a := lo; a < hi; a++ {
 			dst[a] = 0

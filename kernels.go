@@ -164,7 +164,7 @@ type gatherTask struct {
 	pos      []int
 }
 
-func (t *gatherTask) run(_, lo, hi int) {
+func (t *gatherTask) Run(_, lo, hi int) {
 	if t.g != nil {
 		g := t.g
 		for s := t.ptr[lo]; s < t.ptr[hi]; s++ {
@@ -182,7 +182,7 @@ type gather2Task struct {
 	c                  int
 }
 
-func (t *gather2Task) run(_, lo, hi int) {
+func (t *gather2Task) Run(_, lo, hi int) {
 	gatherMul2(t.dst, t.ptr, t.ind, t.val1, t.x1, t.val2, t.x2, t.c, lo, hi)
 }
 
@@ -194,7 +194,7 @@ type operandTask struct {
 	c      int
 }
 
-func (t *operandTask) run(_, lo, hi int) {
+func (t *operandTask) Run(_, lo, hi int) {
 	o, c := t.o, t.c
 	switch o.kind {
 	case operandDiag:
@@ -229,7 +229,7 @@ type sampleTask struct {
 	c          int
 }
 
-func (t *sampleTask) run(_, lo, hi int) {
+func (t *sampleTask) Run(_, lo, hi int) {
 	c, pat := t.c, t.pat
 	for a := lo; a < hi; a++ {
 		pa, ra := row(t.P, c, a), row(t.R, c, a)
@@ -257,7 +257,7 @@ type hessianSampleTask struct {
 	c                int
 }
 
-func (t *hessianSampleTask) run(_, lo, hi int) {
+func (t *hessianSampleTask) Run(_, lo, hi int) {
 	c, pat := t.c, t.pat
 	for a := lo; a < hi; a++ {
 		aa, ua, ta := row(t.A, c, a), row(t.U, c, a), row(t.T, c, a)
@@ -286,13 +286,13 @@ type residualTask struct {
 	c         int
 }
 
-func (t *residualTask) run(_, lo, hi int) {
+func (t *residualTask) Run(_, lo, hi int) {
 	c := t.c
 	ot := operandTask{o: t.y, dst: t.f, x: t.gta, c: c}
 	for b0 := lo; b0 < hi; b0 += residualBlock {
 		b1 := min(b0+residualBlock, hi)
 		if t.y.kind != operandDiag {
-			ot.run(0, b0, b1)
+			ot.Run(0, b0, b1)
 		}
 		var e float64
 		for i := b0; i < b1; i++ {
@@ -327,7 +327,7 @@ type transposeTask struct {
 	neg        bool
 }
 
-func (t *transposeTask) run(_, lo, hi int) {
+func (t *transposeTask) Run(_, lo, hi int) {
 	const tile = 32
 	for j0 := lo; j0 < hi; j0 += tile {
 		j1 := min(j0+tile, hi)

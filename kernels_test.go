@@ -194,8 +194,8 @@ func TestTranspose(t *testing.T) {
 		}
 		dst := make([]float64, r*c)
 		tt := transposeTask{dst: dst, src: src, rows: r, cols: c}
-		tt.run(0, 0, c/2)
-		tt.run(1, c/2, c)
+		tt.Run(0, 0, c/2)
+		tt.Run(1, c/2, c)
 		for i := 0; i < r; i++ {
 			for j := 0; j < c; j++ {
 				if dst[j*r+i] != src[i*c+j] {

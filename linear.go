@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/sparsels/sparsels/internal/parallel"
 )
 
 // Matrix-free linear algebra in the null-space coordinates ξ of the
@@ -63,7 +65,7 @@ func (bp *blockPrecond) update(blocks *BlockDiag, shift []float64) {
 	n := len(cs.rank)
 	sz := len(bp.tmp) // max p_a²
 	bp.unit = precondUnit(blocks, shift)
-	parallelRows(n, bp.threads, float64(len(bp.fac))*float64(sz), func(part, lo, hi int) {
+	parallel.For(bp.threads, n, float64(len(bp.fac))*float64(sz), func(part, lo, hi int) {
 		tmp, orig, tzs := bp.tmp, bp.orig, bp.tz
 		if part > 0 {
 			tmp, orig, tzs = make([]float64, sz), make([]float64, sz), make([]float64, sz)
@@ -241,7 +243,7 @@ func (bp *blockPrecond) apply(dst, r []float64) {
 		return
 	}
 	cs := bp.cs
-	parallelRows(len(cs.rank), bp.threads, 2*float64(len(bp.fac)), func(_, lo, hi int) {
+	parallel.For(bp.threads, len(cs.rank), 2*float64(len(bp.fac)), func(_, lo, hi int) {
 		for a := lo; a < hi; a++ {
 			o0, o1 := cs.nullOff[a], cs.nullOff[a+1]
 			q := o1 - o0
