@@ -28,25 +28,13 @@ type dispatch struct {
 // getDispatch returns a dispatch from p's free list; return it with
 // putDispatch.
 func (p *Problem) getDispatch() *dispatch {
-	sh := p.shared
-	sh.mu.Lock()
-	if n := len(sh.freeDispatch); n > 0 {
-		d := sh.freeDispatch[n-1]
-		sh.freeDispatch[n-1] = nil
-		sh.freeDispatch = sh.freeDispatch[:n-1]
-		sh.mu.Unlock()
+	if d := popFree(p.shared, &p.shared.freeDispatch); d != nil {
 		return d
 	}
-	sh.mu.Unlock()
 	return new(dispatch)
 }
 
-func (p *Problem) putDispatch(d *dispatch) {
-	sh := p.shared
-	sh.mu.Lock()
-	sh.freeDispatch = append(sh.freeDispatch, d)
-	sh.mu.Unlock()
-}
+func (p *Problem) putDispatch(d *dispatch) { pushFree(p.shared, &p.shared.freeDispatch, d) }
 
 // maxThreads returns the number of goroutines p may use: its WithThreads
 // setting, capped by GOMAXPROCS.

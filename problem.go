@@ -249,16 +249,9 @@ func (p *Problem) Pattern() *Pattern { return p.pat }
 // than a sync.Pool that the garbage collector empties, makes repeated calls
 // allocation-free.
 func (p *Problem) getWorkspace() *workspace {
-	sh := p.shared
-	sh.mu.Lock()
-	if n := len(sh.free); n > 0 {
-		ws := sh.free[n-1]
-		sh.free[n-1] = nil
-		sh.free = sh.free[:n-1]
-		sh.mu.Unlock()
+	if ws := popFree(p.shared, &p.shared.free); ws != nil {
 		return ws
 	}
-	sh.mu.Unlock()
 	n, m, r, c := p.n, p.m, p.r, p.c
 	nnz := p.pat.NNZ()
 	return &workspace{
@@ -270,10 +263,27 @@ func (p *Problem) getWorkspace() *workspace {
 	}
 }
 
-func (p *Problem) putWorkspace(ws *workspace) {
-	sh := p.shared
+func (p *Problem) putWorkspace(ws *workspace) { pushFree(p.shared, &p.shared.free, ws) }
+
+// popFree removes and returns the last entry of the free list *list,
+// guarded by sh.mu, or returns nil if it is empty.
+func popFree[T any](sh *shared, list *[]*T) *T {
 	sh.mu.Lock()
-	sh.free = append(sh.free, ws)
+	defer sh.mu.Unlock()
+	n := len(*list)
+	if n == 0 {
+		return nil
+	}
+	x := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	return x
+}
+
+// pushFree appends x to the free list *list, guarded by sh.mu.
+func pushFree[T any](sh *shared, list *[]*T, x *T) {
+	sh.mu.Lock()
+	*list = append(*list, x)
 	sh.mu.Unlock()
 }
 

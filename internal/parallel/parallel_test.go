@@ -33,17 +33,23 @@ func TestSplit(t *testing.T) {
 	}
 }
 
+// splitSmallLoops lowers MinPartWork so that small loops are split and
+// raises GOMAXPROCS to 4; it returns a function that restores both.
+func splitSmallLoops() func() {
+	old := MinPartWork
+	procs := runtime.GOMAXPROCS(4)
+	MinPartWork = 1
+	return func() {
+		MinPartWork = old
+		runtime.GOMAXPROCS(procs)
+	}
+}
+
 // TestRunCoversItems checks that Loop.Run and For call the kernel on every
 // item exactly once, with part numbers below the number of goroutines, for
 // several thread limits, weights and blocks.
 func TestRunCoversItems(t *testing.T) {
-	old := MinPartWork
-	procs := runtime.GOMAXPROCS(4)
-	MinPartWork = 1
-	defer func() {
-		MinPartWork = old
-		runtime.GOMAXPROCS(procs)
-	}()
+	defer splitSmallLoops()()
 	ptr := make([]int, 1001)
 	for i := range 1000 {
 		ptr[i+1] = ptr[i] + i%7
@@ -102,13 +108,7 @@ func TestRunAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
-	old := MinPartWork
-	procs := runtime.GOMAXPROCS(4)
-	MinPartWork = 1
-	defer func() {
-		MinPartWork = old
-		runtime.GOMAXPROCS(procs)
-	}()
+	defer splitSmallLoops()()
 	var l Loop
 	var k sumKernel
 	l.Run(2, &k, 1000, 1000, nil, 1)
