@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // BoundKind is the relaxation LowerBound minimizes over: the set of m×m
@@ -294,11 +296,11 @@ func boundKind(p *Problem, cs *Constraints, ptr, ind []int) (BoundKind, []float6
 
 // annihilates reports whether L·d = 0 to 1e-12 of each row's terms, and
 // otherwise the first row where it fails.
-func annihilates(l *csr, d []float64) (int, bool) {
-	for i := 0; i < l.rows; i++ {
+func annihilates(l *sparsemat.CSR, d []float64) (int, bool) {
+	for i := 0; i < l.Rows; i++ {
 		var sum, mag float64
-		for s := l.ptr[i]; s < l.ptr[i+1]; s++ {
-			t := l.val[s] * d[l.ind[s]]
+		for s := l.Ptr[i]; s < l.Ptr[i+1]; s++ {
+			t := l.Val[s] * d[l.Ind[s]]
 			sum += t
 			mag += math.Abs(t)
 		}

@@ -3,6 +3,8 @@ package sparsels
 import (
 	"context"
 	"math"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // solve minimizes ‖x − A s‖² by CGLS preconditioned as newPreconditioner
@@ -141,12 +143,12 @@ func (rx *relaxation) roundingFactor() float64 {
 		dp = max(dp, rx.ptr[a+1]-rx.ptr[a])
 	}
 	inner := 1
-	switch y := rx.p.y; y.kind {
-	case operandDense:
-		inner = y.cols
-	case operandSparse:
-		for i := 0; i < y.rows; i++ {
-			inner = max(inner, y.sp.ptr[i+1]-y.sp.ptr[i])
+	switch y := rx.p.y; y.Kind {
+	case sparsemat.Dense:
+		inner = y.Cols
+	case sparsemat.Sparse:
+		for i := 0; i < y.Rows; i++ {
+			inner = max(inner, y.Sp.Ptr[i+1]-y.Sp.Ptr[i])
 		}
 	}
 	return 16 * 0x1p-52 * float64(dp+rx.c+inner)

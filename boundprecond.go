@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/eigs"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // boundPreconditioner applies M⁻¹ for a symmetric positive definite M.
@@ -50,7 +51,7 @@ const maxDirectFactor = 1 << 25
 // succeeds (at most 1e-4). Otherwise it returns the row-block Jacobi
 // preconditioner. The second result names the choice.
 func (rx *relaxation) newPreconditioner() (boundPreconditioner, string) {
-	if rx.p.y.kind == operandDiag && rx.m <= maxDirectM {
+	if rx.p.y.Kind == sparsemat.Diag && rx.m <= maxDirectM {
 		if pc, err := rx.normalFactor(1, 0); err == nil {
 			return pc, "sparse Cholesky of AᵀA + δI"
 		}
@@ -112,7 +113,7 @@ func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) 
 			r[j*m+l], r[l*m+j] = v, v
 		}
 	}
-	q := rx.p.y.diag
+	q := rx.p.y.Diag
 	// The entries of every E_u by row of S.
 	type ent struct {
 		u, col int

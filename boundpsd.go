@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // psd estimates min φ over the relaxation with S ⪰ 0 by scaled ADMM on the
@@ -167,7 +169,7 @@ func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *Bou
 // 2AᵀA + ρMᵀM: its sparse Cholesky factor when Y is diagonal and the
 // factor fits (exact true), else its row-block Jacobi.
 func (rx *relaxation) admmPreconditioner(rho float64) (boundPreconditioner, bool) {
-	if rx.p.y.kind == operandDiag && rx.m <= maxDirectM {
+	if rx.p.y.Kind == sparsemat.Diag && rx.m <= maxDirectM {
 		if pc, err := rx.normalFactor(2, rho); err == nil {
 			return pc, true
 		}

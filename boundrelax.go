@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // relaxation is the linear least-squares problem min_s ‖x − A s‖² behind
@@ -44,8 +46,8 @@ func coarsePattern(p *Problem) (ptr, ind []int) {
 		cols = cols[:0]
 		for s := pat.colPtr[a]; s < pat.colPtr[a+1]; s++ {
 			i := pat.colRow[s]
-			for t := l.ptr[i]; t < l.ptr[i+1]; t++ {
-				j := l.ind[t]
+			for t := l.Ptr[i]; t < l.Ptr[i+1]; t++ {
+				j := l.Ind[t]
 				for _, b := range pat.RowColumns(j) {
 					if mark[b] != a {
 						mark[b] = a
@@ -134,15 +136,15 @@ func (rx *relaxation) matrixValues(dst, s []float64) {
 // apply stores dst = A s = vec(Y S(s) B), r×c row-major.
 func (rx *relaxation) apply(dst, s []float64) {
 	rx.matrixValues(rx.sv, s)
-	gatherMul(rx.sb, rx.ptr, rx.ind, rx.sv, rx.p.b, rx.c, 0, rx.m)
-	rx.p.y.mul(dst, rx.sb, rx.c)
+	sparsemat.GatherMul(rx.sb, rx.ptr, rx.ind, rx.sv, rx.p.b, rx.c, 0, rx.m)
+	rx.p.y.Mul(dst, rx.sb, rx.c)
 }
 
 // adjoint stores dst = Aᵀ v: the samples of Yᵀ V Bᵀ on P combined by the
 // coefficients of each unknown.
 func (rx *relaxation) adjoint(dst, v []float64) {
 	c := rx.c
-	rx.p.y.mulT(rx.ytr, v, c)
+	rx.p.y.MulT(rx.ytr, v, c)
 	b := rx.p.b
 	for a := 0; a < rx.m; a++ {
 		ya := rx.ytr[a*c : a*c+c]
@@ -156,7 +158,7 @@ func (rx *relaxation) adjoint(dst, v []float64) {
 
 // gramQ returns a function for Q = YᵀY entries.
 func (rx *relaxation) gramQ() func(i, k int) float64 {
-	return rx.p.y.colDot
+	return rx.p.y.ColDot
 }
 
 // gramR returns a function for R = BBᵀ entries.

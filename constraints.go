@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // Constraints are row-wise linear equality constraints G·C = D on the values
@@ -104,15 +105,15 @@ func NewConstraints(p *Pattern, C, D mat.Matrix) (*Constraints, error) {
 	if cs > 0 && n+m > maxElements/cs {
 		return nil, fmt.Errorf("sparsels: constraint matrices C (%d×%d) and D (%d×%d) too large", cr, cs, dr, ds)
 	}
-	ct, err := readMatrix(C, "C")
+	ct, err := sparsemat.Read(C, "C")
 	if err != nil {
 		return nil, err
 	}
-	dt, err := readMatrix(D, "D")
+	dt, err := sparsemat.Read(D, "D")
 	if err != nil {
 		return nil, err
 	}
-	return newConstraints(p, denseFrom(m, cs, ct), denseFrom(n, cs, dt), cs)
+	return newConstraints(p, sparsemat.DenseFrom(m, cs, ct), sparsemat.DenseFrom(n, cs, dt), cs)
 }
 
 // newConstraints builds the constraints from C (m×s) and D (n×s), row-major.

@@ -35,7 +35,7 @@ func denseFlops(nnz, dim int, eigen bool) float64 {
 // set-up over the row blocks.
 func (p *Problem) cgFlops(budget int) float64 {
 	c := float64(max(p.c, 1))
-	product := 2 * (5*float64(p.pat.NNZ()) + 2*float64(p.l.nnz())) * c
+	product := 2 * (5*float64(p.pat.NNZ()) + 2*float64(p.l.NNZ())) * c
 	var blocks float64
 	for a := 0; a < p.n; a++ {
 		q := float64(len(p.pat.RowIndices(a)))

@@ -1,6 +1,9 @@
 package sparsels
 
-import "github.com/sparsels/sparsels/internal/parallel"
+import (
+	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
+)
 
 // dispatch holds what one parallel evaluation step needs: a parallel.Loop
 // and the task structs of the kernels, so that handing a kernel to the
@@ -10,13 +13,13 @@ type dispatch struct {
 	parallel.Loop
 	tmp []float64 // slot-ordered output of a split sampling kernel
 
-	gather  gatherTask
-	gather2 gather2Task
-	operand operandTask
+	gather  sparsemat.GatherKernel
+	gather2 sparsemat.Gather2Kernel
+	operand sparsemat.OperandKernel
 	resid   residualTask
 	sample  sampleTask
 	hsample hessianSampleTask
-	transp  transposeTask
+	transp  sparsemat.TransposeKernel
 	load    loadTask
 	prod    productTask
 	gquad   gramQuadTask

@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // The Gauss-Newton matrix from Gram matrices. With y_b = Y[:,b],
@@ -96,7 +97,7 @@ func (p *Problem) gaussNewtonTo(dst *mat.SymDense, ws *workspace) {
 	yu := mat.NewDense(mu, max(r, 1), nil)
 	for i, b := range cols {
 		copy(bu.RawRowView(i)[:c], row(p.b, c, b))
-		p.y.addCol(yu.RawRowView(i)[:r], b, 1)
+		p.y.AddCol(yu.RawRowView(i)[:r], b, 1)
 	}
 	var gyy, gzz, gaa, gbb mat.SymDense
 	gyy.SymOuterK(1, yu)
@@ -142,7 +143,7 @@ func (p *Problem) GaussNewtonDiag(dst, g []float64) []float64 {
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b := pat.rowCol[s]
 			bb := row(p.b, p.c, b)
-			dst[pat.rowK[s]] = p.y.colDot(b, b)*ws.alphaN[a] + 2*ws.yz[s]*ws.ab[s] + ws.zNorm[a]*dot(bb, bb)
+			dst[pat.rowK[s]] = p.y.ColDot(b, b)*ws.alphaN[a] + 2*ws.yz[s]*ws.ab[s] + ws.zNorm[a]*dot(bb, bb)
 		}
 	}
 	return dst
@@ -175,7 +176,7 @@ func (p *Problem) rowGram(ws *workspace) {
 // rowGramRange computes rowGram's quantities for the rows [lo, hi).
 func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 	c := p.c
-	diagY := p.y.kind == operandDiag
+	diagY := p.y.Kind == sparsemat.Diag
 	if !diagY && len(acc.z) != p.r {
 		acc.z = make([]float64, p.r)
 	}
@@ -191,7 +192,7 @@ func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 		if diagY {
 			// z_a[j] = d_j·h_j with h = (LᵀG)[a,:], so y_b·z_a = d_b²·h_b.
 			p.rowLG(acc, a, ws.gv)
-			d := p.y.diag
+			d := p.y.Diag
 			var zn float64
 			for _, b := range acc.hlist {
 				v := d[b] * acc.hval[b]
@@ -210,7 +211,7 @@ func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 			p.zColumn(acc, acc.z, a, ws.gv)
 			ws.zNorm[a] = sumSquares(acc.z)
 			for s := s0; s < s1; s++ {
-				ws.yz[s] = p.y.colDotVec(pat.rowCol[s], acc.z)
+				ws.yz[s] = p.y.ColDotVec(pat.rowCol[s], acc.z)
 			}
 		}
 		for s := s0; s < s1; s++ {
@@ -263,7 +264,7 @@ func (p *Problem) rowPairGrams() *rowPairs {
 			for i, b := range cols {
 				for j := i; j < sz; j++ {
 					b2 := cols[j]
-					vy := p.y.colDot(b, b2)
+					vy := p.y.ColDot(b, b2)
 					vb := dot(row(p.b, p.c, b), row(p.b, p.c, b2))
 					yy[i*sz+j], yy[j*sz+i] = vy, vy
 					bb[i*sz+j], bb[j*sz+i] = vb, vb

@@ -2,9 +2,9 @@ package sparsels
 
 import (
 	"math"
-	"sort"
 
 	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // The small-m Gram form.
@@ -26,10 +26,10 @@ import (
 // where (∂S/∂g)ᵀM, the adjoint of g ↦ S, is L G Mᵀ + Lᵀ G M sampled at the
 // pattern: entry (a, b) is (LG)[a,:]·M[b,:] + (LᵀG)[a,:]·M[:,b].
 //
-// Only entries on the structure of S are ever needed: (LG)[a,j] ≠ 0 and
+// Only entries on the sparsemat.Structure of S are ever needed: (LG)[a,j] ≠ 0 and
 // G[a,b] ≠ 0 imply S[b,j] ≠ 0, and (LᵀG)[a,j] ≠ 0 with G[a,b] ≠ 0 imply
 // S[j,b] ≠ 0. So S, Q S R, P and Dh are kept as value arrays on the
-// compressed-row structure of S, and LG, LᵀG, L Xg and Lᵀ Xg as value arrays
+// compressed-row sparsemat.Structure of S, and LG, LᵀG, L Xg and Lᵀ Xg as value arrays
 // on the structures of LG and LᵀG. These structures are computed once per
 // Problem. Products are formed row by row with a dense accumulator of length
 // m per goroutine, and the sampled adjoint is formed column by column of G
@@ -41,11 +41,11 @@ type gramData struct {
 	m    int
 	lsym bool // L is symmetric: LᵀG = LG and S is structurally symmetric
 
-	lgPtr, lgInd   []int // structure of LG (n×m)
-	ltgPtr, ltgInd []int // structure of LᵀG; the same slices when lsym
+	lgPtr, lgInd   []int // sparsemat.Structure of LG (n×m)
+	ltgPtr, ltgInd []int // sparsemat.Structure of LᵀG; the same slices when lsym
 
-	sPtr, sInd           []int // structure of S (m×m), ascending columns
-	stPtr, stInd, stPerm []int // structure of Sᵀ; slot t of Sᵀ is slot stPerm[t] of S
+	sPtr, sInd           []int // sparsemat.Structure of S (m×m), ascending columns
+	stPtr, stInd, stPerm []int // sparsemat.Structure of Sᵀ; slot t of Sᵀ is slot stPerm[t] of S
 
 	// When lsym: sDiag[i] is the first slot of row i of S with column ≥ i,
 	// and lgUpper[u], for slot u = (a, b) of G's column layout, the first
@@ -57,12 +57,12 @@ type gramData struct {
 
 	r []float64 // R = BBᵀ, m×m row-major
 
-	qKind  operandKind
-	qDiag  []float64 // operandDiag: Q = diag(qDiag)
-	q      *csr      // operandSparse
-	qDense []float64 // operandDense: m×m row-major
+	qKind  sparsemat.Kind
+	qDiag  []float64      // sparsemat.Diag: Q = diag(qDiag)
+	q      *sparsemat.CSR // sparsemat.Sparse
+	qDense []float64      // sparsemat.Dense: m×m row-major
 
-	pS    []float64 // P on the structure of S
+	pS    []float64 // P on the sparsemat.Structure of S
 	xNorm float64   // ‖X‖²_F
 }
 
@@ -96,10 +96,10 @@ const (
 // R, plus Q for a dense Y, plus (V R) and its transpose in each workspace for
 // a non-diagonal Y.
 func (p *Problem) gramDenseFactor() int {
-	switch p.y.kind {
-	case operandDiag:
+	switch p.y.Kind {
+	case sparsemat.Diag:
 		return 1
-	case operandSparse:
+	case sparsemat.Sparse:
 		return 3
 	default:
 		return 4
@@ -110,8 +110,8 @@ func (p *Problem) gramDenseFactor() int {
 // and gradient, and for a pair of products J·x and Jᵀ·w.
 func (p *Problem) directCosts() (eg, j float64) {
 	c := float64(p.c)
-	nG, nL := float64(p.pat.NNZ()), float64(p.l.nnz())
-	yc := p.y.cost(p.c)
+	nG, nL := float64(p.pat.NNZ()), float64(p.l.NNZ())
+	yc := p.y.Cost(p.c)
 	rc := float64(p.r) * c
 	eg = (5*nG+2*nL)*c + 2*yc + 2*rc
 	j = 2*((3*nG+nL)*c+yc) + 2*rc
@@ -132,10 +132,10 @@ func (p *Problem) planGram() gramPlan {
 	costEG, costJ := p.directCosts()
 	// LG has at most fLG entries; refuse before forming it if that is too
 	// much memory or already more work than the direct form.
-	fLG := productFlops(p.l.ptr, p.l.ind, p.pat.rowPtr, n)
+	fLG := sparsemat.ProductFlops(p.l.Ptr, p.l.Ind, p.pat.rowPtr, n)
 	fLtG := fLG
 	if p.lt != p.l {
-		fLtG = productFlops(p.lt.ptr, p.lt.ind, p.pat.rowPtr, n)
+		fLtG = sparsemat.ProductFlops(p.lt.Ptr, p.lt.Ind, p.pat.rowPtr, n)
 	}
 	if fLG+fLtG > 8*float64(n)*float64(c) || gramIndirect*(fLG+fLtG) > costEG {
 		return gramPlan{}
@@ -147,23 +147,23 @@ func (p *Problem) planGram() gramPlan {
 	fm, fc := float64(m), float64(c)
 	nS := float64(len(gd.sInd))
 	// Indirect (gathered or scattered) and contiguous multiply-adds of
-	// Q S R on the structure of S, and the set-up of Q.
+	// Q S R on the sparsemat.Structure of S, and the set-up of Q.
 	var quadInd, quadCont, qSetup float64
-	switch p.y.kind {
-	case operandDiag:
+	switch p.y.Kind {
+	case sparsemat.Diag:
 		for i := 0; i < m; i++ {
 			k := float64(gd.sPtr[i+1] - gd.sPtr[i])
 			quadInd += k * k
 		}
 		qSetup = fm
-	case operandSparse:
-		qsym := symbolicProduct(m, m, p.y.spT.ptr, p.y.spT.ind, p.y.sp.ptr, p.y.sp.ind, make([]int, m))
+	case sparsemat.Sparse:
+		qsym := sparsemat.SymbolicProduct(m, m, p.y.SpT.Ptr, p.y.SpT.Ind, p.y.Sp.Ptr, p.y.Sp.Ind, make([]int, m))
 		for i := 0; i < m; i++ {
-			k := float64(qsym.ptr[i+1] - qsym.ptr[i])
+			k := float64(qsym.Ptr[i+1] - qsym.Ptr[i])
 			quadInd += float64(gd.sPtr[i+1]-gd.sPtr[i]) * k
 		}
 		quadCont = nS*fm + fm*fm
-		qSetup = qsym.flops
+		qSetup = qsym.Flops
 	default:
 		quadCont = 2*nS*fm + fm*fm
 		qSetup = float64(p.r) * fm * fm / 2
@@ -181,13 +181,13 @@ func (p *Problem) planGram() gramPlan {
 	if !gd.lsym {
 		sample += gramIndirect * (gd.fSt + 2*nS)
 	}
-	setup := (gd.fLG + ltg + gd.fS + fm*fm*fc/2 + qSetup + p.y.cost(c) + nS*fc) / gramSetupCalls
+	setup := (gd.fLG + ltg + gd.fS + fm*fm*fc/2 + qSetup + p.y.Cost(c) + nS*fc) / gramSetupCalls
 	var plan gramPlan
 	plan.grad = state+sample+setup < costEG
 	if plan.grad {
 		rc := float64(p.r) * fc
-		jx := gramIndirect*(gd.fLG+2*fS) + nS*fc + p.y.cost(c) + rc
-		jtw := rc + p.y.cost(c) + nS*fc + sample
+		jx := gramIndirect*(gd.fLG+2*fS) + nS*fc + p.y.Cost(c) + rc
+		jtw := rc + p.y.Cost(c) + nS*fc + sample
 		plan.jac = jx+jtw < costJ
 		p.gramNumeric(gd)
 		p.gramOnce.Do(func() { p.gram = gd })
@@ -205,51 +205,6 @@ func (p *Problem) gramData() *gramData {
 	return p.gram
 }
 
-// productFlops returns the multiply-adds of the product of the compressed
-// rows (aptr, aind) with the compressed rows bptr: Σ_i Σ_{t∈A[i,:]} |B[aind[t],:]|.
-func productFlops(aptr, aind, bptr []int, rows int) float64 {
-	var f float64
-	for t := aptr[0]; t < aptr[rows]; t++ {
-		a := aind[t]
-		f += float64(bptr[a+1] - bptr[a])
-	}
-	return f
-}
-
-// structure is a compressed-row sparsity structure with ascending columns.
-type structure struct {
-	ptr, ind []int
-	flops    float64 // multiply-adds of the product it came from
-}
-
-// symbolicProduct returns the structure of the product of the compressed
-// rows (aptr, aind) (rows rows) with (bptr, bind) (cols columns). mark is
-// scratch of length cols.
-func symbolicProduct(rows, cols int, aptr, aind, bptr, bind []int, mark []int) structure {
-	for j := range mark[:cols] {
-		mark[j] = -1
-	}
-	ptr := make([]int, rows+1)
-	var ind []int
-	var flops float64
-	for i := 0; i < rows; i++ {
-		start := len(ind)
-		for t := aptr[i]; t < aptr[i+1]; t++ {
-			a := aind[t]
-			flops += float64(bptr[a+1] - bptr[a])
-			for _, j := range bind[bptr[a]:bptr[a+1]] {
-				if mark[j] != i {
-					mark[j] = i
-					ind = append(ind, j)
-				}
-			}
-		}
-		sort.Ints(ind[start:])
-		ptr[i+1] = len(ind)
-	}
-	return structure{ptr: ptr, ind: ind, flops: flops}
-}
-
 // gramSymbolic returns the structures of LG, LᵀG, S and Sᵀ, or nil if
 // forming S would take more than budget multiply-adds.
 func (p *Problem) gramSymbolic(budget float64) *gramData {
@@ -257,20 +212,20 @@ func (p *Problem) gramSymbolic(budget float64) *gramData {
 	pat := p.pat
 	gd := &gramData{m: m, lsym: p.lt == p.l}
 	mark := make([]int, max(n, m))
-	lg := symbolicProduct(n, m, p.l.ptr, p.l.ind, pat.rowPtr, pat.rowCol, mark)
-	gd.lgPtr, gd.lgInd, gd.fLG = lg.ptr, lg.ind, lg.flops
+	lg := sparsemat.SymbolicProduct(n, m, p.l.Ptr, p.l.Ind, pat.rowPtr, pat.rowCol, mark)
+	gd.lgPtr, gd.lgInd, gd.fLG = lg.Ptr, lg.Ind, lg.Flops
 	gd.ltgPtr, gd.ltgInd, gd.fLtG = gd.lgPtr, gd.lgInd, gd.fLG
 	if !gd.lsym {
-		ltg := symbolicProduct(n, m, p.lt.ptr, p.lt.ind, pat.rowPtr, pat.rowCol, mark)
-		gd.ltgPtr, gd.ltgInd, gd.fLtG = ltg.ptr, ltg.ind, ltg.flops
+		ltg := sparsemat.SymbolicProduct(n, m, p.lt.Ptr, p.lt.Ind, pat.rowPtr, pat.rowCol, mark)
+		gd.ltgPtr, gd.ltgInd, gd.fLtG = ltg.Ptr, ltg.Ind, ltg.Flops
 	}
-	gd.fS = productFlops(pat.colPtr, pat.colRow, gd.lgPtr, m)
-	gd.fSt = productFlops(pat.colPtr, pat.colRow, gd.ltgPtr, m)
+	gd.fS = sparsemat.ProductFlops(pat.colPtr, pat.colRow, gd.lgPtr, m)
+	gd.fSt = sparsemat.ProductFlops(pat.colPtr, pat.colRow, gd.ltgPtr, m)
 	if gd.fLG+gd.fS > budget {
 		return nil
 	}
-	s := symbolicProduct(m, m, pat.colPtr, pat.colRow, gd.lgPtr, gd.lgInd, mark)
-	gd.sPtr, gd.sInd = s.ptr, s.ind
+	s := sparsemat.SymbolicProduct(m, m, pat.colPtr, pat.colRow, gd.lgPtr, gd.lgInd, mark)
+	gd.sPtr, gd.sInd = s.Ptr, s.Ind
 	// Sᵀ with the map to S's slots; rows of S are visited in order, so the
 	// columns of Sᵀ come out ascending.
 	nS := len(gd.sInd)
@@ -322,19 +277,19 @@ func (p *Problem) gramNumeric(gd *gramData) {
 		}
 	}
 	y := p.y
-	gd.qKind = y.kind
-	switch y.kind {
-	case operandDiag:
+	gd.qKind = y.Kind
+	switch y.Kind {
+	case sparsemat.Diag:
 		gd.qDiag = make([]float64, m)
-		for i, d := range y.diag {
+		for i, d := range y.Diag {
 			gd.qDiag[i] = d * d
 		}
-	case operandSparse:
-		s := symbolicProduct(m, m, y.spT.ptr, y.spT.ind, y.sp.ptr, y.sp.ind, make([]int, m))
-		q := &csr{rows: m, cols: m, ptr: s.ptr, ind: s.ind, val: make([]float64, len(s.ind))}
+	case sparsemat.Sparse:
+		s := sparsemat.SymbolicProduct(m, m, y.SpT.Ptr, y.SpT.Ind, y.Sp.Ptr, y.Sp.Ind, make([]int, m))
+		q := &sparsemat.CSR{Rows: m, Cols: m, Ptr: s.Ptr, Ind: s.Ind, Val: make([]float64, len(s.Ind))}
 		for i := 0; i < m; i++ {
-			for w := q.ptr[i]; w < q.ptr[i+1]; w++ {
-				q.val[w] = sparseDot(y.spT, i, y.spT, q.ind[w])
+			for w := q.Ptr[i]; w < q.Ptr[i+1]; w++ {
+				q.Val[w] = sparsemat.RowDot(y.SpT, i, y.SpT, q.Ind[w])
 			}
 		}
 		gd.q = q
@@ -342,15 +297,15 @@ func (p *Problem) gramNumeric(gd *gramData) {
 		gd.qDense = make([]float64, m*m)
 		r := p.r
 		for i := 0; i < m; i++ {
-			ci := y.dnT[i*r : i*r+r]
+			ci := y.DnT[i*r : i*r+r]
 			for j := i; j < m; j++ {
-				v := dot(ci, y.dnT[j*r:j*r+r])
+				v := dot(ci, y.DnT[j*r:j*r+r])
 				gd.qDense[i*m+j], gd.qDense[j*m+i] = v, v
 			}
 		}
 	}
 	u := make([]float64, m*c)
-	y.mulT(u, p.x, c)
+	y.MulT(u, p.x, c)
 	gd.pS = make([]float64, len(gd.sInd))
 	for i := 0; i < m; i++ {
 		ui := row(u, c, i)
@@ -364,7 +319,7 @@ func (p *Problem) gramNumeric(gd *gramData) {
 // gramWork is the Gram form's scratch space in a workspace.
 type gramWork struct {
 	lgv, ltgv  []float64 // LG and LᵀG on their structures (ltgv aliases lgv when L is symmetric)
-	sv, mv, dh []float64 // S, Q S R and Q S R − P on S's structure
+	sv, mv, dh []float64 // S, Q S R and Q S R − P on S's sparsemat.Structure
 	z, zt      []float64 // m×m: V R and its transpose, for a non-diagonal Y
 	partial    []float64 // per block of gramBlock rows of S: energy terms
 	scale      []float64 // and their magnitudes
@@ -388,7 +343,7 @@ func (p *Problem) ensureGramWork(ws *workspace, gd *gramData) *gramWork {
 	gw.sv = make([]float64, nS)
 	gw.mv = make([]float64, nS)
 	gw.dh = make([]float64, nS)
-	if gd.qKind != operandDiag {
+	if gd.qKind != sparsemat.Diag {
 		gw.z = make([]float64, gd.m*gd.m)
 		gw.zt = make([]float64, gd.m*gd.m)
 	}
@@ -432,8 +387,8 @@ func (p *Problem) loadRows(d *dispatch, dst, x []float64) {
 	d.load = loadTask{}
 }
 
-// productTask stores the rows of C = A1·B1 + A2·B2 on C's given structure,
-// for compressed-row A1, A2 sharing the structure (aptr, aind) and B1, B2
+// productTask stores the rows of C = A1·B1 + A2·B2 on C's given sparsemat.Structure,
+// for compressed-row A1, A2 sharing the sparsemat.Structure (aptr, aind) and B1, B2
 // sharing (bptr, bind); the second term is absent when aval2 is nil. If g is
 // not nil, aval1 is first loaded as aval1[t] = g[gpos[t]] for the rows'
 // slots. acc holds one zero accumulator of length ncols per part.
@@ -516,7 +471,7 @@ func firstAtLeast(ind []int, lo, hi, v int) int {
 	return lo
 }
 
-// mirrorTask completes a symmetric matrix on S's (symmetric) structure whose
+// mirrorTask completes a symmetric matrix on S's (symmetric) sparsemat.Structure whose
 // entries on and above the diagonal are set: for rows [lo, hi), each entry
 // (i, j) with j < i is copied from (j, i), which is slot stPerm[w] of slot w.
 type mirrorTask struct {
@@ -534,7 +489,7 @@ func (t *mirrorTask) Run(_, lo, hi int) {
 }
 
 // lgValues stores the values of L·Xg (lt false) or Lᵀ·Xg (lt true) on the
-// structure of LG or LᵀG, for Xg with row-layout values xv.
+// sparsemat.Structure of LG or LᵀG, for Xg with row-layout values xv.
 func (p *Problem) lgValues(d *dispatch, gd *gramData, gw *gramWork, dst, xv []float64, lt bool) {
 	a, cptr, cind, flops := p.l, gd.lgPtr, gd.lgInd, gd.fLG
 	if lt {
@@ -543,17 +498,17 @@ func (p *Problem) lgValues(d *dispatch, gd *gramData, gw *gramWork, dst, xv []fl
 	pat := p.pat
 	gw.ensureScratch(p.partsFor(p.n, flops), p.m)
 	d.prod = productTask{
-		aptr: a.ptr, aind: a.ind, aval1: a.val,
+		aptr: a.Ptr, aind: a.Ind, aval1: a.Val,
 		bptr: pat.rowPtr, bind: pat.rowCol, bval1: xv,
 		cptr: cptr, cind: cind, cval: dst,
 		acc: &gw.acc, ncols: p.m,
 	}
-	p.runRange(d, &d.prod, p.n, flops, a.ptr, 1)
+	p.runRange(d, &d.prod, p.n, flops, a.Ptr, 1)
 	d.prod = productTask{}
 }
 
-// sValues stores on S's structure GᵀV (xtv nil) or XgᵀV + GᵀW (the
-// derivative dS for V = LG, W = L·Xg), where V and W have LG's structure and
+// sValues stores on S's sparsemat.Structure GᵀV (xtv nil) or XgᵀV + GᵀW (the
+// derivative dS for V = LG, W = L·Xg), where V and W have LG's sparsemat.Structure and
 // gtv, xtv are the column-layout values of G and Xg. If g (or x) is not nil,
 // gtv (or xtv) is loaded from it first. When L is symmetric so are S and dS,
 // and only their upper triangles are formed.
@@ -592,7 +547,7 @@ func (p *Problem) sValues(d *dispatch, gd *gramData, gw *gramWork, dst, gtv, g, 
 	}
 }
 
-// gramQuadTask stores M = Q·V·R on S's structure for the values V on S,
+// gramQuadTask stores M = Q·V·R on S's sparsemat.Structure for the values V on S,
 // rows [lo, hi) of S. For a non-diagonal Q, zt must hold (V R)ᵀ. If dh is
 // not nil it also stores Dh = M − P and, per block of gramBlock rows, the
 // energy terms Σ V(M − 2P) in partial and their magnitudes in scale.
@@ -613,17 +568,17 @@ func (t *gramQuadTask) Run(_, lo, hi int) {
 			out := t.dst[s0:s1]
 			out = out[:len(cols)]
 			switch gd.qKind {
-			case operandDiag:
+			case sparsemat.Diag:
 				vals := t.v[s0:s1]
 				qi := gd.qDiag[i]
 				for w, j := range cols {
-					out[w] = qi * gatherDot(cols, vals, gd.r[j*m:j*m+m])
+					out[w] = qi * sparsemat.GatherDot(cols, vals, gd.r[j*m:j*m+m])
 				}
-			case operandSparse:
+			case sparsemat.Sparse:
 				q := gd.q
-				qi, qv := q.ind[q.ptr[i]:q.ptr[i+1]], q.val[q.ptr[i]:q.ptr[i+1]]
+				qi, qv := q.Ind[q.Ptr[i]:q.Ptr[i+1]], q.Val[q.Ptr[i]:q.Ptr[i+1]]
 				for w, j := range cols {
-					out[w] = gatherDot(qi, qv, t.zt[j*m:j*m+m])
+					out[w] = sparsemat.GatherDot(qi, qv, t.zt[j*m:j*m+m])
 				}
 			default:
 				qi := gd.qDense[i*m : i*m+m]
@@ -647,33 +602,16 @@ func (t *gramQuadTask) Run(_, lo, hi int) {
 	}
 }
 
-// gatherDot returns Σ_w val[w]·x[ind[w]].
-func gatherDot(ind []int, val, x []float64) float64 {
-	val = val[:len(ind)]
-	var s0, s1, s2, s3 float64
-	w := 0
-	for ; w+4 <= len(ind); w += 4 {
-		s0 += val[w] * x[ind[w]]
-		s1 += val[w+1] * x[ind[w+1]]
-		s2 += val[w+2] * x[ind[w+2]]
-		s3 += val[w+3] * x[ind[w+3]]
-	}
-	for ; w < len(ind); w++ {
-		s0 += val[w] * x[ind[w]]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// quad stores M = Q·V·R on S's structure into dst; with energy it also
+// quad stores M = Q·V·R on S's sparsemat.Structure into dst; with energy it also
 // fills gw.dh, gw.partial and gw.scale as gramQuadTask does.
 func (p *Problem) quad(d *dispatch, gd *gramData, gw *gramWork, dst, v []float64, energy bool) {
 	m := p.m
 	nS := float64(len(gd.sInd))
-	if gd.qKind != operandDiag {
+	if gd.qKind != sparsemat.Diag {
 		// Z = V·R (S's rows against the dense R), then Zt = Zᵀ.
-		d.gather = gatherTask{dst: gw.z, ptr: gd.sPtr, ind: gd.sInd, val: v, x: gd.r, c: m}
+		d.gather = sparsemat.GatherKernel{Dst: gw.z, Ptr: gd.sPtr, Ind: gd.sInd, Val: v, X: gd.r, C: m}
 		p.runRange(d, &d.gather, m, nS*float64(m), gd.sPtr, 1)
-		d.gather = gatherTask{}
+		d.gather = sparsemat.GatherKernel{}
 		p.transpose(d, gw.zt, gw.z, m, m, false)
 	}
 	t := gramQuadTask{gd: gd, v: v, dst: dst, zt: gw.zt}
@@ -682,10 +620,10 @@ func (p *Problem) quad(d *dispatch, gd *gramData, gw *gramWork, dst, v []float64
 	}
 	var work float64
 	switch gd.qKind {
-	case operandDiag:
+	case sparsemat.Diag:
 		work = nS * nS / float64(m)
-	case operandSparse:
-		work = nS * float64(gd.q.nnz()) / float64(m)
+	case sparsemat.Sparse:
+		work = nS * float64(gd.q.NNZ()) / float64(m)
 	default:
 		work = nS * float64(m)
 	}
@@ -737,16 +675,16 @@ func (t *gramSampleTask) Run(part, lo, hi int) {
 			a := pat.colRow[u]
 			l0, l1 := gd.lgPtr[a], gd.lgPtr[a+1]
 			li := gd.lgInd[l0:l1]
-			sum := gatherDot(li, t.lg1[l0:l1], v1)
+			sum := sparsemat.GatherDot(li, t.lg1[l0:l1], v1)
 			if t.m2 != nil {
-				sum += gatherDot(li, t.lg2[l0:l1], v3)
+				sum += sparsemat.GatherDot(li, t.lg2[l0:l1], v3)
 			}
 			if !sym {
 				l0, l1 = gd.ltgPtr[a], gd.ltgPtr[a+1]
 				li = gd.ltgInd[l0:l1]
-				sum += gatherDot(li, t.ltg1[l0:l1], v2)
+				sum += sparsemat.GatherDot(li, t.ltg1[l0:l1], v2)
 				if t.m2 != nil {
-					sum += gatherDot(li, t.ltg2[l0:l1], v4)
+					sum += sparsemat.GatherDot(li, t.ltg2[l0:l1], v4)
 				}
 			}
 			if t.slots {

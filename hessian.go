@@ -39,12 +39,12 @@ func (p *Problem) Hessian(dst *mat.SymDense, g []float64) {
 			d[i] *= 2
 		}
 	}
-	p.y.mulT(ws.ytf, ws.f, p.c)
+	p.y.MulT(ws.ytf, ws.f, p.c)
 	c := p.c
 	pat := p.pat
 	for a := 0; a < p.n; a++ {
-		for t := p.l.ptr[a]; t < p.l.ptr[a+1]; t++ {
-			a2, lv := p.l.ind[t], p.l.val[t]
+		for t := p.l.Ptr[a]; t < p.l.Ptr[a+1]; t++ {
+			a2, lv := p.l.Ind[t], p.l.Val[t]
 			for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 				k, ytfb := pat.rowK[s], row(ws.ytf, c, pat.rowCol[s])
 				for s2 := pat.rowPtr[a2]; s2 < pat.rowPtr[a2+1]; s2++ {
@@ -84,9 +84,9 @@ func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
 		for a := lo; a < hi; a++ {
 			dst[a] = 0
 			var laa float64
-			for t := p.l.ptr[a]; t < p.l.ptr[a+1]; t++ {
-				if p.l.ind[t] == a {
-					laa = p.l.val[t]
+			for t := p.l.Ptr[a]; t < p.l.Ptr[a+1]; t++ {
+				if p.l.Ind[t] == a {
+					laa = p.l.Val[t]
 					break
 				}
 			}

@@ -3,8 +3,6 @@ package sparsels
 import (
 	"math"
 
-	"gonum.org/v1/gonum/floats"
-
 	"github.com/sparsels/sparsels/internal/parallel"
 )
 
@@ -425,22 +423,6 @@ func steihaug(A func(dst, x []float64), M func(dst, r []float64), b, x []float64
 		}
 	}
 	return maxIter, false, false
-}
-
-// norm2 returns the Euclidean norm of x without underflow or overflow.
-// The right-hand sides of the linear solves are gradients, whose entries
-// scale with the energy: below about 1e-154 their squares underflow, and
-// math.Sqrt(dot(b, b)) = 0 made CG return a zero step, which Solve then
-// reported as step convergence at the start (problems with entries of X and
-// Y around 1e-100); above about 1e154 the squares overflow.
-func norm2(x []float64) float64 { return floats.Norm(x, 2) }
-
-// axpy stores y += alpha·x.
-func axpy(y []float64, alpha float64, x []float64) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] += alpha * v
-	}
 }
 
 // forcing is the Eisenstat-Walker forcing sequence (choice 2) for the

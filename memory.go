@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sparsels/sparsels/internal/bytesize"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // EstimateMemory returns an estimate, in bytes, of the memory that
@@ -76,12 +77,12 @@ func denseLinearBytes(nnz int, s *Settings) float64 {
 // memoryEstimate is EstimateMemory for the problem p.
 func (p *Problem) memoryEstimate(set *Settings) float64 {
 	nnzY := p.r * p.m
-	if p.y.kind == operandSparse {
-		nnzY = len(p.y.sp.ind)
-	} else if p.y.kind != operandDense {
+	if p.y.Kind == sparsemat.Sparse {
+		nnzY = len(p.y.Sp.Ind)
+	} else if p.y.Kind != sparsemat.Dense {
 		nnzY = min(p.r, p.m)
 	}
-	return EstimateMemory(p.n, p.m, p.r, p.c, p.pat.NNZ(), p.l.nnz(), nnzY, set)
+	return EstimateMemory(p.n, p.m, p.r, p.c, p.pat.NNZ(), p.l.NNZ(), nnzY, set)
 }
 
 // memoryError returns the error for a problem whose estimated memory need

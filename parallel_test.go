@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // withSmallParts lowers the work threshold so that small test problems are
@@ -96,7 +97,7 @@ func TestWithThreads(t *testing.T) {
 // serial run (with -race it also checks for data races).
 func TestConcurrentThreads(t *testing.T) {
 	defer withSmallParts()()
-	fc := formCase{n: 60, m: 10, c: 6, perRow: 3, y: operandDiag, lSym: false, emptyRows: true}
+	fc := formCase{n: 60, m: 10, c: 6, perRow: 3, y: sparsemat.Diag, lSym: false, emptyRows: true}
 	p0, g := newFormProblem(t, fc, 5)
 	for _, gram := range []bool{false, true} {
 		p := p0.withForm(gram)

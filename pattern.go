@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/bytesize"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // maxElements bounds the size of any index array built from user-given
@@ -254,7 +255,7 @@ func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
 		for k := range dst {
 			dst[k] = 0
 		}
-		visitEntries(G, func(i, j int, v float64) {
+		sparsemat.VisitEntries(G, func(i, j int, v float64) {
 			if k, ok := p.Index(i, j); ok {
 				dst[k] += v
 			}
@@ -273,16 +274,12 @@ func (p *Pattern) checkValues(g []float64) {
 	}
 }
 
-type doNonZeroer interface {
-	DoNonZero(fn func(i, j int, v float64))
-}
-
 // isSparse reports whether a has a DoNonZero method, directly or under
 // transposes.
 func isSparse(a mat.Matrix) bool {
 	for {
 		switch t := a.(type) {
-		case doNonZeroer:
+		case sparsemat.DoNonZeroer:
 			return true
 		case mat.Untransposer:
 			a = t.Untranspose()
