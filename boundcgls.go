@@ -27,7 +27,7 @@ func (rx *relaxation) solve(ctx context.Context, bd *Bound, set *BoundSettings) 
 	phi := []float64{sumSquares(r)}
 	xNorm := math.Sqrt(phi[0])
 	rx.adjoint(g, r)
-	pc.apply(z, g)
+	pc.Apply(z, g)
 	copy(dir, z)
 	gamma := dot(g, z)
 	gamma0 := gamma
@@ -68,7 +68,7 @@ func (rx *relaxation) solve(ctx context.Context, bd *Bound, set *BoundSettings) 
 			}
 		}
 		rx.adjoint(g, r)
-		pc.apply(z, g)
+		pc.Apply(z, g)
 		gn := dot(g, z)
 		if k >= 2 && gn <= 1e-20*gamma0 {
 			gamma = gn

@@ -2,10 +2,8 @@ package sparsels
 
 import (
 	"errors"
-	"sort"
 
 	"github.com/james-bowman/sparse"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/sparsemat"
@@ -13,23 +11,15 @@ import (
 
 // boundPreconditioner applies M⁻¹ for a symmetric positive definite M.
 type boundPreconditioner interface {
-	apply(dst, g []float64)
+	Apply(dst, g []float64)
 }
-
-// blockJacobi is M = the row blocks of the normal matrix (or of its shifted
-// form), factored by dense Cholesky.
-type blockJacobi struct {
-	rx   *relaxation
-	chol []*mat.Cholesky
-}
-
-func (b *blockJacobi) apply(dst, g []float64) { b.rx.precondition(dst, g, b.chol) }
 
 // normalCholesky is M = AᵀA + δI, assembled sparse and factored by the
 // sparse Cholesky of package eigs under a minimum-degree ordering.
 type normalCholesky struct{ ch eigs.Cholesky }
 
-func (n *normalCholesky) apply(dst, g []float64) { n.ch.SolveTo(dst, g) }
+// Apply stores M⁻¹g into dst.
+func (n *normalCholesky) Apply(dst, g []float64) { n.ch.SolveTo(dst, g) }
 
 // maxDirectM bounds m for the sparse direct preconditioner, which keeps
 // R = BBᵀ dense (m² floats).
@@ -56,7 +46,7 @@ func (rx *relaxation) newPreconditioner() (boundPreconditioner, string) {
 			return pc, "sparse Cholesky of AᵀA + δI"
 		}
 	}
-	return &blockJacobi{rx: rx, chol: rx.blockPreconditioner()}, "row-block Jacobi"
+	return rx.shiftedPreconditioner(1, 0), "row-block Jacobi"
 }
 
 // normalFactor assembles alpha·AᵀA + rho·MᵀM (MᵀM the Frobenius Gram
@@ -176,22 +166,9 @@ func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) 
 	}
 	for v := 0; v < nu; v++ {
 		lo, hi := ptr[v], ptr[v+1]
-		sort.Sort(slotSorterF{ind[lo:hi], val[lo:hi]})
+		sparsemat.SortSlots(ind[lo:hi], val[lo:hi])
 	}
 	return sparse.NewCSR(nu, nu, ptr, ind, val), maxDiag
-}
-
-// slotSorterF sorts indices with their values.
-type slotSorterF struct {
-	idx []int
-	val []float64
-}
-
-func (s slotSorterF) Len() int           { return len(s.idx) }
-func (s slotSorterF) Less(a, b int) bool { return s.idx[a] < s.idx[b] }
-func (s slotSorterF) Swap(a, b int) {
-	s.idx[a], s.idx[b] = s.idx[b], s.idx[a]
-	s.val[a], s.val[b] = s.val[b], s.val[a]
 }
 
 // boundShift is the first relative shift δ of the direct preconditioner.

@@ -174,5 +174,5 @@ func (rx *relaxation) admmPreconditioner(rho float64) (boundPreconditioner, bool
 			return pc, true
 		}
 	}
-	return &blockJacobi{rx: rx, chol: rx.shiftedPreconditioner(2, rho)}, false
+	return rx.shiftedPreconditioner(2, rho), false
 }

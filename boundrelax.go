@@ -1,11 +1,9 @@
 package sparsels
 
 import (
-	"math"
 	"sort"
 
-	"gonum.org/v1/gonum/mat"
-
+	"github.com/sparsels/sparsels/internal/krylov"
 	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
@@ -167,29 +165,19 @@ func (rx *relaxation) gramR() func(j, l int) float64 {
 	return func(j, l int) float64 { return dot(b[j*c:j*c+c], b[l*c:l*c+c]) }
 }
 
-// blockPreconditioner returns the Cholesky factors of the diagonal blocks
-// of the normal matrix AᵀA, one per row of P: entry (u, v) is
-// Σ coef·coef'·Q[i,k]·R[j,l] over the entries (i,j) of E_u and (k,l) of E_v,
-// with Q = YᵀY and R = BBᵀ.
-func (rx *relaxation) blockPreconditioner() []*mat.Cholesky {
-	return rx.shiftedPreconditioner(1, 0)
-}
-
-// shiftedPreconditioner returns the Cholesky factors of the row blocks of
-// alpha·AᵀA + rho·MᵀM, where MᵀM is the Frobenius Gram matrix of the E_u.
-// A singular block is shifted (see factorShifted): a preconditioner need
-// only be positive definite.
-func (rx *relaxation) shiftedPreconditioner(alpha, rho float64) []*mat.Cholesky {
+// shiftedPreconditioner returns the row-block Jacobi preconditioner of
+// alpha·AᵀA + rho·MᵀM, where MᵀM is the Frobenius Gram matrix of the E_u:
+// one block per row of P, entry (u, v) Σ coef·coef'·(alpha·Q[i,k]·R[j,l] +
+// rho·[(i,j) = (k,l)]) over the entries (i,j) of E_u and (k,l) of E_v, with
+// Q = YᵀY and R = BBᵀ. A singular block is shifted (see
+// krylov.BlockJacobi.Factor): a preconditioner need only be positive
+// definite.
+func (rx *relaxation) shiftedPreconditioner(alpha, rho float64) *krylov.BlockJacobi {
 	q, rr := rx.gramQ(), rx.gramR()
-	chol := make([]*mat.Cholesky, len(rx.blk)-1)
-	for i := range chol {
+	bj := krylov.NewBlockJacobi(rx.blk, 1)
+	bj.Factor(0, 0, func(_, i int, f []float64) {
 		lo, hi := rx.blk[i], rx.blk[i+1]
 		k := hi - lo
-		if k == 0 {
-			continue
-		}
-		a := mat.NewSymDense(k, nil)
-		var trace float64
 		for u := lo; u < hi; u++ {
 			for v := u; v < hi; v++ {
 				var sum, fro float64
@@ -205,13 +193,12 @@ func (rx *relaxation) shiftedPreconditioner(alpha, rho float64) []*mat.Cholesky 
 						}
 					}
 				}
-				a.SetSym(u-lo, v-lo, alpha*sum+rho*fro)
+				x := alpha*sum + rho*fro
+				f[(u-lo)*k+v-lo], f[(v-lo)*k+u-lo] = x, x
 			}
-			trace += a.At(u-lo, u-lo)
 		}
-		chol[i] = factorShifted(a, trace)
-	}
-	return chol
+	})
+	return bj
 }
 
 // meanNormalDiag returns the mean diagonal entry of AᵀA.
@@ -246,11 +233,6 @@ func (rx *relaxation) combine(dst, v []float64) {
 // preconditioned CG steps from s, stopping when the residual is below tol
 // times the right-hand side's norm.
 func (rx *relaxation) pcgShifted(s, rhs []float64, rho float64, pc boundPreconditioner, maxIter int, tol float64) {
-	nu := len(s)
-	res := make([]float64, nu)
-	z := make([]float64, nu)
-	dir := make([]float64, nu)
-	kd := make([]float64, nu)
 	q := make([]float64, len(rx.p.x))
 	op := func(dst, v []float64) {
 		rx.apply(q, v)
@@ -264,69 +246,5 @@ func (rx *relaxation) pcgShifted(s, rhs []float64, rho float64, pc boundPrecondi
 			dst[u] = 2*dst[u] + rho*sum
 		}
 	}
-	op(res, s)
-	for i := range res {
-		res[i] = rhs[i] - res[i]
-	}
-	stop := tol * math.Sqrt(sumSquares(rhs))
-	pc.apply(z, res)
-	copy(dir, z)
-	gamma := dot(res, z)
-	for it := 0; it < maxIter && math.Sqrt(sumSquares(res)) > stop && gamma > 0; it++ {
-		op(kd, dir)
-		alpha := gamma / dot(dir, kd)
-		for i := range s {
-			s[i] += alpha * dir[i]
-			res[i] -= alpha * kd[i]
-		}
-		pc.apply(z, res)
-		gn := dot(res, z)
-		beta := gn / gamma
-		gamma = gn
-		for i := range dir {
-			dir[i] = z[i] + beta*dir[i]
-		}
-	}
-}
-
-// factorShifted returns the Cholesky factor of a, shifting its diagonal by
-// 1e-12, 1e-10, … of its trace until it factors, or of the identity when a
-// is zero or no shift up to the trace works.
-func factorShifted(a *mat.SymDense, trace float64) *mat.Cholesky {
-	ch := new(mat.Cholesky)
-	if ch.Factorize(a) {
-		return ch
-	}
-	k := a.SymmetricDim()
-	for shift := 1e-12 * trace; shift > 0 && shift <= trace; shift *= 100 {
-		b := mat.NewSymDense(k, nil)
-		b.CopySym(a)
-		for d := 0; d < k; d++ {
-			b.SetSym(d, d, b.At(d, d)+shift)
-		}
-		if ch.Factorize(b) {
-			return ch
-		}
-	}
-	id := mat.NewSymDense(k, nil)
-	for d := 0; d < k; d++ {
-		id.SetSym(d, d, 1)
-	}
-	ch.Factorize(id)
-	return ch
-}
-
-// precondition stores dst = M⁻¹ g for the block preconditioner chol.
-func (rx *relaxation) precondition(dst, g []float64, chol []*mat.Cholesky) {
-	for i, ch := range chol {
-		lo, hi := rx.blk[i], rx.blk[i+1]
-		if ch == nil {
-			continue
-		}
-		x := mat.NewVecDense(hi-lo, dst[lo:hi])
-		if err := ch.SolveVecTo(x, mat.NewVecDense(hi-lo, g[lo:hi])); err != nil {
-			// A block too ill-conditioned to solve: use the identity.
-			copy(dst[lo:hi], g[lo:hi])
-		}
-	}
+	krylov.PCG(op, pc.Apply, rhs, s, true, tol, maxIter, krylov.NewWork(len(s)))
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/krylov"
 )
 
 // lm is LevenbergMarquardt: Gauss-Newton steps damped in the trust-region
@@ -107,8 +109,8 @@ func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (xAx float64
 		tp := time.Now()
 		so.bp.update(so.blocks, so.shift)
 		sv.res.Times.Precondition += time.Since(tp)
-		rec.CGIterations = pcg(so.applyGN, so.bp.apply, so.b, so.xi, so.eta, sv.set.MaxCGIterations, so.cgw)
-		xAx = dot(so.xi, so.b) - dot(so.xi, so.cgw.r)
+		rec.CGIterations = krylov.PCG(so.applyGN, so.bp.apply, so.b, so.xi, false, so.eta, sv.set.MaxCGIterations, so.cgw)
+		xAx = dot(so.xi, so.b) - dot(so.xi, so.cgw.R)
 	} else {
 		d := &so.dense
 		// hr already holds τ: add the reduced damping damp·D only.

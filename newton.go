@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/krylov"
 )
 
 // newton is NewtonTrustRegion: steps on the exact Hessian ½∇²E (+τ) in a
@@ -135,25 +137,25 @@ func (m *newton) stepCG(so *secondOrder, rec *IterationRecord) (pred float64, bo
 	if m.delta <= 0 {
 		// First radius: the length of the Cauchy step along the
 		// preconditioned gradient.
-		so.bp.apply(cgw.z, so.b)
-		so.applyHess(cgw.q, cgw.z)
-		dn := so.bp.normM(cgw.z)
+		so.bp.apply(cgw.Z, so.b)
+		so.applyHess(cgw.Q, cgw.Z)
+		dn := so.bp.normM(cgw.Z)
 		m.delta = dn
-		if kappa := dot(cgw.z, cgw.q); kappa > 0 {
-			m.delta = dot(so.b, cgw.z) / kappa * dn
+		if kappa := dot(cgw.Z, cgw.Q); kappa > 0 {
+			m.delta = dot(so.b, cgw.Z) / kappa * dn
 		}
 		if !(m.delta > 0) || math.IsInf(m.delta, 0) {
 			m.delta = 1
 		}
 	}
-	it, bd, nc := steihaug(so.applyHess, so.bp.apply, so.b, so.xi, m.delta, so.eta, m.budget, cgw)
+	it, bd, nc := krylov.Steihaug(so.applyHess, so.bp.apply, so.b, so.xi, m.delta, so.eta, m.budget, cgw)
 	rec.CGIterations += it
 	var xAx float64
 	if bd {
-		so.applyHess(cgw.q, so.xi)
-		xAx = dot(so.xi, cgw.q)
+		so.applyHess(cgw.Q, so.xi)
+		xAx = dot(so.xi, cgw.Q)
 	} else {
-		xAx = dot(so.xi, so.b) - dot(so.xi, cgw.r)
+		xAx = dot(so.xi, so.b) - dot(so.xi, cgw.R)
 	}
 	return -(dot(sv.rgrad, so.xi) + xAx), bd, nc
 }

@@ -161,25 +161,9 @@ func compress(nmajor int, major, minor []int) (ptr, idx, pos []int) {
 	}
 	for a := 0; a < nmajor; a++ {
 		lo, hi := ptr[a], ptr[a+1]
-		if hi-lo > 1 && !sort.IsSorted(slotSorter{idx[lo:hi], pos[lo:hi]}) {
-			sort.Sort(slotSorter{idx[lo:hi], pos[lo:hi]})
-		}
+		sparsemat.SortSlots(idx[lo:hi], pos[lo:hi])
 	}
 	return ptr, idx, pos
-}
-
-type slotSorter struct{ idx, pos []int }
-
-func (s slotSorter) Len() int { return len(s.idx) }
-func (s slotSorter) Less(a, b int) bool {
-	if s.idx[a] != s.idx[b] {
-		return s.idx[a] < s.idx[b]
-	}
-	return s.pos[a] < s.pos[b]
-}
-func (s slotSorter) Swap(a, b int) {
-	s.idx[a], s.idx[b] = s.idx[b], s.idx[a]
-	s.pos[a], s.pos[b] = s.pos[b], s.pos[a]
 }
 
 // Dims returns the dimensions of G.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/krylov"
 )
 
 // secondOrder is the state shared by the second-order methods
@@ -26,7 +28,7 @@ type secondOrder struct {
 	xf, yf   []float64 // full-space scratch
 	xi, b    []float64 // the step and the right-hand side −½Zᵀ∇E
 	step, gt []float64 // the step and the trial point, full space
-	cgw      *cgWork
+	cgw      *krylov.Work
 	blocks   *BlockDiag
 	bp       *blockPrecond
 	fc       forcing
@@ -99,7 +101,7 @@ func (sv *solver) secondOrder(m stepper) (*Result, error) {
 		if err != nil {
 			return sv.finish(NumericalFailure, err.Error(), err)
 		}
-		if so.cgw.stopped {
+		if so.cgw.Stopped {
 			// Cancelled or out of time inside the linear solve: keep the
 			// best iterate, which is the current one.
 			st, _ := sv.interrupted()
@@ -140,13 +142,13 @@ func (sv *solver) newSecondOrder(m stepper) (*secondOrder, error) {
 		xf:       make([]float64, sv.nnz), yf: make([]float64, sv.nnz),
 		xi: make([]float64, sv.dim), b: make([]float64, sv.dim),
 		step: make([]float64, sv.nnz), gt: make([]float64, sv.nnz),
-		cgw:     newCGWork(sv.dim),
+		cgw:     krylov.NewWork(sv.dim),
 		bp:      newBlockPrecond(sv.cs, set.Preconditioner, p.maxThreads()),
 		fc:      forcing{fixed: set.Forcing},
 		probe:   lineProbe{p: p},
 		threads: p.maxThreads(), boundWeight: 1,
 	}
-	so.cgw.stop = func() bool { _, stop := sv.interrupted(); return stop }
+	so.cgw.Stop = func() bool { _, stop := sv.interrupted(); return stop }
 	sv.grad = make([]float64, sv.nnz)
 	sv.e = so.op.Energy() + sv.tikhonov(sv.g, nil)
 	so.op.Gradient(sv.grad)
