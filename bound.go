@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/sparsels/sparsels/internal/relax"
 	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
@@ -18,15 +19,15 @@ const (
 	// BoundGeneral relaxes S to any matrix on the coarse pattern P (the
 	// structure of Hᵀ|L|H, H the 0/1 pattern of G). It is used when L is
 	// not symmetric.
-	BoundGeneral BoundKind = iota
+	BoundGeneral = BoundKind(relax.General)
 	// BoundSymmetric relaxes S to the symmetric matrices on P. It is used
 	// when L is symmetric and the constraints imply nothing on S.
-	BoundSymmetric
+	BoundSymmetric = BoundKind(relax.Symmetric)
 	// BoundNullVector relaxes S to the symmetric matrices on P with
 	// S·c = 0. It is used when L is symmetric and the constraints are a
 	// single equation per row, G·c = d, with L·d = 0 (the partition of unity
 	// G·1 = 1 with L·1 = 0 of spectral coarsening gives S·1 = 0).
-	BoundNullVector
+	BoundNullVector = BoundKind(relax.NullVector)
 )
 
 func (k BoundKind) String() string {
@@ -104,10 +105,6 @@ type Bound struct {
 	PSDIterations int
 	PSDTime       time.Duration
 }
-
-// boundDelay is the delay d of the convergence estimate: the energy
-// decrease over the last d CGLS iterations and the d before them.
-const boundDelay = 10
 
 // LowerBound returns a lower bound on E(g) = ‖X − Y GᵀLG B‖²_F over every g
 // on p's pattern that meets the constraints cs (nil means none), hence also
@@ -244,19 +241,41 @@ func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettin
 	}
 	ptr, ind := coarsePattern(p)
 	kind, nv, notes := boundKind(p, cs, ptr, ind)
-	rx := newRelaxation(p, kind, ptr, ind, nv)
-	bd := &Bound{Kind: kind, Notes: notes, Unknowns: rx.unknowns(), PatternSize: len(ind), PSD: math.NaN(), PSDResidual: math.NaN()}
-	sol, err := rx.solve(ctx, bd, &set)
-	bd.Time = time.Since(start)
-	if err != nil || !set.PSD {
-		return bd, err
+	rx := relax.New(relaxData(p), relax.Kind(kind), ptr, ind, nv)
+	res := relax.Result{Notes: notes, PSD: math.NaN(), PSDResidual: math.NaN()}
+	rset := relax.Settings{Tolerance: set.Tolerance, MaxIterations: set.MaxIterations, PSDIterations: set.PSDIterations}
+	bd := &Bound{Kind: kind, Unknowns: rx.Unknowns(), PatternSize: len(ind)}
+	sol, err := rx.Solve(ctx, &res, &rset)
+	elapsed := time.Since(start)
+	if err == nil && set.PSD {
+		if kind == BoundGeneral {
+			res.Notes += "; no PSD estimate for a non-symmetric L"
+		} else {
+			err = rx.PSD(ctx, &res, sol, &rset)
+		}
 	}
-	if kind == BoundGeneral {
-		bd.Notes += "; no PSD estimate for a non-symmetric L"
-		return bd, nil
-	}
-	err = rx.psd(ctx, bd, sol, &set)
+	bd.fill(&res)
+	bd.Time = elapsed
 	return bd, err
+}
+
+// fill copies the relaxation's results into bd.
+func (bd *Bound) fill(r *relax.Result) {
+	bd.Value, bd.Plain, bd.Relaxed, bd.ErrorEstimate = r.Value, r.Plain, r.Relaxed, r.ErrorEstimate
+	bd.Converged, bd.Iterations, bd.Notes = r.Converged, r.Iterations, r.Notes
+	bd.PSD, bd.PSDResidual, bd.PSDIterations, bd.PSDTime = r.PSD, r.PSDResidual, r.PSDIterations, r.PSDTime
+}
+
+// relaxData returns the data of p that the relaxation reads.
+func relaxData(p *Problem) *relax.Data {
+	return &relax.Data{M: p.m, R: p.r, C: p.c, X: p.x, B: p.b, Y: p.y}
+}
+
+// coarsePattern returns the coarse pattern of p's relaxation (see
+// relax.CoarsePattern).
+func coarsePattern(p *Problem) (ptr, ind []int) {
+	pat := p.pat
+	return relax.CoarsePattern(p.m, pat.colPtr, pat.colRow, pat.rowPtr, pat.rowCol, p.l)
 }
 
 // boundKind chooses the relaxation for p with the constraints cs on the

@@ -1,39 +1,39 @@
-package sparsels
+package relax
 
 import (
 	"sort"
 
 	"github.com/sparsels/sparsels/internal/krylov"
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
-// relaxation is the linear least-squares problem min_s ‖x − A s‖² behind
-// LowerBound: the coarse operator S = GᵀLG replaced by a free m×m matrix
+// Relaxation is the linear least-squares problem min_s ‖x − A s‖² behind
+// sparsels.LowerBound: the coarse operator S = GᵀLG replaced by a free m×m matrix
 // S(s) = Σ_u s_u E_u on the coarse pattern P, with A s = vec(Y S(s) B).
 //
 // P is stored in compressed rows (ptr, ind; rowOf gives the row of a slot).
 // Unknown u is the sparse matrix E_u with entries coef[t] at the slots
 // slot[t], t in uPtr[u]:uPtr[u+1]; its unknowns are grouped by the row of
 // their first entry into the blocks blk[i]:blk[i+1] of the preconditioner.
-type relaxation struct {
-	p          *Problem
+type Relaxation struct {
+	d          *Data
 	m, r, c    int
-	kind       BoundKind
+	kind       Kind
 	ptr, ind   []int
 	rowOf      []int
 	uPtr, slot []int
 	coef       []float64
 	blk        []int
-	nullVec    []float64 // the vector c of S·c = 0 (kind BoundNullVector)
+	nullVec    []float64 // the vector c of S·c = 0 (kind NullVector)
 
 	sv, sb, ysb, ytr, samp []float64 // scratch: S on P, S·B, Y·S·B, Yᵀ·R, samples
 }
 
-// coarsePattern returns the structure of Hᵀ|L|H in compressed rows, H the
-// 0/1 pattern of G: the slots where GᵀLG can be nonzero.
-func coarsePattern(p *Problem) (ptr, ind []int) {
-	pat, l := p.pat, p.l
-	m := p.m
+// CoarsePattern returns the structure of Hᵀ|L|H in compressed rows, H the
+// 0/1 pattern of the n×m matrix G given by its compressed columns (colPtr,
+// colRow) and rows (rowPtr, rowCol): the slots where GᵀLG can be nonzero.
+func CoarsePattern(m int, colPtr, colRow, rowPtr, rowCol []int, l *sparsemat.CSR) (ptr, ind []int) {
 	mark := make([]int, m)
 	for b := range mark {
 		mark[b] = -1
@@ -42,11 +42,11 @@ func coarsePattern(p *Problem) (ptr, ind []int) {
 	var cols []int
 	for a := 0; a < m; a++ {
 		cols = cols[:0]
-		for s := pat.colPtr[a]; s < pat.colPtr[a+1]; s++ {
-			i := pat.colRow[s]
+		for s := colPtr[a]; s < colPtr[a+1]; s++ {
+			i := colRow[s]
 			for t := l.Ptr[i]; t < l.Ptr[i+1]; t++ {
 				j := l.Ind[t]
-				for _, b := range pat.RowColumns(j) {
+				for _, b := range rowCol[rowPtr[j]:rowPtr[j+1]] {
 					if mark[b] != a {
 						mark[b] = a
 						cols = append(cols, b)
@@ -61,11 +61,12 @@ func coarsePattern(p *Problem) (ptr, ind []int) {
 	return ptr, ind
 }
 
-// newRelaxation builds the relaxation of p of the given kind; for
-// BoundNullVector, nv is the vector c with S·c = 0 (no zero entries) and
-// every row of P with an off-diagonal entry holds its diagonal.
-func newRelaxation(p *Problem, kind BoundKind, ptr, ind []int, nv []float64) *relaxation {
-	rx := &relaxation{p: p, m: p.m, r: p.r, c: p.c, kind: kind, ptr: ptr, ind: ind, nullVec: nv}
+// New returns the relaxation of the given kind for the data d on the coarse
+// pattern P = (ptr, ind) (see CoarsePattern); for NullVector, nv is the
+// vector c with S·c = 0 (no zero entries) and every row of P with an
+// off-diagonal entry holds its diagonal.
+func New(d *Data, kind Kind, ptr, ind []int, nv []float64) *Relaxation {
+	rx := &Relaxation{d: d, m: d.M, r: d.R, c: d.C, kind: kind, ptr: ptr, ind: ind, nullVec: nv}
 	rx.rowOf = make([]int, len(ind))
 	for a := 0; a < rx.m; a++ {
 		for s := ptr[a]; s < ptr[a+1]; s++ {
@@ -82,16 +83,16 @@ func newRelaxation(p *Problem, kind BoundKind, ptr, ind []int, nv []float64) *re
 		for s := ptr[a]; s < ptr[a+1]; s++ {
 			b := ind[s]
 			switch {
-			case kind == BoundGeneral:
+			case kind == General:
 				add(s, 1)
-			case b < a || (b == a && kind == BoundNullVector):
+			case b < a || (b == a && kind == NullVector):
 				continue
 			case b == a:
 				add(s, 1)
 			default:
 				add(s, 1)
 				add(rx.find(b, a), 1)
-				if kind == BoundNullVector {
+				if kind == NullVector {
 					add(rx.find(a, a), -nv[b]/nv[a])
 					add(rx.find(b, b), -nv[a]/nv[b])
 				}
@@ -109,7 +110,7 @@ func newRelaxation(p *Problem, kind BoundKind, ptr, ind []int, nv []float64) *re
 }
 
 // find returns the slot of (a, b) in P, or −1.
-func (rx *relaxation) find(a, b int) int {
+func (rx *Relaxation) find(a, b int) int {
 	lo, hi := rx.ptr[a], rx.ptr[a+1]
 	s := lo + sort.SearchInts(rx.ind[lo:hi], b)
 	if s < hi && rx.ind[s] == b {
@@ -118,12 +119,12 @@ func (rx *relaxation) find(a, b int) int {
 	return -1
 }
 
-// unknowns returns the number of unknowns s.
-func (rx *relaxation) unknowns() int { return len(rx.uPtr) - 1 }
+// Unknowns returns the number of unknowns s.
+func (rx *Relaxation) Unknowns() int { return len(rx.uPtr) - 1 }
 
-// matrixValues stores the values of S(s) on the slots of P into dst.
-func (rx *relaxation) matrixValues(dst, s []float64) {
-	zero(dst)
+// MatrixValues stores the values of S(s) on the slots of P into dst.
+func (rx *Relaxation) MatrixValues(dst, s []float64) {
+	vec.Zero(dst)
 	for u, su := range s {
 		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
 			dst[rx.slot[t]] += rx.coef[t] * su
@@ -132,37 +133,37 @@ func (rx *relaxation) matrixValues(dst, s []float64) {
 }
 
 // apply stores dst = A s = vec(Y S(s) B), r×c row-major.
-func (rx *relaxation) apply(dst, s []float64) {
-	rx.matrixValues(rx.sv, s)
-	sparsemat.GatherMul(rx.sb, rx.ptr, rx.ind, rx.sv, rx.p.b, rx.c, 0, rx.m)
-	rx.p.y.Mul(dst, rx.sb, rx.c)
+func (rx *Relaxation) apply(dst, s []float64) {
+	rx.MatrixValues(rx.sv, s)
+	sparsemat.GatherMul(rx.sb, rx.ptr, rx.ind, rx.sv, rx.d.B, rx.c, 0, rx.m)
+	rx.d.Y.Mul(dst, rx.sb, rx.c)
 }
 
 // adjoint stores dst = Aᵀ v: the samples of Yᵀ V Bᵀ on P combined by the
 // coefficients of each unknown.
-func (rx *relaxation) adjoint(dst, v []float64) {
+func (rx *Relaxation) adjoint(dst, v []float64) {
 	c := rx.c
-	rx.p.y.MulT(rx.ytr, v, c)
-	b := rx.p.b
+	rx.d.Y.MulT(rx.ytr, v, c)
+	b := rx.d.B
 	for a := 0; a < rx.m; a++ {
 		ya := rx.ytr[a*c : a*c+c]
 		for s := rx.ptr[a]; s < rx.ptr[a+1]; s++ {
 			j := rx.ind[s]
-			rx.samp[s] = dot(ya, b[j*c:j*c+c])
+			rx.samp[s] = vec.Dot(ya, b[j*c:j*c+c])
 		}
 	}
 	rx.combine(dst, rx.samp)
 }
 
 // gramQ returns a function for Q = YᵀY entries.
-func (rx *relaxation) gramQ() func(i, k int) float64 {
-	return rx.p.y.ColDot
+func (rx *Relaxation) gramQ() func(i, k int) float64 {
+	return rx.d.Y.ColDot
 }
 
 // gramR returns a function for R = BBᵀ entries.
-func (rx *relaxation) gramR() func(j, l int) float64 {
-	b, c := rx.p.b, rx.c
-	return func(j, l int) float64 { return dot(b[j*c:j*c+c], b[l*c:l*c+c]) }
+func (rx *Relaxation) gramR() func(j, l int) float64 {
+	b, c := rx.d.B, rx.c
+	return func(j, l int) float64 { return vec.Dot(b[j*c:j*c+c], b[l*c:l*c+c]) }
 }
 
 // shiftedPreconditioner returns the row-block Jacobi preconditioner of
@@ -172,7 +173,7 @@ func (rx *relaxation) gramR() func(j, l int) float64 {
 // Q = YᵀY and R = BBᵀ. A singular block is shifted (see
 // krylov.BlockJacobi.Factor): a preconditioner need only be positive
 // definite.
-func (rx *relaxation) shiftedPreconditioner(alpha, rho float64) *krylov.BlockJacobi {
+func (rx *Relaxation) shiftedPreconditioner(alpha, rho float64) *krylov.BlockJacobi {
 	q, rr := rx.gramQ(), rx.gramR()
 	bj := krylov.NewBlockJacobi(rx.blk, 1)
 	bj.Factor(0, 0, func(_, i int, f []float64) {
@@ -202,10 +203,10 @@ func (rx *relaxation) shiftedPreconditioner(alpha, rho float64) *krylov.BlockJac
 }
 
 // meanNormalDiag returns the mean diagonal entry of AᵀA.
-func (rx *relaxation) meanNormalDiag() float64 {
+func (rx *Relaxation) meanNormalDiag() float64 {
 	q, rr := rx.gramQ(), rx.gramR()
 	var sum float64
-	for u := 0; u < rx.unknowns(); u++ {
+	for u := 0; u < rx.Unknowns(); u++ {
 		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
 			s1 := rx.slot[t]
 			for w := rx.uPtr[u]; w < rx.uPtr[u+1]; w++ {
@@ -214,12 +215,12 @@ func (rx *relaxation) meanNormalDiag() float64 {
 			}
 		}
 	}
-	return sum / float64(max(rx.unknowns(), 1))
+	return sum / float64(max(rx.Unknowns(), 1))
 }
 
 // combine stores dst_u = Σ coef·v[slot] over the entries of E_u: the
 // inner products ⟨E_u, V⟩ for the matrix V given by its values v on P.
-func (rx *relaxation) combine(dst, v []float64) {
+func (rx *Relaxation) combine(dst, v []float64) {
 	for u := range dst {
 		var sum float64
 		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
@@ -232,12 +233,12 @@ func (rx *relaxation) combine(dst, v []float64) {
 // pcgShifted improves s for (2AᵀA + rho·MᵀM) s = rhs by at most maxIter
 // preconditioned CG steps from s, stopping when the residual is below tol
 // times the right-hand side's norm.
-func (rx *relaxation) pcgShifted(s, rhs []float64, rho float64, pc boundPreconditioner, maxIter int, tol float64) {
-	q := make([]float64, len(rx.p.x))
+func (rx *Relaxation) pcgShifted(s, rhs []float64, rho float64, pc boundPreconditioner, maxIter int, tol float64) {
+	q := make([]float64, len(rx.d.X))
 	op := func(dst, v []float64) {
 		rx.apply(q, v)
 		rx.adjoint(dst, q)
-		rx.matrixValues(rx.samp, v)
+		rx.MatrixValues(rx.samp, v)
 		for u := range dst {
 			var sum float64
 			for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {

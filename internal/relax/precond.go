@@ -1,4 +1,4 @@
-package sparsels
+package relax
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // boundPreconditioner applies M⁻¹ for a symmetric positive definite M.
@@ -40,8 +41,8 @@ const maxDirectFactor = 1 << 25
 // the largest diagonal entry, raised by 100 until the factorization
 // succeeds (at most 1e-4). Otherwise it returns the row-block Jacobi
 // preconditioner. The second result names the choice.
-func (rx *relaxation) newPreconditioner() (boundPreconditioner, string) {
-	if rx.p.y.Kind == sparsemat.Diag && rx.m <= maxDirectM {
+func (rx *Relaxation) newPreconditioner() (boundPreconditioner, string) {
+	if rx.d.Y.Kind == sparsemat.Diag && rx.m <= maxDirectM {
 		if pc, err := rx.normalFactor(1, 0); err == nil {
 			return pc, "sparse Cholesky of AᵀA + δI"
 		}
@@ -51,12 +52,12 @@ func (rx *relaxation) newPreconditioner() (boundPreconditioner, string) {
 
 // normalFactor assembles alpha·AᵀA + rho·MᵀM (MᵀM the Frobenius Gram
 // matrix of the E_u) for a diagonal Y and factors it with a shift.
-func (rx *relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) {
+func (rx *Relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) {
 	a, maxDiag := rx.assembleNormal(alpha, rho)
 	if maxDiag == 0 {
 		return nil, errors.New("zero normal matrix")
 	}
-	nu := rx.unknowns()
+	nu := rx.Unknowns()
 	raw := a.RawMatrix()
 	val := raw.Data
 	diag := make([]int, nu) // the diagonal is the last entry of each row
@@ -93,24 +94,24 @@ func (rx *relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) 
 // assembleNormal returns the lower triangle of alpha·AᵀA + rho·MᵀM for a
 // diagonal Y in compressed rows with ascending columns (so each row ends
 // with its diagonal), and its largest diagonal entry.
-func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) {
+func (rx *Relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) {
 	m, c := rx.m, rx.c
-	b := rx.p.b
+	b := rx.d.B
 	r := make([]float64, m*m) // R = BBᵀ
 	for j := 0; j < m; j++ {
 		for l := 0; l <= j; l++ {
-			v := dot(b[j*c:j*c+c], b[l*c:l*c+c])
+			v := vec.Dot(b[j*c:j*c+c], b[l*c:l*c+c])
 			r[j*m+l], r[l*m+j] = v, v
 		}
 	}
-	q := rx.p.y.Diag
+	q := rx.d.Y.Diag
 	// The entries of every E_u by row of S.
 	type ent struct {
 		u, col int
 		coef   float64
 	}
 	byRow := make([][]ent, m)
-	for u := 0; u < rx.unknowns(); u++ {
+	for u := 0; u < rx.Unknowns(); u++ {
 		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
 			s := rx.slot[t]
 			i := rx.rowOf[s]
@@ -120,7 +121,7 @@ func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) 
 	// N_uv = Σ_i q_i² Σ coef·coef'·R[j, l] over entries (i, j) of E_u and
 	// (i, l) of E_v, accumulated per column u in a map of the lower
 	// triangle.
-	nu := rx.unknowns()
+	nu := rx.Unknowns()
 	cols := make([]map[int]float64, nu)
 	for u := range cols {
 		cols[u] = map[int]float64{}
