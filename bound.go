@@ -19,15 +19,15 @@ const (
 	// BoundGeneral relaxes S to any matrix on the coarse pattern P (the
 	// structure of Hᵀ|L|H, H the 0/1 pattern of G). It is used when L is
 	// not symmetric.
-	BoundGeneral = BoundKind(relax.General)
+	BoundGeneral BoundKind = iota
 	// BoundSymmetric relaxes S to the symmetric matrices on P. It is used
 	// when L is symmetric and the constraints imply nothing on S.
-	BoundSymmetric = BoundKind(relax.Symmetric)
+	BoundSymmetric
 	// BoundNullVector relaxes S to the symmetric matrices on P with
 	// S·c = 0. It is used when L is symmetric and the constraints are a
 	// single equation per row, G·c = d, with L·d = 0 (the partition of unity
 	// G·1 = 1 with L·1 = 0 of spectral coarsening gives S·1 = 0).
-	BoundNullVector = BoundKind(relax.NullVector)
+	BoundNullVector
 )
 
 func (k BoundKind) String() string {
@@ -241,7 +241,7 @@ func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettin
 	}
 	ptr, ind := coarsePattern(p)
 	kind, nv, notes := boundKind(p, cs, ptr, ind)
-	rx := relax.New(relaxData(p), relax.Kind(kind), ptr, ind, nv)
+	rx := relax.New(relaxData(p), relaxKind[kind], ptr, ind, nv)
 	res := relax.Result{Notes: notes, PSD: math.NaN(), PSDResidual: math.NaN()}
 	rset := relax.Settings{Tolerance: set.Tolerance, MaxIterations: set.MaxIterations, PSDIterations: set.PSDIterations}
 	bd := &Bound{Kind: kind, Unknowns: rx.Unknowns(), PatternSize: len(ind)}
@@ -265,6 +265,9 @@ func (bd *Bound) fill(r *relax.Result) {
 	bd.Converged, bd.Iterations, bd.Notes = r.Converged, r.Iterations, r.Notes
 	bd.PSD, bd.PSDResidual, bd.PSDIterations, bd.PSDTime = r.PSD, r.PSDResidual, r.PSDIterations, r.PSDTime
 }
+
+// relaxKind maps each BoundKind to the relaxation's kind.
+var relaxKind = [...]relax.Kind{BoundGeneral: relax.General, BoundSymmetric: relax.Symmetric, BoundNullVector: relax.NullVector}
 
 // relaxData returns the data of p that the relaxation reads.
 func relaxData(p *Problem) *relax.Data {

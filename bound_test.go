@@ -434,7 +434,7 @@ func relaxedMinEigenvalue(t *testing.T, p *Problem, cs *Constraints) float64 {
 	t.Helper()
 	ptr, ind := coarsePattern(p)
 	kind, nv, _ := boundKind(p, cs, ptr, ind)
-	rx := relax.New(relaxData(p), relax.Kind(kind), ptr, ind, nv)
+	rx := relax.New(relaxData(p), relaxKind[kind], ptr, ind, nv)
 	s, err := rx.Solve(context.Background(), &relax.Result{}, &relax.Settings{Tolerance: 1e-12, MaxIterations: 5000})
 	if err != nil {
 		t.Fatal(err)

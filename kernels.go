@@ -1,8 +1,11 @@
 package sparsels
 
-import (
-	"github.com/sparsels/sparsels/internal/sparsemat"
-)
+import "github.com/sparsels/sparsels/internal/sparsemat"
+
+// The Problem's own kernels, run by Problem.runRange: sampling products of
+// dense blocks at the nonzeros of the pattern (the gradient and the
+// direct-form Hessian product), and the residual with its energy. The
+// products with L, G and Y are the gather kernels of package sparsemat.
 
 // sampleTask stores, for the nonzeros (a, b) in rows [lo, hi) of the pattern,
 // dst[k] = alpha·(P[a,:]·Q[b,:] + R[a,:]·S[b,:]), k the position in g, or,

@@ -16,7 +16,7 @@ type boundPreconditioner interface {
 }
 
 // normalCholesky is M = AᵀA + δI, assembled sparse and factored by the
-// sparse Cholesky of package eigs under a minimum-degree ordering.
+// sparse Cholesky of package eigs under a reverse Cuthill-McKee ordering.
 type normalCholesky struct{ ch eigs.Cholesky }
 
 // Apply stores M⁻¹g into dst.
@@ -29,10 +29,9 @@ const maxDirectM = 4096
 // maxDirectFactor bounds the envelope of AᵀA under its ordering, which
 // bounds the nonzeros of the Cholesky factor (2²⁵ entries: 512 MiB of
 // values and row indices) before the direct preconditioner gives way to
-// block Jacobi. Measured on the 12k-vertex grid coarsening of
-// examples/bench (m = 1008, 17985 unknowns): envelope 17.1M under reverse
-// Cuthill-McKee, factored in 11 s, where block Jacobi did not converge in
-// 20000 iterations (70 s); 2²⁴ just missed it.
+// block Jacobi: large enough for the grid coarsening of examples/bench,
+// where block Jacobi does not converge (BENCHMARKS.md, section "Lower
+// bound: the direct preconditioner's size limit").
 const maxDirectFactor = 1 << 25
 
 // newPreconditioner returns the sparse Cholesky factor of AᵀA + δI when Y

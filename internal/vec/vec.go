@@ -3,7 +3,11 @@
 // rows of dense blocks stored row-major.
 package vec
 
-import "gonum.org/v1/gonum/floats"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
 
 // Dot returns x·y[:len(x)]. It uses gonum's assembly kernel, which is
 // faster than an unrolled Go loop on the rows of 64…128 entries the module
@@ -45,4 +49,15 @@ func Grow(buf []float64, n int) []float64 {
 		return buf[:n]
 	}
 	return make([]float64, n)
+}
+
+// FirstNonFinite returns the index of the first NaN or infinite entry of x,
+// or −1 if every entry is finite.
+func FirstNonFinite(x []float64) int {
+	for k, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return k
+		}
+	}
+	return -1
 }
