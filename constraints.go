@@ -8,6 +8,7 @@ import (
 
 	"github.com/sparsels/sparsels/internal/parallel"
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Constraints are row-wise linear equality constraints G·C = D on the values
@@ -306,7 +307,7 @@ func (cs *Constraints) projectRows(g []float64) {
 		}
 		pinv := cs.pinv[cs.pOff[a]:cs.pOff[a+1]]
 		for i := 0; i < rk; i++ {
-			co = append(co, dot(pinv[i*s:i*s+s], r))
+			co = append(co, vec.Dot(pinv[i*s:i*s+s], r))
 		}
 		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
 		for i := 0; i < pa; i++ {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // randomRowPattern returns an n×m pattern holding (a, a mod m) and each
@@ -154,7 +156,7 @@ func checkBasis(t *testing.T, cs *Constraints, rng *rand.Rand) {
 	}
 	zx := cs.ToFull(nil, xi)
 	ztv := cs.ToReduced(nil, v)
-	if l, r := dot(zx, v), dot(xi, ztv); math.Abs(l-r) > tol*(math.Abs(l)+norm2(zx)*norm2(v)) {
+	if l, r := vec.Dot(zx, v), vec.Dot(xi, ztv); math.Abs(l-r) > tol*(math.Abs(l)+norm2(zx)*norm2(v)) {
 		t.Fatalf("⟨Zξ, v⟩ = %g, ⟨ξ, Zᵀv⟩ = %g", l, r)
 	}
 	zztv := cs.ToFull(nil, ztv)

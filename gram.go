@@ -7,6 +7,7 @@ import (
 
 	"github.com/sparsels/sparsels/internal/parallel"
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // The Gauss-Newton matrix from Gram matrices. With y_b = Y[:,b],
@@ -90,13 +91,13 @@ func (p *Problem) gaussNewtonTo(dst *mat.SymDense, ws *workspace) {
 	au := mat.NewDense(nu, max(c, 1), nil)
 	zu := mat.NewDense(nu, max(r, 1), nil)
 	for i, a := range rows {
-		copy(au.RawRowView(i)[:c], row(ws.a, c, a))
+		copy(au.RawRowView(i)[:c], vec.Row(ws.a, c, a))
 		p.zColumn(&ws.acc, zu.RawRowView(i)[:r], a, ws.gv)
 	}
 	bu := mat.NewDense(mu, max(c, 1), nil)
 	yu := mat.NewDense(mu, max(r, 1), nil)
 	for i, b := range cols {
-		copy(bu.RawRowView(i)[:c], row(p.b, c, b))
+		copy(bu.RawRowView(i)[:c], vec.Row(p.b, c, b))
 		p.y.AddCol(yu.RawRowView(i)[:r], b, 1)
 	}
 	var gyy, gzz, gaa, gbb mat.SymDense
@@ -142,8 +143,8 @@ func (p *Problem) GaussNewtonDiag(dst, g []float64) []float64 {
 	for a := 0; a < p.n; a++ {
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b := pat.rowCol[s]
-			bb := row(p.b, p.c, b)
-			dst[pat.rowK[s]] = p.y.ColDot(b, b)*ws.alphaN[a] + 2*ws.yz[s]*ws.ab[s] + ws.zNorm[a]*dot(bb, bb)
+			bb := vec.Row(p.b, p.c, b)
+			dst[pat.rowK[s]] = p.y.ColDot(b, b)*ws.alphaN[a] + 2*ws.yz[s]*ws.ab[s] + ws.zNorm[a]*vec.Dot(bb, bb)
 		}
 	}
 	return dst
@@ -187,7 +188,7 @@ func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 			ws.alphaN[a], ws.zNorm[a] = 0, 0
 			continue
 		}
-		alpha := row(ws.a, c, a)
+		alpha := vec.Row(ws.a, c, a)
 		ws.alphaN[a] = sumSquares(alpha)
 		if diagY {
 			// z_a[j] = d_j·h_j with h = (LᵀG)[a,:], so y_b·z_a = d_b²·h_b.
@@ -215,7 +216,7 @@ func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 			}
 		}
 		for s := s0; s < s1; s++ {
-			ws.ab[s] = dot(alpha, row(p.b, c, pat.rowCol[s]))
+			ws.ab[s] = vec.Dot(alpha, vec.Row(p.b, c, pat.rowCol[s]))
 		}
 	}
 }
@@ -265,7 +266,7 @@ func (p *Problem) rowPairGrams() *rowPairs {
 				for j := i; j < sz; j++ {
 					b2 := cols[j]
 					vy := p.y.ColDot(b, b2)
-					vb := dot(row(p.b, p.c, b), row(p.b, p.c, b2))
+					vb := vec.Dot(vec.Row(p.b, p.c, b), vec.Row(p.b, p.c, b2))
 					yy[i*sz+j], yy[j*sz+i] = vy, vy
 					bb[i*sz+j], bb[j*sz+i] = vb, vb
 				}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // The small-m Gram form.
@@ -140,9 +141,9 @@ func (p *Problem) gramNumeric(gd *gramData) {
 	m, c := p.m, p.c
 	gd.r = make([]float64, m*m)
 	for i := 0; i < m; i++ {
-		bi := row(p.b, c, i)
+		bi := vec.Row(p.b, c, i)
 		for j := i; j < m; j++ {
-			v := dot(bi, row(p.b, c, j))
+			v := vec.Dot(bi, vec.Row(p.b, c, j))
 			gd.r[i*m+j], gd.r[j*m+i] = v, v
 		}
 	}
@@ -169,7 +170,7 @@ func (p *Problem) gramNumeric(gd *gramData) {
 		for i := 0; i < m; i++ {
 			ci := y.DnT[i*r : i*r+r]
 			for j := i; j < m; j++ {
-				v := dot(ci, y.DnT[j*r:j*r+r])
+				v := vec.Dot(ci, y.DnT[j*r:j*r+r])
 				gd.qDense[i*m+j], gd.qDense[j*m+i] = v, v
 			}
 		}
@@ -178,9 +179,9 @@ func (p *Problem) gramNumeric(gd *gramData) {
 	y.MulT(u, p.x, c)
 	gd.pS = make([]float64, len(gd.sInd))
 	for i := 0; i < m; i++ {
-		ui := row(u, c, i)
+		ui := vec.Row(u, c, i)
 		for w := gd.sPtr[i]; w < gd.sPtr[i+1]; w++ {
-			gd.pS[w] = dot(ui, row(p.b, c, gd.sInd[w]))
+			gd.pS[w] = vec.Dot(ui, vec.Row(p.b, c, gd.sInd[w]))
 		}
 	}
 	gd.xNorm = sumSquares(p.x)

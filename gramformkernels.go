@@ -5,6 +5,7 @@ import (
 
 	"github.com/sparsels/sparsels/internal/parallel"
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // The Gram form's kernels: the products LG, LᵀG and S on their
@@ -278,7 +279,7 @@ func (t *gramQuadTask) Run(_, lo, hi int) {
 			default:
 				qi := gd.qDense[i*m : i*m+m]
 				for w, j := range cols {
-					out[w] = dot(qi, t.zt[j*m:j*m+m])
+					out[w] = vec.Dot(qi, t.zt[j*m:j*m+m])
 				}
 			}
 		}
@@ -446,9 +447,9 @@ type sDotsTask struct {
 func (t *sDotsTask) Run(_, lo, hi int) {
 	gd, c := t.gd, t.c
 	for i := lo; i < hi; i++ {
-		ui := row(t.u, c, i)
+		ui := vec.Row(t.u, c, i)
 		for w := gd.sPtr[i]; w < gd.sPtr[i+1]; w++ {
-			t.dst[w] = dot(ui, row(t.b, c, gd.sInd[w]))
+			t.dst[w] = vec.Dot(ui, vec.Row(t.b, c, gd.sInd[w]))
 		}
 	}
 }

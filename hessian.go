@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Hessian stores the exact Hessian of E into dst (nnz×nnz); an empty dst is
@@ -46,11 +47,11 @@ func (p *Problem) Hessian(dst *mat.SymDense, g []float64) {
 		for t := p.l.Ptr[a]; t < p.l.Ptr[a+1]; t++ {
 			a2, lv := p.l.Ind[t], p.l.Val[t]
 			for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
-				k, ytfb := pat.rowK[s], row(ws.ytf, c, pat.rowCol[s])
+				k, ytfb := pat.rowK[s], vec.Row(ws.ytf, c, pat.rowCol[s])
 				for s2 := pat.rowPtr[a2]; s2 < pat.rowPtr[a2+1]; s2++ {
 					l := pat.rowK[s2]
 					// M[k,l] = L[a,a']·T[b,b'] enters as −2(M + Mᵀ).
-					v := lv * dot(ytfb, row(p.b, c, pat.rowCol[s2]))
+					v := lv * vec.Dot(ytfb, vec.Row(p.b, c, pat.rowCol[s2]))
 					if k == l {
 						raw.Data[k*raw.Stride+k] -= 4 * v
 					} else {
@@ -101,7 +102,7 @@ func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
 			for i, b := range cols {
 				for j := i; j < len(cols); j++ {
 					b2 := cols[j]
-					v := math.Abs(dot(row(ytf, c, b), row(p.b, c, b2)) + dot(row(ytf, c, b2), row(p.b, c, b)))
+					v := math.Abs(vec.Dot(vec.Row(ytf, c, b), vec.Row(p.b, c, b2)) + vec.Dot(vec.Row(ytf, c, b2), vec.Row(p.b, c, b)))
 					sums[i] += v
 					if j != i {
 						sums[j] += v

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Jacobian stores J = ∂vec(f)/∂g, the (r·c)×nnz Jacobian of the residual,
@@ -54,12 +56,12 @@ func (p *Problem) Jacobian(dst *mat.Dense, g []float64) {
 			continue
 		}
 		p.zColumn(&ws.acc, z, a, ws.gv)
-		alpha := row(ws.a, c, a)
+		alpha := vec.Row(ws.a, c, a)
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b, k := pat.rowCol[s], pat.rowK[s]
 			zero(ycol)
 			p.y.AddCol(ycol, b, 1)
-			beta := row(p.b, c, b)
+			beta := vec.Row(p.b, c, b)
 			for q := 0; q < c; q++ {
 				aq, bq := alpha[q], beta[q]
 				for pp := 0; pp < r; pp++ {

@@ -1,6 +1,9 @@
 package sparsels
 
-import "github.com/sparsels/sparsels/internal/sparsemat"
+import (
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
+)
 
 // The Problem's own kernels, run by Problem.runRange: sampling products of
 // dense blocks at the nonzeros of the pattern (the gradient and the
@@ -23,10 +26,10 @@ type sampleTask struct {
 func (t *sampleTask) Run(_, lo, hi int) {
 	c, pat := t.c, t.pat
 	for a := lo; a < hi; a++ {
-		pa, ra := row(t.P, c, a), row(t.R, c, a)
+		pa, ra := vec.Row(t.P, c, a), vec.Row(t.R, c, a)
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b := pat.rowCol[s]
-			v := t.alpha * (dot(pa, row(t.Q, c, b)) + dot(ra, row(t.S, c, b)))
+			v := t.alpha * (vec.Dot(pa, vec.Row(t.Q, c, b)) + vec.Dot(ra, vec.Row(t.S, c, b)))
 			if t.slots {
 				t.dst[s] = v
 			} else {
@@ -51,10 +54,10 @@ type hessianSampleTask struct {
 func (t *hessianSampleTask) Run(_, lo, hi int) {
 	c, pat := t.c, t.pat
 	for a := lo; a < hi; a++ {
-		aa, ua, ta := row(t.A, c, a), row(t.U, c, a), row(t.T, c, a)
+		aa, ua, ta := vec.Row(t.A, c, a), vec.Row(t.U, c, a), vec.Row(t.T, c, a)
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b := pat.rowCol[s]
-			v := 2 * (dot(aa, row(t.S, c, b)) - dot(ua, row(t.F, c, b)) + dot(ta, row(t.B, c, b)))
+			v := 2 * (vec.Dot(aa, vec.Row(t.S, c, b)) - vec.Dot(ua, vec.Row(t.F, c, b)) + vec.Dot(ta, vec.Row(t.B, c, b)))
 			if t.slots {
 				t.dst[s] = v
 			} else {
@@ -87,11 +90,11 @@ func (t *residualTask) Run(_, lo, hi int) {
 		}
 		var e float64
 		for i := b0; i < b1; i++ {
-			fi, xi := row(t.f, c, i), row(t.x, c, i)
+			fi, xi := vec.Row(t.f, c, i), vec.Row(t.x, c, i)
 			fi = fi[:len(xi)]
 			if t.y.Kind == sparsemat.Diag {
 				d := t.y.Diag[i]
-				gi := row(t.gta, c, i)[:len(xi)]
+				gi := vec.Row(t.gta, c, i)[:len(xi)]
 				for q, xv := range xi {
 					v := xv - d*gi[q]
 					fi[q] = v

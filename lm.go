@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/krylov"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // lm is LevenbergMarquardt: Gauss-Newton steps damped in the trust-region
@@ -55,7 +56,7 @@ func (m *lm) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, error)
 	for k, v := range so.step {
 		dD += (so.shift[k] - so.tau) * v * v
 	}
-	pred := -(dot(sv.rgrad, so.xi) + xAx - dD)
+	pred := -(vec.Dot(sv.rgrad, so.xi) + xAx - dD)
 	out := stepOutcome{negligible: sv.negligible(pred)}
 	// The step is limited by the damping unless the damping is negligible
 	// next to the curvature it is added to.
@@ -110,7 +111,7 @@ func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (xAx float64
 		so.bp.update(so.blocks, so.shift)
 		sv.res.Times.Precondition += time.Since(tp)
 		rec.CGIterations = krylov.PCG(so.applyGN, so.bp.apply, so.b, so.xi, false, so.eta, sv.set.MaxCGIterations, so.cgw)
-		xAx = dot(so.xi, so.b) - dot(so.xi, so.cgw.R)
+		xAx = vec.Dot(so.xi, so.b) - vec.Dot(so.xi, so.cgw.R)
 	} else {
 		d := &so.dense
 		// hr already holds τ: add the reduced damping damp·D only.
@@ -132,7 +133,7 @@ func (so *secondOrder) dampedGN(damp float64, rec *IterationRecord) (xAx float64
 					zero(so.xi)
 				}
 			}
-			xAx = dot(so.xi, so.b)
+			xAx = vec.Dot(so.xi, so.b)
 		}
 	}
 	sv.cs.ToFull(so.step, so.xi)

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Model stores the model Y Gᵀ L G B (r×c) into dst, with G = sparse(i, j, g)
@@ -42,7 +43,7 @@ func (p *Problem) Model(dst *mat.Dense, g []float64) {
 	p.yMul(d, ws.f, ws.gta, false)       // Y Gᵀ L G B
 	raw := dst.RawMatrix()
 	for i := 0; i < p.r; i++ {
-		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], row(ws.f, p.c, i))
+		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], vec.Row(ws.f, p.c, i))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/krylov"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // newton is NewtonTrustRegion: steps on the exact Hessian ½∇²E (+τ) in a
@@ -74,7 +75,7 @@ func (m *newton) iterate(so *secondOrder, rec *IterationRecord) (stepOutcome, er
 		stepNorm = so.bp.normM(so.xi)
 	} else {
 		pred, boundary = m.stepDense(so, rec)
-		stepNorm = math.Sqrt(dot(so.xi, so.xi))
+		stepNorm = math.Sqrt(vec.Dot(so.xi, so.xi))
 	}
 	sv.cs.ToFull(so.step, so.xi)
 	sv.res.Times.LinearSolve += time.Since(t)
@@ -141,8 +142,8 @@ func (m *newton) stepCG(so *secondOrder, rec *IterationRecord) (pred float64, bo
 		so.applyHess(cgw.Q, cgw.Z)
 		dn := so.bp.normM(cgw.Z)
 		m.delta = dn
-		if kappa := dot(cgw.Z, cgw.Q); kappa > 0 {
-			m.delta = dot(so.b, cgw.Z) / kappa * dn
+		if kappa := vec.Dot(cgw.Z, cgw.Q); kappa > 0 {
+			m.delta = vec.Dot(so.b, cgw.Z) / kappa * dn
 		}
 		if !(m.delta > 0) || math.IsInf(m.delta, 0) {
 			m.delta = 1
@@ -153,11 +154,11 @@ func (m *newton) stepCG(so *secondOrder, rec *IterationRecord) (pred float64, bo
 	var xAx float64
 	if bd {
 		so.applyHess(cgw.Q, so.xi)
-		xAx = dot(so.xi, cgw.Q)
+		xAx = vec.Dot(so.xi, cgw.Q)
 	} else {
-		xAx = dot(so.xi, so.b) - dot(so.xi, cgw.R)
+		xAx = vec.Dot(so.xi, so.b) - vec.Dot(so.xi, cgw.R)
 	}
-	return -(dot(sv.rgrad, so.xi) + xAx), bd, nc
+	return -(vec.Dot(sv.rgrad, so.xi) + xAx), bd, nc
 }
 
 // stepDense solves the subproblem exactly from the eigendecomposition.
@@ -186,7 +187,7 @@ func (m *newton) stepDense(so *secondOrder, rec *IterationRecord) (pred float64,
 	xv := mat.NewVecDense(dim, so.xi)
 	xAx := mat.Inner(xv, &d.hr, xv)
 	rec.CGIterations = 1
-	return -(dot(sv.rgrad, so.xi) + xAx), boundary
+	return -(vec.Dot(sv.rgrad, so.xi) + xAx), boundary
 }
 
 func (m *newton) failed() (string, bool) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // JacobianOperator is the Jacobian J = ∂vec(f)/∂g of a Problem at a point g,
@@ -319,7 +320,7 @@ func (op *JacobianOperator) yTyW(d *dispatch) {
 	if p.y.Kind == sparsemat.Diag {
 		for i, dv := range p.y.Diag {
 			d2 := dv * dv
-			wi, si := row(op.w, p.c, i), row(op.s, p.c, i)
+			wi, si := vec.Row(op.w, p.c, i), vec.Row(op.s, p.c, i)
 			for j, v := range wi {
 				si[j] = d2 * v
 			}

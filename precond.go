@@ -5,6 +5,7 @@ import (
 
 	"github.com/sparsels/sparsels/internal/krylov"
 	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // blockPrecond is the block-Jacobi preconditioner of the solvers in the
@@ -123,7 +124,7 @@ func (bp *blockPrecond) apply(dst, r []float64) {
 // normM returns sqrt(xᵀMx) = ‖Lᵀx‖ for the preconditioner matrix M = LLᵀ.
 func (bp *blockPrecond) normM(x []float64) float64 {
 	if bp.kind == NoPreconditioner {
-		return math.Sqrt(dot(x, x))
+		return math.Sqrt(vec.Dot(x, x))
 	}
 	return bp.bj.NormM(x)
 }

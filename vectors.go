@@ -2,9 +2,9 @@ package sparsels
 
 import "github.com/sparsels/sparsels/internal/vec"
 
-// The package's short names for the vector helpers of package vec.
+// Short names for the vector helpers of package vec that the solvers use;
+// each is inlined.
 
-func dot(x, y []float64) float64                   { return vec.Dot(x, y) }
 func sumSquares(x []float64) float64               { return vec.SumSquares(x) }
 func norm2(x []float64) float64                    { return vec.Norm(x) }
 func axpy(y []float64, alpha float64, x []float64) { vec.Axpy(y, alpha, x) }

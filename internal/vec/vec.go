@@ -17,7 +17,7 @@ func Dot(x, y []float64) float64 {
 }
 
 // SumSquares returns x·x.
-func SumSquares(x []float64) float64 { return Dot(x, x) }
+func SumSquares(x []float64) float64 { return floats.Dot(x, x) }
 
 // Norm returns the Euclidean norm of x without underflow or overflow: the
 // right-hand sides of the linear solves are gradients, whose entries scale
