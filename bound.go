@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/relax"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // BoundKind is the relaxation LowerBound minimizes over: the set of m×m
@@ -102,10 +105,6 @@ type Bound struct {
 	PSDIterations int
 	PSDTime       time.Duration
 }
-
-// boundDelay is the delay d of the convergence estimate: the energy
-// decrease over the last d CGLS iterations and the d before them.
-const boundDelay = 10
 
 // LowerBound returns a lower bound on E(g) = ‖X − Y GᵀLG B‖²_F over every g
 // on p's pattern that meets the constraints cs (nil means none), hence also
@@ -242,19 +241,44 @@ func LowerBound(ctx context.Context, p *Problem, cs *Constraints, s *BoundSettin
 	}
 	ptr, ind := coarsePattern(p)
 	kind, nv, notes := boundKind(p, cs, ptr, ind)
-	rx := newRelaxation(p, kind, ptr, ind, nv)
-	bd := &Bound{Kind: kind, Notes: notes, Unknowns: rx.unknowns(), PatternSize: len(ind), PSD: math.NaN(), PSDResidual: math.NaN()}
-	sol, err := rx.solve(ctx, bd, &set)
-	bd.Time = time.Since(start)
-	if err != nil || !set.PSD {
-		return bd, err
+	rx := relax.New(relaxData(p), relaxKind[kind], ptr, ind, nv)
+	res := relax.Result{Notes: notes, PSD: math.NaN(), PSDResidual: math.NaN()}
+	rset := relax.Settings{Tolerance: set.Tolerance, MaxIterations: set.MaxIterations, PSDIterations: set.PSDIterations}
+	bd := &Bound{Kind: kind, Unknowns: rx.Unknowns(), PatternSize: len(ind)}
+	sol, err := rx.Solve(ctx, &res, &rset)
+	elapsed := time.Since(start)
+	if err == nil && set.PSD {
+		if kind == BoundGeneral {
+			res.Notes += "; no PSD estimate for a non-symmetric L"
+		} else {
+			err = rx.PSD(ctx, &res, sol, &rset)
+		}
 	}
-	if kind == BoundGeneral {
-		bd.Notes += "; no PSD estimate for a non-symmetric L"
-		return bd, nil
-	}
-	err = rx.psd(ctx, bd, sol, &set)
+	bd.fill(&res)
+	bd.Time = elapsed
 	return bd, err
+}
+
+// fill copies the relaxation's results into bd.
+func (bd *Bound) fill(r *relax.Result) {
+	bd.Value, bd.Plain, bd.Relaxed, bd.ErrorEstimate = r.Value, r.Plain, r.Relaxed, r.ErrorEstimate
+	bd.Converged, bd.Iterations, bd.Notes = r.Converged, r.Iterations, r.Notes
+	bd.PSD, bd.PSDResidual, bd.PSDIterations, bd.PSDTime = r.PSD, r.PSDResidual, r.PSDIterations, r.PSDTime
+}
+
+// relaxKind maps each BoundKind to the relaxation's kind.
+var relaxKind = [...]relax.Kind{BoundGeneral: relax.General, BoundSymmetric: relax.Symmetric, BoundNullVector: relax.NullVector}
+
+// relaxData returns the data of p that the relaxation reads.
+func relaxData(p *Problem) *relax.Data {
+	return &relax.Data{M: p.m, R: p.r, C: p.c, X: p.x, B: p.b, Y: p.y}
+}
+
+// coarsePattern returns the coarse pattern of p's relaxation (see
+// relax.CoarsePattern).
+func coarsePattern(p *Problem) (ptr, ind []int) {
+	pat := p.pat
+	return relax.CoarsePattern(p.m, pat.colPtr, pat.colRow, pat.rowPtr, pat.rowCol, p.l)
 }
 
 // boundKind chooses the relaxation for p with the constraints cs on the
@@ -294,11 +318,11 @@ func boundKind(p *Problem, cs *Constraints, ptr, ind []int) (BoundKind, []float6
 
 // annihilates reports whether L·d = 0 to 1e-12 of each row's terms, and
 // otherwise the first row where it fails.
-func annihilates(l *csr, d []float64) (int, bool) {
-	for i := 0; i < l.rows; i++ {
+func annihilates(l *sparsemat.CSR, d []float64) (int, bool) {
+	for i := 0; i < l.Rows; i++ {
 		var sum, mag float64
-		for s := l.ptr[i]; s < l.ptr[i+1]; s++ {
-			t := l.val[s] * d[l.ind[s]]
+		for s := l.Ptr[i]; s < l.Ptr[i+1]; s++ {
+			t := l.Val[s] * d[l.Ind[s]]
 			sum += t
 			mag += math.Abs(t)
 		}

@@ -3,15 +3,15 @@ package sparsels
 import (
 	"context"
 	"errors"
-	"strings"
-
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/sparsels/sparsels/internal/relax"
 	"github.com/sparsels/sparsels/internal/testprob"
 )
 
@@ -428,55 +428,23 @@ func TestLowerBoundErrors(t *testing.T) {
 	}
 }
 
-// TestSmallestRitz checks the Sturm bisection against a dense
-// eigendecomposition of the same tridiagonal matrix.
-func TestSmallestRitz(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 5))
-	for _, k := range []int{1, 2, 7, 40} {
-		alphas := make([]float64, k)
-		betas := make([]float64, k)
-		for j := range alphas {
-			alphas[j] = 0.1 + rng.Float64()
-			betas[j] = rng.Float64()
-		}
-		T := mat.NewSymDense(k, nil)
-		for j := 0; j < k; j++ {
-			v := 1 / alphas[j]
-			if j > 0 {
-				v += betas[j-1] / alphas[j-1]
-			}
-			T.SetSym(j, j, v)
-			if j+1 < k {
-				T.SetSym(j, j+1, math.Sqrt(betas[j])/alphas[j])
-			}
-		}
-		var es mat.EigenSym
-		if !es.Factorize(T, false) {
-			t.Fatal("EigenSym failed")
-		}
-		want := es.Values(nil)[0]
-		if got := smallestRitz(alphas, betas); math.Abs(got-want) > 2e-6*math.Abs(want) {
-			t.Errorf("k = %d: smallest Ritz value %g, want %g", k, got, want)
-		}
-	}
-}
-
 // relaxedMinEigenvalue returns the smallest eigenvalue of the relaxation's
 // computed minimizer S for the problem and constraints.
 func relaxedMinEigenvalue(t *testing.T, p *Problem, cs *Constraints) float64 {
 	t.Helper()
 	ptr, ind := coarsePattern(p)
 	kind, nv, _ := boundKind(p, cs, ptr, ind)
-	rx := newRelaxation(p, kind, ptr, ind, nv)
-	s, err := rx.solve(context.Background(), &Bound{}, &BoundSettings{Tolerance: 1e-12, MaxIterations: 5000})
+	rx := relax.New(relaxData(p), relaxKind[kind], ptr, ind, nv)
+	s, err := rx.Solve(context.Background(), &relax.Result{}, &relax.Settings{Tolerance: 1e-12, MaxIterations: 5000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rx.matrixValues(rx.sv, s)
-	S := mat.NewSymDense(rx.m, nil)
-	for a := 0; a < rx.m; a++ {
-		for k := rx.ptr[a]; k < rx.ptr[a+1]; k++ {
-			S.SetSym(a, rx.ind[k], rx.sv[k])
+	sv := make([]float64, len(ind))
+	rx.MatrixValues(sv, s)
+	S := mat.NewSymDense(p.m, nil)
+	for a := 0; a < p.m; a++ {
+		for k := ptr[a]; k < ptr[a+1]; k++ {
+			S.SetSym(a, ind[k], sv[k])
 		}
 	}
 	var es mat.EigenSym

@@ -5,6 +5,10 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Constraints are row-wise linear equality constraints G·C = D on the values
@@ -102,15 +106,15 @@ func NewConstraints(p *Pattern, C, D mat.Matrix) (*Constraints, error) {
 	if cs > 0 && n+m > maxElements/cs {
 		return nil, fmt.Errorf("sparsels: constraint matrices C (%d×%d) and D (%d×%d) too large", cr, cs, dr, ds)
 	}
-	ct, err := readMatrix(C, "C")
+	ct, err := sparsemat.Read(C, "C")
 	if err != nil {
 		return nil, err
 	}
-	dt, err := readMatrix(D, "D")
+	dt, err := sparsemat.Read(D, "D")
 	if err != nil {
 		return nil, err
 	}
-	return newConstraints(p, denseFrom(m, cs, ct), denseFrom(n, cs, dt), cs)
+	return newConstraints(p, sparsemat.DenseFrom(m, cs, ct), sparsemat.DenseFrom(n, cs, dt), cs)
 }
 
 // newConstraints builds the constraints from C (m×s) and D (n×s), row-major.
@@ -303,7 +307,7 @@ func (cs *Constraints) projectRows(g []float64) {
 		}
 		pinv := cs.pinv[cs.pOff[a]:cs.pOff[a+1]]
 		for i := 0; i < rk; i++ {
-			co = append(co, dot(pinv[i*s:i*s+s], r))
+			co = append(co, vec.Dot(pinv[i*s:i*s+s], r))
 		}
 		u := cs.u[cs.uOff[a]:cs.uOff[a+1]]
 		for i := 0; i < pa; i++ {
@@ -411,7 +415,7 @@ func (cs *Constraints) toFullRows(dst, xi []float64, lo, hi int) {
 
 // toFull stores Zξ into dst using up to threads goroutines.
 func (cs *Constraints) toFull(dst, xi []float64, threads int) {
-	parallelRows(len(cs.rank), threads, 8*float64(len(cs.u)), func(_, lo, hi int) {
+	parallel.For(threads, len(cs.rank), 8*float64(len(cs.u)), func(_, lo, hi int) {
 		cs.toFullRows(dst, xi, lo, hi)
 	})
 }
@@ -468,7 +472,7 @@ func (cs *Constraints) toReducedRows(dst, v []float64, lo, hi int) {
 
 // toReduced stores Zᵀv into dst using up to threads goroutines.
 func (cs *Constraints) toReduced(dst, v []float64, threads int) {
-	parallelRows(len(cs.rank), threads, 8*float64(len(cs.u)), func(_, lo, hi int) {
+	parallel.For(threads, len(cs.rank), 8*float64(len(cs.u)), func(_, lo, hi int) {
 		cs.toReducedRows(dst, v, lo, hi)
 	})
 }

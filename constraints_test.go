@@ -8,7 +8,28 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
+
+// randomRowPattern returns an n×m pattern holding (a, a mod m) and each
+// other entry with probability density.
+func randomRowPattern(tb testing.TB, rng *rand.Rand, n, m int, density float64) *Pattern {
+	tb.Helper()
+	var rows, cols []int
+	for a := 0; a < n; a++ {
+		for b := 0; b < m; b++ {
+			if b == a%m || rng.Float64() < density {
+				rows, cols = append(rows, a), append(cols, b)
+			}
+		}
+	}
+	pat, err := NewPattern(n, m, rows, cols)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pat
+}
 
 // TestConstraintsBasis checks the null-space basis Z of every kind of
 // constraints against its definition: ZᵀZ = I, C_aᵀZ_a = 0, ToReduced is
@@ -21,18 +42,7 @@ import (
 func TestConstraintsBasis(t *testing.T) {
 	const n, m = 40, 12
 	rng := rand.New(rand.NewPCG(3, 9))
-	var rows, cols []int
-	for a := 0; a < n; a++ {
-		for b := 0; b < m; b++ {
-			if b == a%m || rng.Float64() < 0.35 {
-				rows, cols = append(rows, a), append(cols, b)
-			}
-		}
-	}
-	pat, err := NewPattern(n, m, rows, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pat := randomRowPattern(t, rng, n, m, 0.35)
 	randC := func(s int, scale float64, zeroCols ...int) *mat.Dense {
 		c := mat.NewDense(m, s, nil)
 		for b := 0; b < m; b++ {
@@ -146,7 +156,7 @@ func checkBasis(t *testing.T, cs *Constraints, rng *rand.Rand) {
 	}
 	zx := cs.ToFull(nil, xi)
 	ztv := cs.ToReduced(nil, v)
-	if l, r := dot(zx, v), dot(xi, ztv); math.Abs(l-r) > tol*(math.Abs(l)+norm2(zx)*norm2(v)) {
+	if l, r := vec.Dot(zx, v), vec.Dot(xi, ztv); math.Abs(l-r) > tol*(math.Abs(l)+norm2(zx)*norm2(v)) {
 		t.Fatalf("⟨Zξ, v⟩ = %g, ⟨ξ, Zᵀv⟩ = %g", l, r)
 	}
 	zztv := cs.ToFull(nil, ztv)
@@ -222,11 +232,14 @@ func rowProjector(cs *Constraints, a int) (*mat.Dense, *mat.Dense) {
 	return ca, ref
 }
 
-// BenchmarkToFull compares Zξ by the Householder vectors of one-equation
-// rows with the explicit p_a×p_a basis they replaced (the same Z), on
-// Spot's shape: 2930 rows of 7 or 8 entries summing to 1.
-func BenchmarkToFull(b *testing.B) {
-	const n, m = 2930, 500
+// spotRows is the number of rows of spotShape's pattern.
+const spotRows = 2930
+
+// spotShape returns a pattern of Spot's shape (spotRows×500, rows of 7 or 8
+// consecutive entries), its row-sum constraints, and the random source that
+// placed the rows, for further random data.
+func spotShape(b *testing.B) (*rand.Rand, *Pattern, *Constraints) {
+	const n, m = spotRows, 500
 	rng := rand.New(rand.NewPCG(1, 2))
 	var rows, cols []int
 	for a := 0; a < n; a++ {
@@ -243,6 +256,15 @@ func BenchmarkToFull(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return rng, pat, cs
+}
+
+// BenchmarkToFull compares Zξ by the Householder vectors of one-equation
+// rows with the explicit p_a×p_a basis they replaced (the same Z), on
+// Spot's shape: 2930 rows of 7 or 8 entries summing to 1.
+func BenchmarkToFull(b *testing.B) {
+	const n = spotRows
+	rng, pat, cs := spotShape(b)
 	explicit := *cs
 	explicit.hh = nil
 	xi := make([]float64, cs.Dim())

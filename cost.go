@@ -25,7 +25,7 @@ type costShape struct {
 // none).
 func (p *Problem) costShape(cs *Constraints) costShape {
 	nnz := p.pat.NNZ()
-	sh := costShape{nnz: nnz, dim: nnz, nnzL: p.l.nnz(), c: p.c}
+	sh := costShape{nnz: nnz, dim: nnz, nnzL: p.l.NNZ(), c: p.c}
 	if cs != nil {
 		sh.dim = cs.Dim()
 	}

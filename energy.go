@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Residual stores the residual f = X − Y Gᵀ L G B (r×c) into dst, with
@@ -31,7 +33,7 @@ func (p *Problem) Residual(dst *mat.Dense, g []float64) {
 	p.forward(ws, g)
 	raw := dst.RawMatrix()
 	for i := 0; i < p.r; i++ {
-		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], row(ws.f, p.c, i))
+		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], vec.Row(ws.f, p.c, i))
 	}
 }
 

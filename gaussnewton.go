@@ -3,6 +3,8 @@ package sparsels
 import (
 	"math"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // gaussNewton is GaussNewtonLineSearch: the Gauss-Newton direction, the
@@ -25,7 +27,7 @@ func (gaussNewton) linearized(*localModel) error { return nil }
 func (gaussNewton) iterate(md *localModel, rec *IterationRecord) (stepOutcome, error) {
 	sv := md.sv
 	md.dampedGN(1e-10, rec)
-	if !(dot(sv.rgrad, md.xi) < 0) {
+	if !(vec.Dot(sv.rgrad, md.xi) < 0) {
 		// Not a descent direction (an inexact solve): use the
 		// (preconditioned) steepest descent direction.
 		if md.linear == LinearCG {

@@ -4,6 +4,10 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // The Gauss-Newton matrix from Gram matrices. With y_b = Y[:,b],
@@ -87,14 +91,14 @@ func (p *Problem) gaussNewtonTo(dst *mat.SymDense, ws *workspace) {
 	au := mat.NewDense(nu, max(c, 1), nil)
 	zu := mat.NewDense(nu, max(r, 1), nil)
 	for i, a := range rows {
-		copy(au.RawRowView(i)[:c], row(ws.a, c, a))
+		copy(au.RawRowView(i)[:c], vec.Row(ws.a, c, a))
 		p.zColumn(&ws.acc, zu.RawRowView(i)[:r], a, ws.gv)
 	}
 	bu := mat.NewDense(mu, max(c, 1), nil)
 	yu := mat.NewDense(mu, max(r, 1), nil)
 	for i, b := range cols {
-		copy(bu.RawRowView(i)[:c], row(p.b, c, b))
-		p.y.addCol(yu.RawRowView(i)[:r], b, 1)
+		copy(bu.RawRowView(i)[:c], vec.Row(p.b, c, b))
+		p.y.AddCol(yu.RawRowView(i)[:r], b, 1)
 	}
 	var gyy, gzz, gaa, gbb mat.SymDense
 	gyy.SymOuterK(1, yu)
@@ -139,8 +143,8 @@ func (p *Problem) GaussNewtonDiag(dst, g []float64) []float64 {
 	for a := 0; a < p.n; a++ {
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b := pat.rowCol[s]
-			bb := row(p.b, p.c, b)
-			dst[pat.rowK[s]] = p.y.colDot(b, b)*ws.alphaN[a] + 2*ws.yz[s]*ws.ab[s] + ws.zNorm[a]*dot(bb, bb)
+			bb := vec.Row(p.b, p.c, b)
+			dst[pat.rowK[s]] = p.y.ColDot(b, b)*ws.alphaN[a] + 2*ws.yz[s]*ws.ab[s] + ws.zNorm[a]*vec.Dot(bb, bb)
 		}
 	}
 	return dst
@@ -161,7 +165,7 @@ func (p *Problem) rowGram(ws *workspace) {
 	}
 	// Rows are independent: split them across goroutines, each with its
 	// own accumulator (the first uses the workspace's).
-	parallelRows(n, p.maxThreads(), float64(nnz)*float64(p.c), func(part, lo, hi int) {
+	parallel.For(p.maxThreads(), n, float64(nnz)*float64(p.c), func(part, lo, hi int) {
 		acc := &ws.acc
 		if part > 0 {
 			acc = new(rowAccumulator)
@@ -173,7 +177,7 @@ func (p *Problem) rowGram(ws *workspace) {
 // rowGramRange computes rowGram's quantities for the rows [lo, hi).
 func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 	c := p.c
-	diagY := p.y.kind == operandDiag
+	diagY := p.y.Kind == sparsemat.Diag
 	if !diagY && len(acc.z) != p.r {
 		acc.z = make([]float64, p.r)
 	}
@@ -184,12 +188,12 @@ func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 			ws.alphaN[a], ws.zNorm[a] = 0, 0
 			continue
 		}
-		alpha := row(ws.a, c, a)
+		alpha := vec.Row(ws.a, c, a)
 		ws.alphaN[a] = sumSquares(alpha)
 		if diagY {
 			// z_a[j] = d_j·h_j with h = (LᵀG)[a,:], so y_b·z_a = d_b²·h_b.
 			p.rowLG(acc, a, ws.gv)
-			d := p.y.diag
+			d := p.y.Diag
 			var zn float64
 			for _, b := range acc.hlist {
 				v := d[b] * acc.hval[b]
@@ -208,11 +212,11 @@ func (p *Problem) rowGramRange(ws *workspace, acc *rowAccumulator, lo, hi int) {
 			p.zColumn(acc, acc.z, a, ws.gv)
 			ws.zNorm[a] = sumSquares(acc.z)
 			for s := s0; s < s1; s++ {
-				ws.yz[s] = p.y.colDotVec(pat.rowCol[s], acc.z)
+				ws.yz[s] = p.y.ColDotVec(pat.rowCol[s], acc.z)
 			}
 		}
 		for s := s0; s < s1; s++ {
-			ws.ab[s] = dot(alpha, row(p.b, c, pat.rowCol[s]))
+			ws.ab[s] = vec.Dot(alpha, vec.Row(p.b, c, pat.rowCol[s]))
 		}
 	}
 }
@@ -261,8 +265,8 @@ func (p *Problem) rowPairGrams() *rowPairs {
 			for i, b := range cols {
 				for j := i; j < sz; j++ {
 					b2 := cols[j]
-					vy := p.y.colDot(b, b2)
-					vb := dot(row(p.b, p.c, b), row(p.b, p.c, b2))
+					vy := p.y.ColDot(b, b2)
+					vb := vec.Dot(vec.Row(p.b, p.c, b), vec.Row(p.b, p.c, b2))
 					yy[i*sz+j], yy[j*sz+i] = vy, vy
 					bb[i*sz+j], bb[j*sz+i] = vb, vb
 				}

@@ -80,7 +80,7 @@ func TestGaussNewtonBlocksAndBounds(t *testing.T) {
 // largeSolveProblem is a coarsening-shaped problem large enough that the
 // row loops run on several goroutines.
 func largeSolveProblem() solveProblem {
-	in := testprob.Coarsening(600, 50, 128, false, 5) // nnz·c above two parallelRows chunks
+	in := testprob.Coarsening(600, 50, 128, false, 5) // nnz·c enough to split the row loops
 	pat, err := NewPattern(600, 50, in.I, in.J)
 	if err != nil {
 		panic(err)

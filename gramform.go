@@ -2,7 +2,9 @@ package sparsels
 
 import (
 	"math"
-	"sort"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // The small-m Gram form.
@@ -55,142 +57,13 @@ type gramData struct {
 
 	r []float64 // R = BBᵀ, m×m row-major
 
-	qKind  operandKind
-	qDiag  []float64 // operandDiag: Q = diag(qDiag)
-	q      *csr      // operandSparse
-	qDense []float64 // operandDense: m×m row-major
+	qKind  sparsemat.Kind
+	qDiag  []float64      // sparsemat.Diag: Q = diag(qDiag)
+	q      *sparsemat.CSR // sparsemat.Sparse
+	qDense []float64      // sparsemat.Dense: m×m row-major
 
 	pS    []float64 // P on the structure of S
 	xNorm float64   // ‖X‖²_F
-}
-
-// gramPlan records which evaluations use the Gram form. Energy follows
-// grad, so that Energy and EnergyGradient return the same bits.
-type gramPlan struct {
-	grad bool // Energy, EnergyGradient, Gradient and the JacobianOperator's state, Gradient, JᵀJ and Hessian products
-	jac  bool // JacobianOperator.MulVecTo (only with grad)
-}
-
-// Cost model constants, see NewProblem.
-const (
-	// gramMaxDense is the most m×m floats the Gram form may hold.
-	gramMaxDense = 64 << 20 / 8
-	// gramSetupCalls is the number of evaluations the set-up is spread over.
-	gramSetupCalls = 32
-	// gramIndirect is the cost of a gathered or scattered multiply-add in
-	// units of a multiply-add on contiguous rows: about 3 measured on the
-	// coarsening shape, plus a margin that favours the direct form, whose
-	// energy is more accurate.
-	gramIndirect = 4
-	// gramBlock is the number of rows of S per block of the energy's
-	// partial sums.
-	gramBlock = 32
-	// gramEnergyTol is the ratio of the Gram energy to the magnitude of its
-	// terms below which the energy is recomputed in the direct form.
-	gramEnergyTol = 1.0 / 4096
-)
-
-// gramDenseFactor returns how many m×m dense blocks the Gram form holds:
-// R, plus Q for a dense Y, plus (V R) and its transpose in each workspace for
-// a non-diagonal Y.
-func (p *Problem) gramDenseFactor() int {
-	switch p.y.kind {
-	case operandDiag:
-		return 1
-	case operandSparse:
-		return 3
-	default:
-		return 4
-	}
-}
-
-// directCosts returns the multiply-adds of the direct form for an energy
-// and gradient, and for a pair of products J·x and Jᵀ·w.
-func (p *Problem) directCosts() (eg, j float64) {
-	c := float64(p.c)
-	nG, nL := float64(p.pat.NNZ()), float64(p.l.nnz())
-	yc := p.y.cost(p.c)
-	rc := float64(p.r) * c
-	eg = (5*nG+2*nL)*c + 2*yc + 2*rc
-	j = 2*((3*nG+nL)*c+yc) + 2*rc
-	return eg, j
-}
-
-// planGram chooses between the direct and the Gram form as NewProblem
-// documents, and builds the Gram form's data if it is chosen.
-func (p *Problem) planGram() gramPlan {
-	n, m, c := p.n, p.m, p.c
-	nnz := p.pat.NNZ()
-	if n == 0 || m == 0 || c == 0 || nnz == 0 {
-		return gramPlan{}
-	}
-	if float64(m)*float64(m)*float64(p.gramDenseFactor()) > gramMaxDense {
-		return gramPlan{}
-	}
-	costEG, costJ := p.directCosts()
-	// LG has at most fLG entries; refuse before forming it if that is too
-	// much memory or already more work than the direct form.
-	fLG := productFlops(p.l.ptr, p.l.ind, p.pat.rowPtr, n)
-	fLtG := fLG
-	if p.lt != p.l {
-		fLtG = productFlops(p.lt.ptr, p.lt.ind, p.pat.rowPtr, n)
-	}
-	if fLG+fLtG > 8*float64(n)*float64(c) || gramIndirect*(fLG+fLtG) > costEG {
-		return gramPlan{}
-	}
-	gd := p.gramSymbolic(costEG / gramIndirect)
-	if gd == nil {
-		return gramPlan{}
-	}
-	fm, fc := float64(m), float64(c)
-	nS := float64(len(gd.sInd))
-	// Indirect (gathered or scattered) and contiguous multiply-adds of
-	// Q S R on the structure of S, and the set-up of Q.
-	var quadInd, quadCont, qSetup float64
-	switch p.y.kind {
-	case operandDiag:
-		for i := 0; i < m; i++ {
-			k := float64(gd.sPtr[i+1] - gd.sPtr[i])
-			quadInd += k * k
-		}
-		qSetup = fm
-	case operandSparse:
-		qsym := symbolicProduct(m, m, p.y.spT.ptr, p.y.spT.ind, p.y.sp.ptr, p.y.sp.ind, make([]int, m))
-		for i := 0; i < m; i++ {
-			k := float64(qsym.ptr[i+1] - qsym.ptr[i])
-			quadInd += float64(gd.sPtr[i+1]-gd.sPtr[i]) * k
-		}
-		quadCont = nS*fm + fm*fm
-		qSetup = qsym.flops
-	default:
-		quadCont = 2*nS*fm + fm*fm
-		qSetup = float64(p.r) * fm * fm / 2
-	}
-	ltg := 0.0
-	if !gd.lsym {
-		ltg = gd.fLtG
-	}
-	fS := gd.fS // forming S, or the upper triangle of a symmetric S and its mirror
-	if gd.lsym {
-		fS = gd.fS/2 + nS
-	}
-	state := gramIndirect*(gd.fLG+ltg+fS+quadInd+float64(nnz)) + quadCont + 2*nS
-	sample := gramIndirect * (gd.fS + 2*nS)
-	if !gd.lsym {
-		sample += gramIndirect * (gd.fSt + 2*nS)
-	}
-	setup := (gd.fLG + ltg + gd.fS + fm*fm*fc/2 + qSetup + p.y.cost(c) + nS*fc) / gramSetupCalls
-	var plan gramPlan
-	plan.grad = state+sample+setup < costEG
-	if plan.grad {
-		rc := float64(p.r) * fc
-		jx := gramIndirect*(gd.fLG+2*fS) + nS*fc + p.y.cost(c) + rc
-		jtw := rc + p.y.cost(c) + nS*fc + sample
-		plan.jac = jx+jtw < costJ
-		p.gramNumeric(gd)
-		p.gramOnce.Do(func() { p.gram = gd })
-	}
-	return plan
 }
 
 // gramData returns p's Gram-form data, building it on first use.
@@ -203,51 +76,6 @@ func (p *Problem) gramData() *gramData {
 	return p.gram
 }
 
-// productFlops returns the multiply-adds of the product of the compressed
-// rows (aptr, aind) with the compressed rows bptr: Σ_i Σ_{t∈A[i,:]} |B[aind[t],:]|.
-func productFlops(aptr, aind, bptr []int, rows int) float64 {
-	var f float64
-	for t := aptr[0]; t < aptr[rows]; t++ {
-		a := aind[t]
-		f += float64(bptr[a+1] - bptr[a])
-	}
-	return f
-}
-
-// structure is a compressed-row sparsity structure with ascending columns.
-type structure struct {
-	ptr, ind []int
-	flops    float64 // multiply-adds of the product it came from
-}
-
-// symbolicProduct returns the structure of the product of the compressed
-// rows (aptr, aind) (rows rows) with (bptr, bind) (cols columns). mark is
-// scratch of length cols.
-func symbolicProduct(rows, cols int, aptr, aind, bptr, bind []int, mark []int) structure {
-	for j := range mark[:cols] {
-		mark[j] = -1
-	}
-	ptr := make([]int, rows+1)
-	var ind []int
-	var flops float64
-	for i := 0; i < rows; i++ {
-		start := len(ind)
-		for t := aptr[i]; t < aptr[i+1]; t++ {
-			a := aind[t]
-			flops += float64(bptr[a+1] - bptr[a])
-			for _, j := range bind[bptr[a]:bptr[a+1]] {
-				if mark[j] != i {
-					mark[j] = i
-					ind = append(ind, j)
-				}
-			}
-		}
-		sort.Ints(ind[start:])
-		ptr[i+1] = len(ind)
-	}
-	return structure{ptr: ptr, ind: ind, flops: flops}
-}
-
 // gramSymbolic returns the structures of LG, LᵀG, S and Sᵀ, or nil if
 // forming S would take more than budget multiply-adds.
 func (p *Problem) gramSymbolic(budget float64) *gramData {
@@ -255,20 +83,20 @@ func (p *Problem) gramSymbolic(budget float64) *gramData {
 	pat := p.pat
 	gd := &gramData{m: m, lsym: p.lt == p.l}
 	mark := make([]int, max(n, m))
-	lg := symbolicProduct(n, m, p.l.ptr, p.l.ind, pat.rowPtr, pat.rowCol, mark)
-	gd.lgPtr, gd.lgInd, gd.fLG = lg.ptr, lg.ind, lg.flops
+	lg := sparsemat.SymbolicProduct(n, m, p.l.Ptr, p.l.Ind, pat.rowPtr, pat.rowCol, mark)
+	gd.lgPtr, gd.lgInd, gd.fLG = lg.Ptr, lg.Ind, lg.Flops
 	gd.ltgPtr, gd.ltgInd, gd.fLtG = gd.lgPtr, gd.lgInd, gd.fLG
 	if !gd.lsym {
-		ltg := symbolicProduct(n, m, p.lt.ptr, p.lt.ind, pat.rowPtr, pat.rowCol, mark)
-		gd.ltgPtr, gd.ltgInd, gd.fLtG = ltg.ptr, ltg.ind, ltg.flops
+		ltg := sparsemat.SymbolicProduct(n, m, p.lt.Ptr, p.lt.Ind, pat.rowPtr, pat.rowCol, mark)
+		gd.ltgPtr, gd.ltgInd, gd.fLtG = ltg.Ptr, ltg.Ind, ltg.Flops
 	}
-	gd.fS = productFlops(pat.colPtr, pat.colRow, gd.lgPtr, m)
-	gd.fSt = productFlops(pat.colPtr, pat.colRow, gd.ltgPtr, m)
+	gd.fS = sparsemat.ProductFlops(pat.colPtr, pat.colRow, gd.lgPtr, m)
+	gd.fSt = sparsemat.ProductFlops(pat.colPtr, pat.colRow, gd.ltgPtr, m)
 	if gd.fLG+gd.fS > budget {
 		return nil
 	}
-	s := symbolicProduct(m, m, pat.colPtr, pat.colRow, gd.lgPtr, gd.lgInd, mark)
-	gd.sPtr, gd.sInd = s.ptr, s.ind
+	s := sparsemat.SymbolicProduct(m, m, pat.colPtr, pat.colRow, gd.lgPtr, gd.lgInd, mark)
+	gd.sPtr, gd.sInd = s.Ptr, s.Ind
 	// Sᵀ with the map to S's slots; rows of S are visited in order, so the
 	// columns of Sᵀ come out ascending.
 	nS := len(gd.sInd)
@@ -313,26 +141,26 @@ func (p *Problem) gramNumeric(gd *gramData) {
 	m, c := p.m, p.c
 	gd.r = make([]float64, m*m)
 	for i := 0; i < m; i++ {
-		bi := row(p.b, c, i)
+		bi := vec.Row(p.b, c, i)
 		for j := i; j < m; j++ {
-			v := dot(bi, row(p.b, c, j))
+			v := vec.Dot(bi, vec.Row(p.b, c, j))
 			gd.r[i*m+j], gd.r[j*m+i] = v, v
 		}
 	}
 	y := p.y
-	gd.qKind = y.kind
-	switch y.kind {
-	case operandDiag:
+	gd.qKind = y.Kind
+	switch y.Kind {
+	case sparsemat.Diag:
 		gd.qDiag = make([]float64, m)
-		for i, d := range y.diag {
+		for i, d := range y.Diag {
 			gd.qDiag[i] = d * d
 		}
-	case operandSparse:
-		s := symbolicProduct(m, m, y.spT.ptr, y.spT.ind, y.sp.ptr, y.sp.ind, make([]int, m))
-		q := &csr{rows: m, cols: m, ptr: s.ptr, ind: s.ind, val: make([]float64, len(s.ind))}
+	case sparsemat.Sparse:
+		s := sparsemat.SymbolicProduct(m, m, y.SpT.Ptr, y.SpT.Ind, y.Sp.Ptr, y.Sp.Ind, make([]int, m))
+		q := &sparsemat.CSR{Rows: m, Cols: m, Ptr: s.Ptr, Ind: s.Ind, Val: make([]float64, len(s.Ind))}
 		for i := 0; i < m; i++ {
-			for w := q.ptr[i]; w < q.ptr[i+1]; w++ {
-				q.val[w] = sparseDot(y.spT, i, y.spT, q.ind[w])
+			for w := q.Ptr[i]; w < q.Ptr[i+1]; w++ {
+				q.Val[w] = sparsemat.RowDot(y.SpT, i, y.SpT, q.Ind[w])
 			}
 		}
 		gd.q = q
@@ -340,486 +168,25 @@ func (p *Problem) gramNumeric(gd *gramData) {
 		gd.qDense = make([]float64, m*m)
 		r := p.r
 		for i := 0; i < m; i++ {
-			ci := y.dnT[i*r : i*r+r]
+			ci := y.DnT[i*r : i*r+r]
 			for j := i; j < m; j++ {
-				v := dot(ci, y.dnT[j*r:j*r+r])
+				v := vec.Dot(ci, y.DnT[j*r:j*r+r])
 				gd.qDense[i*m+j], gd.qDense[j*m+i] = v, v
 			}
 		}
 	}
 	u := make([]float64, m*c)
-	y.mulT(u, p.x, c)
+	y.MulT(u, p.x, c)
 	gd.pS = make([]float64, len(gd.sInd))
 	for i := 0; i < m; i++ {
-		ui := row(u, c, i)
+		ui := vec.Row(u, c, i)
 		for w := gd.sPtr[i]; w < gd.sPtr[i+1]; w++ {
-			gd.pS[w] = dot(ui, row(p.b, c, gd.sInd[w]))
+			gd.pS[w] = vec.Dot(ui, vec.Row(p.b, c, gd.sInd[w]))
 		}
 	}
 	gd.xNorm = sumSquares(p.x)
 }
 
-// gramWork is the Gram form's scratch space in a workspace.
-type gramWork struct {
-	lgv, ltgv  []float64 // LG and LᵀG on their structures (ltgv aliases lgv when L is symmetric)
-	sv, mv, dh []float64 // S, Q S R and Q S R − P on S's structure
-	z, zt      []float64 // m×m: V R and its transpose, for a non-diagonal Y
-	partial    []float64 // per block of gramBlock rows of S: energy terms
-	scale      []float64 // and their magnitudes
-
-	acc [maxParts][]float64 // per part: dense accumulators of length m, zero between uses
-	vec [maxParts][]float64 // per part: scatter vectors, 4m
-}
-
-// ensureGramWork sizes ws.gram for gd.
-func (p *Problem) ensureGramWork(ws *workspace, gd *gramData) *gramWork {
-	gw := &ws.gram
-	if len(gw.lgv) == len(gd.lgInd) && gw.sv != nil {
-		return gw
-	}
-	nS := len(gd.sInd)
-	gw.lgv = make([]float64, len(gd.lgInd))
-	gw.ltgv = gw.lgv
-	if !gd.lsym {
-		gw.ltgv = make([]float64, len(gd.ltgInd))
-	}
-	gw.sv = make([]float64, nS)
-	gw.mv = make([]float64, nS)
-	gw.dh = make([]float64, nS)
-	if gd.qKind != operandDiag {
-		gw.z = make([]float64, gd.m*gd.m)
-		gw.zt = make([]float64, gd.m*gd.m)
-	}
-	nb := (gd.m + gramBlock - 1) / gramBlock
-	gw.partial = make([]float64, nb)
-	gw.scale = make([]float64, nb)
-	return gw
-}
-
-// ensureScratch allocates the per-part accumulators and scatter vectors of
-// the first parts parts, so that a loop split into parts parts allocates
-// nothing whichever goroutine runs which part.
-func (gw *gramWork) ensureScratch(parts, m int) {
-	for i := 0; i < parts; i++ {
-		if len(gw.acc[i]) < m {
-			gw.acc[i] = make([]float64, m)
-		}
-		if len(gw.vec[i]) < 4*m {
-			gw.vec[i] = make([]float64, 4*m)
-		}
-	}
-}
-
-// loadTask stores dst[s] = src[pos[s]] for s in [lo, hi).
-type loadTask struct {
-	dst, src []float64
-	pos      []int
-}
-
-func (t *loadTask) run(_, lo, hi int) {
-	dst, src, pos := t.dst[lo:hi], t.src, t.pos[lo:hi]
-	for s, k := range pos {
-		dst[s] = src[k]
-	}
-}
-
-// loadRows loads x into the row layout dst of the pattern.
-func (p *Problem) loadRows(d *dispatch, dst, x []float64) {
-	d.load = loadTask{dst: dst, src: x, pos: p.pat.rowK}
-	p.runRange(d, &d.load, len(dst), float64(len(dst)), nil, 1)
-	d.load = loadTask{}
-}
-
-// productTask stores the rows of C = A1·B1 + A2·B2 on C's given structure,
-// for compressed-row A1, A2 sharing the structure (aptr, aind) and B1, B2
-// sharing (bptr, bind); the second term is absent when aval2 is nil. If g is
-// not nil, aval1 is first loaded as aval1[t] = g[gpos[t]] for the rows'
-// slots. acc holds one zero accumulator of length ncols per part.
-type productTask struct {
-	aptr, aind   []int
-	aval1, aval2 []float64
-	bptr, bind   []int
-	bval1, bval2 []float64
-	cptr, cind   []int
-	cval         []float64
-	g            []float64
-	gpos         []int
-	acc          *[maxParts][]float64
-	ncols        int
-
-	// If bStart is not nil, only the entries (i, j) with j ≥ i are formed:
-	// slot u of A reads row aind[u] of B from slot bStart[u] (the first
-	// with column ≥ i) and row i of C is stored from slot cStart[i].
-	bStart, cStart []int
-}
-
-func (t *productTask) run(part, lo, hi int) {
-	if t.g != nil {
-		for u := t.aptr[lo]; u < t.aptr[hi]; u++ {
-			t.aval1[u] = t.g[t.gpos[u]]
-		}
-	}
-	acc := t.acc[part]
-	if len(acc) < t.ncols {
-		acc = make([]float64, t.ncols)
-		t.acc[part] = acc
-	}
-	for i := lo; i < hi; i++ {
-		for u := t.aptr[i]; u < t.aptr[i+1]; u++ {
-			a := t.aind[u]
-			b0, b1 := t.bptr[a], t.bptr[a+1]
-			if t.bStart != nil {
-				b0 = t.bStart[u]
-			}
-			bi := t.bind[b0:b1]
-			v := t.aval1[u]
-			bv := t.bval1[b0:b1]
-			bv = bv[:len(bi)]
-			for w, j := range bi {
-				acc[j] += v * bv[w]
-			}
-			if t.aval2 != nil {
-				v2 := t.aval2[u]
-				bv2 := t.bval2[b0:b1]
-				bv2 = bv2[:len(bi)]
-				for w, j := range bi {
-					acc[j] += v2 * bv2[w]
-				}
-			}
-		}
-		c0, c1 := t.cptr[i], t.cptr[i+1]
-		if t.cStart != nil {
-			c0 = t.cStart[i]
-		}
-		ci, cv := t.cind[c0:c1], t.cval[c0:c1]
-		cv = cv[:len(ci)]
-		for w, j := range ci {
-			cv[w] = acc[j]
-			acc[j] = 0
-		}
-	}
-}
-
-// firstAtLeast returns the first s in [lo, hi) with ind[s] ≥ v, or hi;
-// ind[lo:hi] is ascending.
-func firstAtLeast(ind []int, lo, hi, v int) int {
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if ind[mid] < v {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
-}
-
-// mirrorTask completes a symmetric matrix on S's (symmetric) structure whose
-// entries on and above the diagonal are set: for rows [lo, hi), each entry
-// (i, j) with j < i is copied from (j, i), which is slot stPerm[w] of slot w.
-type mirrorTask struct {
-	gd  *gramData
-	val []float64
-}
-
-func (t *mirrorTask) run(_, lo, hi int) {
-	gd := t.gd
-	for i := lo; i < hi; i++ {
-		for w := gd.sPtr[i]; w < gd.sDiag[i]; w++ {
-			t.val[w] = t.val[gd.stPerm[w]]
-		}
-	}
-}
-
-// lgValues stores the values of L·Xg (lt false) or Lᵀ·Xg (lt true) on the
-// structure of LG or LᵀG, for Xg with row-layout values xv.
-func (p *Problem) lgValues(d *dispatch, gd *gramData, gw *gramWork, dst, xv []float64, lt bool) {
-	a, cptr, cind, flops := p.l, gd.lgPtr, gd.lgInd, gd.fLG
-	if lt {
-		a, cptr, cind, flops = p.lt, gd.ltgPtr, gd.ltgInd, gd.fLtG
-	}
-	pat := p.pat
-	gw.ensureScratch(p.partsFor(p.n, flops), p.m)
-	d.prod = productTask{
-		aptr: a.ptr, aind: a.ind, aval1: a.val,
-		bptr: pat.rowPtr, bind: pat.rowCol, bval1: xv,
-		cptr: cptr, cind: cind, cval: dst,
-		acc: &gw.acc, ncols: p.m,
-	}
-	p.runRange(d, &d.prod, p.n, flops, a.ptr, 1)
-	d.prod = productTask{}
-}
-
-// sValues stores on S's structure GᵀV (xtv nil) or XgᵀV + GᵀW (the
-// derivative dS for V = LG, W = L·Xg), where V and W have LG's structure and
-// gtv, xtv are the column-layout values of G and Xg. If g (or x) is not nil,
-// gtv (or xtv) is loaded from it first. When L is symmetric so are S and dS,
-// and only their upper triangles are formed.
-func (p *Problem) sValues(d *dispatch, gd *gramData, gw *gramWork, dst, gtv, g, v, xtv, x, w []float64) {
-	pat := p.pat
-	t := productTask{
-		aptr: pat.colPtr, aind: pat.colRow, aval1: gtv,
-		bptr: gd.lgPtr, bind: gd.lgInd, bval1: v,
-		cptr: gd.sPtr, cind: gd.sInd, cval: dst,
-		g: g, gpos: pat.colK,
-		acc: &gw.acc, ncols: p.m,
-	}
-	flops := gd.fS
-	if xtv != nil {
-		// dS = Xgᵀ·LG + Gᵀ·(L Xg): A1 = Xgᵀ (loaded from x), A2 = Gᵀ.
-		t.aval1, t.g = xtv, x
-		t.aval2, t.bval2 = gtv, w
-		flops *= 2
-		if g != nil {
-			panic("sparsels: internal error: sValues loads one operand")
-		}
-	}
-	if gd.lsym {
-		// S and dS are symmetric: form the upper triangle, then mirror it.
-		t.bStart, t.cStart = gd.lgUpper, gd.sDiag
-		flops /= 2
-	}
-	gw.ensureScratch(p.partsFor(p.m, flops), p.m)
-	d.prod = t
-	p.runRange(d, &d.prod, p.m, flops, pat.colPtr, 1)
-	d.prod = productTask{}
-	if gd.lsym {
-		d.mirror = mirrorTask{gd: gd, val: dst}
-		p.runRange(d, &d.mirror, p.m, float64(len(gd.sInd)), gd.sPtr, 1)
-		d.mirror = mirrorTask{}
-	}
-}
-
-// gramQuadTask stores M = Q·V·R on S's structure for the values V on S,
-// rows [lo, hi) of S. For a non-diagonal Q, zt must hold (V R)ᵀ. If dh is
-// not nil it also stores Dh = M − P and, per block of gramBlock rows, the
-// energy terms Σ V(M − 2P) in partial and their magnitudes in scale.
-type gramQuadTask struct {
-	gd                 *gramData
-	v, dst, zt         []float64
-	dh, partial, scale []float64
-}
-
-func (t *gramQuadTask) run(_, lo, hi int) {
-	gd := t.gd
-	m := gd.m
-	for b0 := lo; b0 < hi; b0 += gramBlock {
-		b1 := min(b0+gramBlock, hi)
-		for i := b0; i < b1; i++ {
-			s0, s1 := gd.sPtr[i], gd.sPtr[i+1]
-			cols := gd.sInd[s0:s1]
-			out := t.dst[s0:s1]
-			out = out[:len(cols)]
-			switch gd.qKind {
-			case operandDiag:
-				vals := t.v[s0:s1]
-				qi := gd.qDiag[i]
-				for w, j := range cols {
-					out[w] = qi * gatherDot(cols, vals, gd.r[j*m:j*m+m])
-				}
-			case operandSparse:
-				q := gd.q
-				qi, qv := q.ind[q.ptr[i]:q.ptr[i+1]], q.val[q.ptr[i]:q.ptr[i+1]]
-				for w, j := range cols {
-					out[w] = gatherDot(qi, qv, t.zt[j*m:j*m+m])
-				}
-			default:
-				qi := gd.qDense[i*m : i*m+m]
-				for w, j := range cols {
-					out[w] = dot(qi, t.zt[j*m:j*m+m])
-				}
-			}
-		}
-		if t.dh == nil {
-			continue
-		}
-		var e, sc float64
-		for w := gd.sPtr[b0]; w < gd.sPtr[b1]; w++ {
-			v, mw, pw := t.v[w], t.dst[w], gd.pS[w]
-			e += v * (mw - 2*pw)
-			sc += math.Abs(v) * (math.Abs(mw) + 2*math.Abs(pw))
-			t.dh[w] = mw - pw
-		}
-		t.partial[b0/gramBlock] = e
-		t.scale[b0/gramBlock] = sc
-	}
-}
-
-// gatherDot returns Σ_w val[w]·x[ind[w]].
-func gatherDot(ind []int, val, x []float64) float64 {
-	val = val[:len(ind)]
-	var s0, s1, s2, s3 float64
-	w := 0
-	for ; w+4 <= len(ind); w += 4 {
-		s0 += val[w] * x[ind[w]]
-		s1 += val[w+1] * x[ind[w+1]]
-		s2 += val[w+2] * x[ind[w+2]]
-		s3 += val[w+3] * x[ind[w+3]]
-	}
-	for ; w < len(ind); w++ {
-		s0 += val[w] * x[ind[w]]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// quad stores M = Q·V·R on S's structure into dst; with energy it also
-// fills gw.dh, gw.partial and gw.scale as gramQuadTask does.
-func (p *Problem) quad(d *dispatch, gd *gramData, gw *gramWork, dst, v []float64, energy bool) {
-	m := p.m
-	nS := float64(len(gd.sInd))
-	if gd.qKind != operandDiag {
-		// Z = V·R (S's rows against the dense R), then Zt = Zᵀ.
-		d.gather = gatherTask{dst: gw.z, ptr: gd.sPtr, ind: gd.sInd, val: v, x: gd.r, c: m}
-		p.runRange(d, &d.gather, m, nS*float64(m), gd.sPtr, 1)
-		d.gather = gatherTask{}
-		p.transpose(d, gw.zt, gw.z, m, m, false)
-	}
-	t := gramQuadTask{gd: gd, v: v, dst: dst, zt: gw.zt}
-	if energy {
-		t.dh, t.partial, t.scale = gw.dh, gw.partial, gw.scale
-	}
-	var work float64
-	switch gd.qKind {
-	case operandDiag:
-		work = nS * nS / float64(m)
-	case operandSparse:
-		work = nS * float64(gd.q.nnz()) / float64(m)
-	default:
-		work = nS * float64(m)
-	}
-	d.gquad = t
-	p.runRange(d, &d.gquad, m, work, gd.sPtr, gramBlock)
-	d.gquad = gramQuadTask{}
-}
-
-// gramSampleTask stores, for the nonzeros (a, b) in columns [lo, hi) of G,
-//
-//	dst[k] = alpha·( (LG)[a,:]·M1[b,:] + (LᵀG)[a,:]·M1[:,b]
-//	               + (LX)[a,:]·M2[b,:] + (LᵀX)[a,:]·M2[:,b] ),
-//
-// the adjoint of g ↦ S applied to M1 with G's products lg1, ltg1 and to M2
-// with lg2, ltg2 (absent when m2 is nil). M1, M2 are values on S's structure;
-// lg*, ltg* on the structures of LG and LᵀG. If slots is set, entry k is
-// stored at its slot u in G's column layout instead (see Problem.sampleOut).
-type gramSampleTask struct {
-	slots         bool
-	p             *Problem
-	gd            *gramData
-	dst           []float64
-	alpha         float64
-	m1, lg1, ltg1 []float64
-	m2, lg2, ltg2 []float64
-	vec           *[maxParts][]float64
-}
-
-func (t *gramSampleTask) run(part, lo, hi int) {
-	gd, pat := t.gd, t.p.pat
-	m := gd.m
-	v := t.vec[part]
-	if len(v) < 4*m {
-		v = make([]float64, 4*m)
-		t.vec[part] = v
-	}
-	v1, v2, v3, v4 := v[:m], v[m:2*m], v[2*m:3*m], v[3*m:4*m]
-	sym := gd.lsym
-	for b := lo; b < hi; b++ {
-		u0, u1 := pat.colPtr[b], pat.colPtr[b+1]
-		if u0 == u1 {
-			continue
-		}
-		scatterRowCol(gd, b, t.m1, v1, v2, sym)
-		if t.m2 != nil {
-			scatterRowCol(gd, b, t.m2, v3, v4, sym)
-		}
-		for u := u0; u < u1; u++ {
-			a := pat.colRow[u]
-			l0, l1 := gd.lgPtr[a], gd.lgPtr[a+1]
-			li := gd.lgInd[l0:l1]
-			sum := gatherDot(li, t.lg1[l0:l1], v1)
-			if t.m2 != nil {
-				sum += gatherDot(li, t.lg2[l0:l1], v3)
-			}
-			if !sym {
-				l0, l1 = gd.ltgPtr[a], gd.ltgPtr[a+1]
-				li = gd.ltgInd[l0:l1]
-				sum += gatherDot(li, t.ltg1[l0:l1], v2)
-				if t.m2 != nil {
-					sum += gatherDot(li, t.ltg2[l0:l1], v4)
-				}
-			}
-			if t.slots {
-				t.dst[u] = t.alpha * sum
-			} else {
-				t.dst[pat.colK[u]] = t.alpha * sum
-			}
-		}
-	}
-}
-
-// scatterRowCol scatters row b of the values mv on S into vr and column b
-// into vc; with sym (S structurally symmetric) it stores their sum in vr.
-func scatterRowCol(gd *gramData, b int, mv, vr, vc []float64, sym bool) {
-	s0, s1 := gd.sPtr[b], gd.sPtr[b+1]
-	cols, vals := gd.sInd[s0:s1], mv[s0:s1]
-	vals = vals[:len(cols)]
-	for w, j := range cols {
-		vr[j] = vals[w]
-	}
-	t0, t1 := gd.stPtr[b], gd.stPtr[b+1]
-	rows, perm := gd.stInd[t0:t1], gd.stPerm[t0:t1]
-	perm = perm[:len(rows)]
-	if sym {
-		for w, i := range rows {
-			vr[i] += mv[perm[w]]
-		}
-		return
-	}
-	for w, i := range rows {
-		vc[i] = mv[perm[w]]
-	}
-}
-
-// sample stores into dst the sampled adjoint of gramSampleTask.
-func (p *Problem) sample(d *dispatch, gd *gramData, gw *gramWork, dst []float64, alpha float64, m1, lg1, ltg1, m2, lg2, ltg2 []float64) {
-	work := gd.fS + float64(len(gd.sInd))
-	if !gd.lsym {
-		work += gd.fSt
-	}
-	if m2 != nil {
-		work *= 2
-	}
-	gw.ensureScratch(p.partsFor(p.m, work), p.m)
-	out, slots := p.sampleOut(d, dst, p.m, work)
-	d.gsample = gramSampleTask{p: p, gd: gd, dst: out, slots: slots, alpha: alpha,
-		m1: m1, lg1: lg1, ltg1: ltg1, m2: m2, lg2: lg2, ltg2: ltg2, vec: &gw.vec}
-	p.runRange(d, &d.gsample, p.m, work, p.pat.colPtr, 1)
-	d.gsample = gramSampleTask{}
-	if slots {
-		p.unpermute(d, dst, out, p.invColK)
-	}
-}
-
-// sDotsTask stores dst[w] = U[i,:]·B[j,:] for the slots w = (i, j) of S in
-// rows [lo, hi): the product U Bᵀ on S's structure.
-type sDotsTask struct {
-	gd   *gramData
-	dst  []float64
-	u, b []float64
-	c    int
-}
-
-func (t *sDotsTask) run(_, lo, hi int) {
-	gd, c := t.gd, t.c
-	for i := lo; i < hi; i++ {
-		ui := row(t.u, c, i)
-		for w := gd.sPtr[i]; w < gd.sPtr[i+1]; w++ {
-			t.dst[w] = dot(ui, row(t.b, c, gd.sInd[w]))
-		}
-	}
-}
-
-// gramState evaluates the Gram form at g into ws: G's values, LG (and LᵀG if
-// withLtG), S, M = Q S R and Dh = M − P. It returns the energy
 // ‖X‖² + Σ S(M − 2P) and the sum of the magnitudes of its terms.
 func (p *Problem) gramState(d *dispatch, ws *workspace, g []float64, withLtG bool) (e, scale float64) {
 	gd := p.gramData()

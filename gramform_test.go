@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // formCase describes a random problem for the direct-versus-Gram tests.
 type formCase struct {
 	n, m, r, c int
 	perRow     float64 // mean nonzeros per row of G
-	y          operandKind
+	y          sparsemat.Kind
 	lSym       bool
 	emptyRows  bool // a third of G's rows (and some of L's) are empty
 	emptyCols  bool // a third of G's columns are empty
@@ -28,7 +30,7 @@ func newFormProblem(t testing.TB, fc formCase, seed uint64) (*Problem, []float64
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 99))
 	n, m, r, c := fc.n, fc.m, fc.r, fc.c
-	if fc.y == operandDiag {
+	if fc.y == sparsemat.Diag {
 		r = m
 	}
 	var I, J []int
@@ -53,12 +55,12 @@ func newFormProblem(t testing.TB, fc formCase, seed uint64) (*Problem, []float64
 	}
 	// L: about 4 entries per row, the diagonal always; rows 0 mod 5 of a
 	// non-symmetric L are empty when fc.emptyRows.
-	var ts []triplet
+	var ts []sparsemat.Triplet
 	seen := map[[2]int]bool{}
 	add := func(i, j int, v float64) {
 		if !seen[[2]int{i, j}] {
 			seen[[2]int{i, j}] = true
-			ts = append(ts, triplet{i, j, v})
+			ts = append(ts, sparsemat.Triplet{I: i, J: j, V: v})
 		}
 	}
 	for a := 0; a < n; a++ {
@@ -79,30 +81,30 @@ func newFormProblem(t testing.TB, fc formCase, seed uint64) (*Problem, []float64
 		// Make values symmetric: the first of each pair wins.
 		val := map[[2]int]float64{}
 		for _, tr := range ts {
-			if v, ok := val[[2]int{tr.j, tr.i}]; ok {
-				val[[2]int{tr.i, tr.j}] = v
+			if v, ok := val[[2]int{tr.J, tr.I}]; ok {
+				val[[2]int{tr.I, tr.J}] = v
 			} else {
-				val[[2]int{tr.i, tr.j}] = tr.v
+				val[[2]int{tr.I, tr.J}] = tr.V
 			}
 		}
 		for k := range ts {
-			ts[k].v = val[[2]int{ts[k].i, ts[k].j}]
+			ts[k].V = val[[2]int{ts[k].I, ts[k].J}]
 		}
 	}
 	L := mat.NewDense(n, n, nil)
 	for _, tr := range ts {
-		L.Set(tr.i, tr.j, tr.v)
+		L.Set(tr.I, tr.J, tr.V)
 	}
 	var Y mat.Matrix
 	switch fc.y {
-	case operandDiag:
+	case sparsemat.Diag:
 		d := make([]float64, m)
 		for i := range d {
 			d[i] = 0.5 + rng.Float64()
 		}
 		Y = mat.NewDiagDense(m, d)
-	case operandSparse:
-		Y = &perfCSRMatrix{perfCSR(rng, r, m, 0.15)}
+	case sparsemat.Sparse:
+		Y = perfSparse(rng, r, m, 0.15)
 	default:
 		Y = mat.NewDense(r, m, perfVec(rng, r*m))
 	}
@@ -112,8 +114,8 @@ func newFormProblem(t testing.TB, fc formCase, seed uint64) (*Problem, []float64
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.y.kind != fc.y {
-		t.Fatalf("Y stored as %v, want %v", p.y.kind, fc.y)
+	if p.y.Kind != fc.y {
+		t.Fatalf("Y stored as %v, want %v", p.y.Kind, fc.y)
 	}
 	if (p.lt == p.l) != fc.lSym {
 		t.Fatalf("L symmetric = %v, want %v", p.lt == p.l, fc.lSym)
@@ -123,14 +125,14 @@ func newFormProblem(t testing.TB, fc formCase, seed uint64) (*Problem, []float64
 }
 
 var formCases = []formCase{
-	{n: 30, m: 8, c: 5, perRow: 3, y: operandDiag, lSym: true},
-	{n: 30, m: 8, c: 5, perRow: 3, y: operandDiag, lSym: false},
-	{n: 40, m: 12, r: 7, c: 6, perRow: 4, y: operandSparse, lSym: true, emptyRows: true},
-	{n: 40, m: 12, r: 9, c: 3, perRow: 4, y: operandSparse, lSym: false, emptyCols: true},
-	{n: 25, m: 10, r: 6, c: 4, perRow: 3, y: operandDense, lSym: true, emptyRows: true, emptyCols: true},
-	{n: 25, m: 10, r: 12, c: 7, perRow: 5, y: operandDense, lSym: false, emptyRows: true},
-	{n: 50, m: 9, c: 1, perRow: 2, y: operandDiag, lSym: false, emptyRows: true, emptyCols: true},
-	{n: 1, m: 1, c: 2, perRow: 1, y: operandDiag, lSym: true},
+	{n: 30, m: 8, c: 5, perRow: 3, y: sparsemat.Diag, lSym: true},
+	{n: 30, m: 8, c: 5, perRow: 3, y: sparsemat.Diag, lSym: false},
+	{n: 40, m: 12, r: 7, c: 6, perRow: 4, y: sparsemat.Sparse, lSym: true, emptyRows: true},
+	{n: 40, m: 12, r: 9, c: 3, perRow: 4, y: sparsemat.Sparse, lSym: false, emptyCols: true},
+	{n: 25, m: 10, r: 6, c: 4, perRow: 3, y: sparsemat.Dense, lSym: true, emptyRows: true, emptyCols: true},
+	{n: 25, m: 10, r: 12, c: 7, perRow: 5, y: sparsemat.Dense, lSym: false, emptyRows: true},
+	{n: 50, m: 9, c: 1, perRow: 2, y: sparsemat.Diag, lSym: false, emptyRows: true, emptyCols: true},
+	{n: 1, m: 1, c: 2, perRow: 1, y: sparsemat.Diag, lSym: true},
 }
 
 // TestFormsAgree checks that every evaluation with a Gram form gives the
@@ -220,14 +222,14 @@ func TestFormsAgree(t *testing.T) {
 // ‖X‖² − 2⟨P,S⟩ + ⟨S,QSR⟩ would be rounding noise of size ε‖X‖²), and that
 // slightly away from it both forms agree to 1e-9 relative.
 func TestGramEnergyFallback(t *testing.T) {
-	fc := formCase{n: 30, m: 8, c: 5, perRow: 3, y: operandDiag, lSym: true}
+	fc := formCase{n: 30, m: 8, c: 5, perRow: 3, y: sparsemat.Diag, lSym: true}
 	p0, g := newFormProblem(t, fc, 3)
 	// X := Y GᵀLG B at g, so that E(g) is zero up to rounding.
 	f := mat.NewDense(p0.r, p0.c, nil)
 	p0.Residual(f, g)
 	X := mat.NewDense(p0.r, p0.c, nil)
 	X.Sub(mat.NewDense(p0.r, p0.c, p0.x), f)
-	Y := mat.NewDiagDense(p0.m, p0.y.diag)
+	Y := mat.NewDiagDense(p0.m, p0.y.Diag)
 	L := &perfCSRMatrix{p0.l}
 	B := mat.NewDense(p0.m, p0.c, p0.b)
 	p, err := NewProblem(X, Y, L, B, p0.pat)

@@ -4,6 +4,9 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Hessian stores the exact Hessian of E into dst (nnz×nnz); an empty dst is
@@ -37,18 +40,18 @@ func (p *Problem) Hessian(dst *mat.SymDense, g []float64) {
 			d[i] *= 2
 		}
 	}
-	p.y.mulT(ws.ytf, ws.f, p.c)
+	p.y.MulT(ws.ytf, ws.f, p.c)
 	c := p.c
 	pat := p.pat
 	for a := 0; a < p.n; a++ {
-		for t := p.l.ptr[a]; t < p.l.ptr[a+1]; t++ {
-			a2, lv := p.l.ind[t], p.l.val[t]
+		for t := p.l.Ptr[a]; t < p.l.Ptr[a+1]; t++ {
+			a2, lv := p.l.Ind[t], p.l.Val[t]
 			for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
-				k, ytfb := pat.rowK[s], row(ws.ytf, c, pat.rowCol[s])
+				k, ytfb := pat.rowK[s], vec.Row(ws.ytf, c, pat.rowCol[s])
 				for s2 := pat.rowPtr[a2]; s2 < pat.rowPtr[a2+1]; s2++ {
 					l := pat.rowK[s2]
 					// M[k,l] = L[a,a']·T[b,b'] enters as −2(M + Mᵀ).
-					v := lv * dot(ytfb, row(p.b, c, pat.rowCol[s2]))
+					v := lv * vec.Dot(ytfb, vec.Row(p.b, c, pat.rowCol[s2]))
 					if k == l {
 						raw.Data[k*raw.Stride+k] -= 4 * v
 					} else {
@@ -77,14 +80,14 @@ func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
 		maxP = max(maxP, pat.rowPtr[a+1]-pat.rowPtr[a])
 	}
 	work := float64(c) * float64(maxP) * float64(pat.NNZ())
-	parallelRows(p.n, p.maxThreads(), work, func(_, lo, hi int) {
+	parallel.For(p.maxThreads(), p.n, work, func(_, lo, hi int) {
 		rowSums := make([]float64, maxP)
 		for a := lo; a < hi; a++ {
 			dst[a] = 0
 			var laa float64
-			for t := p.l.ptr[a]; t < p.l.ptr[a+1]; t++ {
-				if p.l.ind[t] == a {
-					laa = p.l.val[t]
+			for t := p.l.Ptr[a]; t < p.l.Ptr[a+1]; t++ {
+				if p.l.Ind[t] == a {
+					laa = p.l.Val[t]
 					break
 				}
 			}
@@ -99,7 +102,7 @@ func (op *JacobianOperator) secondOrderRowBounds(dst []float64) {
 			for i, b := range cols {
 				for j := i; j < len(cols); j++ {
 					b2 := cols[j]
-					v := math.Abs(dot(row(ytf, c, b), row(p.b, c, b2)) + dot(row(ytf, c, b2), row(p.b, c, b)))
+					v := math.Abs(vec.Dot(vec.Row(ytf, c, b), vec.Row(p.b, c, b2)) + vec.Dot(vec.Row(ytf, c, b2), vec.Row(p.b, c, b)))
 					sums[i] += v
 					if j != i {
 						sums[j] += v

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Jacobian stores J = ∂vec(f)/∂g, the (r·c)×nnz Jacobian of the residual,
@@ -54,12 +56,12 @@ func (p *Problem) Jacobian(dst *mat.Dense, g []float64) {
 			continue
 		}
 		p.zColumn(&ws.acc, z, a, ws.gv)
-		alpha := row(ws.a, c, a)
+		alpha := vec.Row(ws.a, c, a)
 		for s := pat.rowPtr[a]; s < pat.rowPtr[a+1]; s++ {
 			b, k := pat.rowCol[s], pat.rowK[s]
 			zero(ycol)
-			p.y.addCol(ycol, b, 1)
-			beta := row(p.b, c, b)
+			p.y.AddCol(ycol, b, 1)
+			beta := vec.Row(p.b, c, b)
 			for q := 0; q < c; q++ {
 				aq, bq := alpha[q], beta[q]
 				for pp := 0; pp < r; pp++ {
@@ -91,8 +93,8 @@ func (p *Problem) rowLG(acc *rowAccumulator, a int, gv []float64) {
 	acc.stamp++
 	acc.hlist = acc.hlist[:0]
 	pat := p.pat
-	for t := p.lt.ptr[a]; t < p.lt.ptr[a+1]; t++ {
-		a2, lv := p.lt.ind[t], p.lt.val[t]
+	for t := p.lt.Ptr[a]; t < p.lt.Ptr[a+1]; t++ {
+		a2, lv := p.lt.Ind[t], p.lt.Val[t]
 		for s := pat.rowPtr[a2]; s < pat.rowPtr[a2+1]; s++ {
 			b := pat.rowCol[s]
 			if acc.hmark[b] != acc.stamp {
@@ -110,6 +112,6 @@ func (p *Problem) zColumn(acc *rowAccumulator, z []float64, a int, gv []float64)
 	p.rowLG(acc, a, gv)
 	zero(z)
 	for _, b := range acc.hlist {
-		p.y.addCol(z, b, acc.hval[b])
+		p.y.AddCol(z, b, acc.hval[b])
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/krylov"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // lm is LevenbergMarquardt: Gauss-Newton steps damped in the trust-region
@@ -53,7 +56,7 @@ func (m *lm) iterate(md *localModel, rec *IterationRecord) (stepOutcome, error) 
 	for k, v := range md.step {
 		dD += (md.shift[k] - md.tau) * v * v
 	}
-	pred := -(dot(sv.rgrad, md.xi) + xAx - dD)
+	pred := -(vec.Dot(sv.rgrad, md.xi) + xAx - dD)
 	out := stepOutcome{negligible: sv.negligible(pred)}
 	// The step is limited by the damping unless the damping is negligible
 	// next to the curvature it is added to.
@@ -107,8 +110,8 @@ func (md *localModel) dampedGN(damp float64, rec *IterationRecord) (xAx float64,
 		tp := time.Now()
 		md.bp.update(md.blocks, md.shift)
 		sv.res.Times.Precondition += time.Since(tp)
-		rec.CGIterations = pcg(md.applyGN, md.bp.apply, md.b, md.xi, md.eta, sv.set.CG.MaxIterations, md.cgw)
-		xAx = dot(md.xi, md.b) - dot(md.xi, md.cgw.r)
+		rec.CGIterations = krylov.PCG(md.applyGN, md.bp.apply, md.b, md.xi, false, md.eta, sv.set.CG.MaxIterations, md.cgw)
+		xAx = vec.Dot(md.xi, md.b) - vec.Dot(md.xi, md.cgw.R)
 	} else {
 		d := &md.dense
 		// hr already holds τ: add the reduced damping damp·D only.
@@ -130,7 +133,7 @@ func (md *localModel) dampedGN(damp float64, rec *IterationRecord) (xAx float64,
 					zero(md.xi)
 				}
 			}
-			xAx = dot(md.xi, md.b)
+			xAx = vec.Dot(md.xi, md.b)
 		}
 	}
 	sv.cs.ToFull(md.step, md.xi)

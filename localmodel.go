@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/krylov"
 )
 
 // curvature is the matrix of a local model.
@@ -41,7 +43,7 @@ type localModel struct {
 	xf, yf   []float64 // full-space scratch
 	xi, b    []float64 // the step and the right-hand side −½Zᵀ∇E
 	step, gt []float64 // the step and the trial point, full space
-	cgw      *cgWork
+	cgw      *krylov.Work
 	blocks   *BlockDiag
 	bp       *blockPrecond
 	fc       forcing
@@ -77,13 +79,13 @@ func (sv *solver) newLocalModel(cv curvature, linear LinearSolver) *localModel {
 		xf:       make([]float64, sv.nnz), yf: make([]float64, sv.nnz),
 		xi: make([]float64, sv.dim), b: make([]float64, sv.dim),
 		step: make([]float64, sv.nnz), gt: make([]float64, sv.nnz),
-		cgw:     newCGWork(sv.dim),
+		cgw:     krylov.NewWork(sv.dim),
 		bp:      newBlockPrecond(sv.cs, set.CG.Preconditioner, p.maxThreads()),
 		fc:      forcing{fixed: set.CG.Forcing},
 		probe:   lineProbe{p: p},
 		threads: p.maxThreads(),
 	}
-	md.cgw.stop = func() bool { _, stop := sv.interrupted(); return stop }
+	md.cgw.Stop = func() bool { _, stop := sv.interrupted(); return stop }
 	sv.grad = make([]float64, sv.nnz)
 	sv.e = md.op.Energy() + sv.tikhonov(sv.g, nil)
 	md.op.Gradient(sv.grad)

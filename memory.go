@@ -2,6 +2,7 @@ package sparsels
 
 import (
 	"github.com/sparsels/sparsels/internal/bytesize"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // EstimateMemory returns an estimate, in bytes, of the memory that
@@ -75,13 +76,13 @@ func estimateMemory(n, m, r, c, nnz, nnzL, nnzY int, s *Settings, sh costShape) 
 // rows.
 func (p *Problem) memoryEstimate(set *Settings) float64 {
 	nnzY := p.r * p.m
-	if p.y.kind == operandSparse {
-		nnzY = len(p.y.sp.ind)
-	} else if p.y.kind != operandDense {
+	if p.y.Kind == sparsemat.Sparse {
+		nnzY = len(p.y.Sp.Ind)
+	} else if p.y.Kind != sparsemat.Dense {
 		nnzY = min(p.r, p.m)
 	}
 	s := set.withDefaults()
-	return estimateMemory(p.n, p.m, p.r, p.c, p.pat.NNZ(), p.l.nnz(), nnzY, &s, p.costShape(s.Constraints))
+	return estimateMemory(p.n, p.m, p.r, p.c, p.pat.NNZ(), p.l.NNZ(), nnzY, &s, p.costShape(s.Constraints))
 }
 
 // memoryError returns the error, wrapping ErrMemoryLimit, for a problem

@@ -6,6 +6,9 @@ import (
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Model stores the model Y Gᵀ L G B (r×c) into dst, with G = sparse(i, j, g)
@@ -40,7 +43,7 @@ func (p *Problem) Model(dst *mat.Dense, g []float64) {
 	p.yMul(d, ws.f, ws.gta, false)       // Y Gᵀ L G B
 	raw := dst.RawMatrix()
 	for i := 0; i < p.r; i++ {
-		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], row(ws.f, p.c, i))
+		copy(raw.Data[i*raw.Stride:i*raw.Stride+p.c], vec.Row(ws.f, p.c, i))
 	}
 }
 
@@ -77,19 +80,19 @@ func CoarseOperator(L mat.Matrix, pat *Pattern, g []float64) *sparse.CSR {
 		panic(fmt.Sprintf("sparsels: CoarseOperator: L is %d×%d, want %d×%d", r, c, n, n))
 	}
 	pat.checkValues(g)
-	var ts []triplet
-	visitEntries(L, func(i, j int, v float64) {
+	var ts []sparsemat.Triplet
+	sparsemat.VisitEntries(L, func(i, j int, v float64) {
 		if v != 0 {
-			ts = append(ts, triplet{i, j, v})
+			ts = append(ts, sparsemat.Triplet{I: i, J: j, V: v})
 		}
 	})
-	return coarseOperator(newCSR(n, n, sortSum(ts)), pat, g)
+	return coarseOperator(sparsemat.NewCSR(n, n, sparsemat.SortSum(ts)), pat, g)
 }
 
 // coarseOperator returns GᵀLG for the n×n l and G on pat with values g:
 // first the rows of LG, then S[b,:] = Σ_a G[a,b]·(LG)[a,:] over column b of G,
 // each row accumulated densely over the columns it touches.
-func coarseOperator(l *csr, pat *Pattern, g []float64) *sparse.CSR {
+func coarseOperator(l *sparsemat.CSR, pat *Pattern, g []float64) *sparse.CSR {
 	n, m := pat.Dims()
 	acc := make([]float64, m)
 	mark := make([]int, m)
@@ -117,16 +120,16 @@ func coarseOperator(l *csr, pat *Pattern, g []float64) *sparse.CSR {
 		acc[j] += v
 	}
 
-	lg := &csr{rows: n, cols: m, ptr: make([]int, n+1)}
+	lg := &sparsemat.CSR{Rows: n, Cols: m, Ptr: make([]int, n+1)}
 	for a := 0; a < n; a++ {
-		for t := l.ptr[a]; t < l.ptr[a+1]; t++ {
-			b, v := l.ind[t], l.val[t]
+		for t := l.Ptr[a]; t < l.Ptr[a+1]; t++ {
+			b, v := l.Ind[t], l.Val[t]
 			for s := pat.rowPtr[b]; s < pat.rowPtr[b+1]; s++ {
 				add(a, pat.rowCol[s], v*g[pat.rowK[s]])
 			}
 		}
-		lg.ind, lg.val = flush(lg.ind, lg.val)
-		lg.ptr[a+1] = len(lg.ind)
+		lg.Ind, lg.Val = flush(lg.Ind, lg.Val)
+		lg.Ptr[a+1] = len(lg.Ind)
 	}
 
 	for j := range mark {
@@ -138,8 +141,8 @@ func coarseOperator(l *csr, pat *Pattern, g []float64) *sparse.CSR {
 	for b := 0; b < m; b++ {
 		for s := pat.colPtr[b]; s < pat.colPtr[b+1]; s++ {
 			a, w := pat.colRow[s], g[pat.colK[s]]
-			for t := lg.ptr[a]; t < lg.ptr[a+1]; t++ {
-				add(b, lg.ind[t], w*lg.val[t])
+			for t := lg.Ptr[a]; t < lg.Ptr[a+1]; t++ {
+				add(b, lg.Ind[t], w*lg.Val[t])
 			}
 		}
 		ind, val = flush(ind, val)

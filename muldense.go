@@ -5,6 +5,8 @@ import (
 
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // MulSparseDense stores dst = a·x, the product of the r×k compressed-row
@@ -60,7 +62,7 @@ func MulSparseDense(dst *mat.Dense, a *sparse.CSR, x *mat.Dense) *mat.Dense {
 	}
 	xm, dm := x.RawMatrix(), dst.RawMatrix()
 	if xm.Stride == c && dm.Stride == c {
-		gatherMul(dm.Data, ptr, ind, val, xm.Data, c, 0, r)
+		sparsemat.GatherMul(dm.Data, ptr, ind, val, xm.Data, c, 0, r)
 		return dst
 	}
 	// Views with a stride: one row at a time.

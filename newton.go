@@ -7,6 +7,9 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/krylov"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // newton is NewtonTrustRegion: steps on the exact Hessian ½∇²E (+τ) in a
@@ -61,7 +64,7 @@ func (m *newton) iterate(md *localModel, rec *IterationRecord) (stepOutcome, err
 		stepNorm = md.bp.normM(md.xi)
 	} else {
 		pred, boundary = m.stepDense(md, rec)
-		stepNorm = math.Sqrt(dot(md.xi, md.xi))
+		stepNorm = math.Sqrt(vec.Dot(md.xi, md.xi))
 	}
 	sv.cs.ToFull(md.step, md.xi)
 	sv.res.Times.LinearSolve += time.Since(t)
@@ -124,27 +127,27 @@ func (m *newton) stepCG(md *localModel, rec *IterationRecord) (pred float64, bou
 	if m.delta <= 0 {
 		// First radius: the length of the Cauchy step along the
 		// preconditioned gradient.
-		md.bp.apply(cgw.z, md.b)
-		md.applyHess(cgw.q, cgw.z)
-		dn := md.bp.normM(cgw.z)
+		md.bp.apply(cgw.Z, md.b)
+		md.applyHess(cgw.Q, cgw.Z)
+		dn := md.bp.normM(cgw.Z)
 		m.delta = dn
-		if kappa := dot(cgw.z, cgw.q); kappa > 0 {
-			m.delta = dot(md.b, cgw.z) / kappa * dn
+		if kappa := vec.Dot(cgw.Z, cgw.Q); kappa > 0 {
+			m.delta = vec.Dot(md.b, cgw.Z) / kappa * dn
 		}
 		if !(m.delta > 0) || math.IsInf(m.delta, 0) {
 			m.delta = 1
 		}
 	}
-	it, bd, nc := steihaug(md.applyHess, md.bp.apply, md.b, md.xi, m.delta, md.eta, m.budget, cgw)
+	it, bd, nc := krylov.Steihaug(md.applyHess, md.bp.apply, md.b, md.xi, m.delta, md.eta, m.budget, cgw)
 	rec.CGIterations += it
 	var xAx float64
 	if bd {
-		md.applyHess(cgw.q, md.xi)
-		xAx = dot(md.xi, cgw.q)
+		md.applyHess(cgw.Q, md.xi)
+		xAx = vec.Dot(md.xi, cgw.Q)
 	} else {
-		xAx = dot(md.xi, md.b) - dot(md.xi, cgw.r)
+		xAx = vec.Dot(md.xi, md.b) - vec.Dot(md.xi, cgw.R)
 	}
-	return -(dot(sv.rgrad, md.xi) + xAx), bd, nc
+	return -(vec.Dot(sv.rgrad, md.xi) + xAx), bd, nc
 }
 
 // stepDense solves the subproblem exactly from the eigendecomposition.
@@ -173,7 +176,7 @@ func (m *newton) stepDense(md *localModel, rec *IterationRecord) (pred float64, 
 	xv := mat.NewVecDense(dim, md.xi)
 	xAx := mat.Inner(xv, &d.hr, xv)
 	rec.CGIterations = 1
-	return -(dot(sv.rgrad, md.xi) + xAx), boundary
+	return -(vec.Dot(sv.rgrad, md.xi) + xAx), boundary
 }
 
 func (m *newton) failed() (string, bool) {

@@ -1,6 +1,11 @@
 package sparsels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
+)
 
 // JacobianOperator is the Jacobian J = ∂vec(f)/∂g of a Problem at a point g,
 // applied without forming it, together with the products with JᵀJ and with the
@@ -180,9 +185,9 @@ func (op *JacobianOperator) MulVecTo(dst []float64, trans bool, x []float64) {
 			// w = dS·B.
 			gd := p.gram
 			op.gramDS(d, x)
-			d.gather = gatherTask{dst: op.w, ptr: gd.sPtr, ind: gd.sInd, val: op.dsv, x: p.b, c: c}
+			d.gather = sparsemat.GatherKernel{Dst: op.w, Ptr: gd.sPtr, Ind: gd.sInd, Val: op.dsv, X: p.b, C: c}
 			p.runRange(d, &d.gather, p.m, float64(len(gd.sInd)+p.m)*float64(c), gd.sPtr, 1)
-			d.gather = gatherTask{}
+			d.gather = sparsemat.GatherKernel{}
 		} else {
 			op.mulW(d, x)
 		}
@@ -270,9 +275,9 @@ func (op *JacobianOperator) HessianMulVecTo(dst, x []float64) {
 		op.xv[i] = -op.xv[i]
 	}
 	pat := p.pat
-	d.gather2 = gather2Task{dst: op.q, ptr: pat.rowPtr, ind: pat.rowCol, val1: ws.gv, x1: op.s, val2: op.xv, x2: ws.ytf, c: p.c}
+	d.gather2 = sparsemat.Gather2Kernel{Dst: op.q, Ptr: pat.rowPtr, Ind: pat.rowCol, Val1: ws.gv, X1: op.s, Val2: op.xv, X2: ws.ytf, C: p.c}
 	p.runRange(d, &d.gather2, p.n, 2*float64(pat.NNZ()+p.n)*float64(p.c), pat.rowPtr, 1)
-	d.gather2 = gather2Task{}
+	d.gather2 = sparsemat.Gather2Kernel{}
 	p.csrMul(d, p.lt, op.t, op.q, p.c)
 	work := 3 * float64(pat.NNZ()) * float64(p.c)
 	out, slots := p.sampleOut(d, dst, p.n, work)
@@ -321,18 +326,18 @@ func (op *JacobianOperator) mulW(d *dispatch, x []float64) {
 	d.load = loadTask{dst: op.xtv, src: x, pos: pat.colK}
 	p.runRange(d, &d.load, len(op.xtv), float64(len(op.xtv)), nil, 1)
 	d.load = loadTask{}
-	d.gather2 = gather2Task{dst: op.w, ptr: pat.colPtr, ind: pat.colRow, val1: op.ws.gtv, x1: op.u, val2: op.xtv, x2: op.ws.a, c: c}
+	d.gather2 = sparsemat.Gather2Kernel{Dst: op.w, Ptr: pat.colPtr, Ind: pat.colRow, Val1: op.ws.gtv, X1: op.u, Val2: op.xtv, X2: op.ws.a, C: c}
 	p.runRange(d, &d.gather2, p.m, 2*float64(pat.NNZ()+p.m)*float64(c), pat.colPtr, 1)
-	d.gather2 = gather2Task{}
+	d.gather2 = sparsemat.Gather2Kernel{}
 }
 
 // yTyW stores s = YᵀY w, using out as scratch.
 func (op *JacobianOperator) yTyW(d *dispatch) {
 	p := op.p
-	if p.y.kind == operandDiag {
-		for i, dv := range p.y.diag {
+	if p.y.Kind == sparsemat.Diag {
+		for i, dv := range p.y.Diag {
 			d2 := dv * dv
-			wi, si := row(op.w, p.c, i), row(op.s, p.c, i)
+			wi, si := vec.Row(op.w, p.c, i), vec.Row(op.s, p.c, i)
 			for j, v := range wi {
 				si[j] = d2 * v
 			}

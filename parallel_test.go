@@ -7,44 +7,20 @@ import (
 	"runtime"
 	"sync"
 	"testing"
-)
 
-// TestSplit checks the range splitter: bounds are nondecreasing, start at 0,
-// end at n, are multiples of the block, and balance the weights.
-func TestSplit(t *testing.T) {
-	ptr := []int{0, 10, 10, 10, 40, 41, 42, 43, 44, 45, 46}
-	for _, tc := range []struct {
-		n, parts, block int
-		ptr             []int
-		want            []int
-	}{
-		{10, 2, 1, nil, []int{0, 5, 10}},
-		{10, 3, 1, nil, []int{0, 4, 7, 10}},
-		{10, 2, 1, ptr, []int{0, 4, 10}}, // weights 11,1,1,31,2,2,2,2,2,2: half of 56 is reached after row 3
-		{10, 2, 4, nil, []int{0, 4, 10}},
-		{3, 3, 1, nil, []int{0, 1, 2, 3}},
-		{100, 4, 16, nil, []int{0, 32, 48, 80, 100}},
-	} {
-		b := make([]int, tc.parts+1)
-		split(b, tc.n, tc.ptr, tc.block)
-		for i := range b {
-			if b[i] != tc.want[i] {
-				t.Errorf("split(n=%d, parts=%d, block=%d, ptr=%v) = %v, want %v", tc.n, tc.parts, tc.block, tc.ptr != nil, b, tc.want)
-				break
-			}
-		}
-	}
-}
+	"github.com/sparsels/sparsels/internal/parallel"
+	"github.com/sparsels/sparsels/internal/sparsemat"
+)
 
 // withSmallParts lowers the work threshold so that small test problems are
 // split, and raises GOMAXPROCS to 4 so that up to four ranges run even on
 // fewer cores. It returns a function that restores both.
 func withSmallParts() func() {
-	old := minPartWork
+	old := parallel.MinPartWork
 	procs := runtime.GOMAXPROCS(4)
-	minPartWork = 1
+	parallel.MinPartWork = 1
 	return func() {
-		minPartWork = old
+		parallel.MinPartWork = old
 		runtime.GOMAXPROCS(procs)
 	}
 }
@@ -121,7 +97,7 @@ func TestWithThreads(t *testing.T) {
 // serial run (with -race it also checks for data races).
 func TestConcurrentThreads(t *testing.T) {
 	defer withSmallParts()()
-	fc := formCase{n: 60, m: 10, c: 6, perRow: 3, y: operandDiag, lSym: false, emptyRows: true}
+	fc := formCase{n: 60, m: 10, c: 6, perRow: 3, y: sparsemat.Diag, lSym: false, emptyRows: true}
 	p0, g := newFormProblem(t, fc, 5)
 	for _, gram := range []bool{false, true} {
 		p := p0.withForm(gram)

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/internal/bytesize"
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // maxElements bounds the size of any index array built from user-given
@@ -160,25 +161,9 @@ func compress(nmajor int, major, minor []int) (ptr, idx, pos []int) {
 	}
 	for a := 0; a < nmajor; a++ {
 		lo, hi := ptr[a], ptr[a+1]
-		if hi-lo > 1 && !sort.IsSorted(slotSorter{idx[lo:hi], pos[lo:hi]}) {
-			sort.Sort(slotSorter{idx[lo:hi], pos[lo:hi]})
-		}
+		sparsemat.SortSlots(idx[lo:hi], pos[lo:hi])
 	}
 	return ptr, idx, pos
-}
-
-type slotSorter struct{ idx, pos []int }
-
-func (s slotSorter) Len() int { return len(s.idx) }
-func (s slotSorter) Less(a, b int) bool {
-	if s.idx[a] != s.idx[b] {
-		return s.idx[a] < s.idx[b]
-	}
-	return s.pos[a] < s.pos[b]
-}
-func (s slotSorter) Swap(a, b int) {
-	s.idx[a], s.idx[b] = s.idx[b], s.idx[a]
-	s.pos[a], s.pos[b] = s.pos[b], s.pos[a]
 }
 
 // Dims returns the dimensions of G.
@@ -254,7 +239,7 @@ func (p *Pattern) Values(dst []float64, G mat.Matrix) []float64 {
 		for k := range dst {
 			dst[k] = 0
 		}
-		visitEntries(G, func(i, j int, v float64) {
+		sparsemat.VisitEntries(G, func(i, j int, v float64) {
 			if k, ok := p.Index(i, j); ok {
 				dst[k] += v
 			}
@@ -273,16 +258,12 @@ func (p *Pattern) checkValues(g []float64) {
 	}
 }
 
-type doNonZeroer interface {
-	DoNonZero(fn func(i, j int, v float64))
-}
-
 // isSparse reports whether a has a DoNonZero method, directly or under
 // transposes.
 func isSparse(a mat.Matrix) bool {
 	for {
 		switch t := a.(type) {
-		case doNonZeroer:
+		case sparsemat.DoNonZeroer:
 			return true
 		case mat.Untransposer:
 			a = t.Untranspose()

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // Problem is the least-squares problem E(g) = ‖X − Y Gᵀ L G B‖²_F over the
@@ -19,10 +21,10 @@ type Problem struct {
 	pat        *Pattern
 	n, m, r, c int
 
-	x     []float64 // r×c, row-major
-	y     *operand  // r×m
-	l, lt *csr      // L and Lᵀ (the same pointer when L is symmetric)
-	b     []float64 // m×c, row-major
+	x     []float64          // r×c, row-major
+	y     *sparsemat.Operand // r×m
+	l, lt *sparsemat.CSR     // L and Lᵀ (the same pointer when L is symmetric)
+	b     []float64          // m×c, row-major
 
 	// invRowK[k] and invColK[k] are the slots of g's entry k in the
 	// pattern's row and column layouts.
@@ -162,30 +164,30 @@ func NewProblem(X, Y, L, B mat.Matrix, p *Pattern) (*Problem, error) {
 
 	pr := &Problem{pat: p, n: n, m: m, r: r, c: c, shared: new(shared)}
 
-	xt, err := readMatrix(X, "X")
+	xt, err := sparsemat.Read(X, "X")
 	if err != nil {
 		return nil, err
 	}
-	pr.x = denseFrom(r, c, xt)
-	yt, err := readMatrix(Y, "Y")
+	pr.x = sparsemat.DenseFrom(r, c, xt)
+	yt, err := sparsemat.Read(Y, "Y")
 	if err != nil {
 		return nil, err
 	}
-	pr.y = newOperand(r, m, yt)
-	lt, err := readMatrix(L, "L")
+	pr.y = sparsemat.NewOperand(r, m, yt)
+	lt, err := sparsemat.Read(L, "L")
 	if err != nil {
 		return nil, err
 	}
-	pr.l = newCSR(n, n, lt)
-	pr.lt = pr.l.transpose()
-	if pr.lt.equal(pr.l) {
+	pr.l = sparsemat.NewCSR(n, n, lt)
+	pr.lt = pr.l.Transpose()
+	if pr.lt.Equal(pr.l) {
 		pr.lt = pr.l
 	}
-	bt, err := readMatrix(B, "B")
+	bt, err := sparsemat.Read(B, "B")
 	if err != nil {
 		return nil, err
 	}
-	pr.b = denseFrom(m, c, bt)
+	pr.b = sparsemat.DenseFrom(m, c, bt)
 	pr.invRowK = inversePermutation(p.rowK)
 	pr.invColK = inversePermutation(p.colK)
 	pr.plan = pr.planGram()
@@ -230,14 +232,6 @@ func isNil(a mat.Matrix) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-func denseFrom(rows, cols int, ts []triplet) []float64 {
-	d := make([]float64, rows*cols)
-	for _, t := range ts {
-		d[t.i*cols+t.j] = t.v
-	}
-	return d
-}
-
 // Dims returns the dimensions of the problem: G is n×m, X is r×c.
 func (p *Problem) Dims() (n, m, r, c int) { return p.n, p.m, p.r, p.c }
 
@@ -249,16 +243,9 @@ func (p *Problem) Pattern() *Pattern { return p.pat }
 // than a sync.Pool that the garbage collector empties, makes repeated calls
 // allocation-free.
 func (p *Problem) getWorkspace() *workspace {
-	sh := p.shared
-	sh.mu.Lock()
-	if n := len(sh.free); n > 0 {
-		ws := sh.free[n-1]
-		sh.free[n-1] = nil
-		sh.free = sh.free[:n-1]
-		sh.mu.Unlock()
+	if ws := popFree(p.shared, &p.shared.free); ws != nil {
 		return ws
 	}
-	sh.mu.Unlock()
 	n, m, r, c := p.n, p.m, p.r, p.c
 	nnz := p.pat.NNZ()
 	return &workspace{
@@ -270,10 +257,27 @@ func (p *Problem) getWorkspace() *workspace {
 	}
 }
 
-func (p *Problem) putWorkspace(ws *workspace) {
-	sh := p.shared
+func (p *Problem) putWorkspace(ws *workspace) { pushFree(p.shared, &p.shared.free, ws) }
+
+// popFree removes and returns the last entry of the free list *list,
+// guarded by sh.mu, or returns nil if it is empty.
+func popFree[T any](sh *shared, list *[]*T) *T {
 	sh.mu.Lock()
-	sh.free = append(sh.free, ws)
+	defer sh.mu.Unlock()
+	n := len(*list)
+	if n == 0 {
+		return nil
+	}
+	x := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	return x
+}
+
+// pushFree appends x to the free list *list, guarded by sh.mu.
+func pushFree[T any](sh *shared, list *[]*T, x *T) {
+	sh.mu.Lock()
+	*list = append(*list, x)
 	sh.mu.Unlock()
 }
 
@@ -288,9 +292,9 @@ func (p *Problem) checkG(g []float64) {
 // (gv[s] = g[rowK[s]]).
 func (p *Problem) gMulD(d *dispatch, dst, gv, x, g []float64) {
 	pat := p.pat
-	d.gather = gatherTask{dst: dst, ptr: pat.rowPtr, ind: pat.rowCol, val: gv, x: x, c: p.c, g: g, pos: pat.rowK}
+	d.gather = sparsemat.GatherKernel{Dst: dst, Ptr: pat.rowPtr, Ind: pat.rowCol, Val: gv, X: x, C: p.c, G: g, Pos: pat.rowK}
 	p.runRange(d, &d.gather, p.n, float64(pat.NNZ()+p.n)*float64(p.c), pat.rowPtr, 1)
-	d.gather = gatherTask{}
+	d.gather = sparsemat.GatherKernel{}
 }
 
 // gTMulD stores dst = Gᵀ·x (m×c) for the n×c block x, with G's
@@ -298,44 +302,44 @@ func (p *Problem) gMulD(d *dispatch, dst, gv, x, g []float64) {
 // loaded from g (gtv[s] = g[colK[s]]).
 func (p *Problem) gTMulD(d *dispatch, dst, gtv, x, g []float64) {
 	pat := p.pat
-	d.gather = gatherTask{dst: dst, ptr: pat.colPtr, ind: pat.colRow, val: gtv, x: x, c: p.c, g: g, pos: pat.colK}
+	d.gather = sparsemat.GatherKernel{Dst: dst, Ptr: pat.colPtr, Ind: pat.colRow, Val: gtv, X: x, C: p.c, G: g, Pos: pat.colK}
 	p.runRange(d, &d.gather, p.m, float64(pat.NNZ()+p.m)*float64(p.c), pat.colPtr, 1)
-	d.gather = gatherTask{}
+	d.gather = sparsemat.GatherKernel{}
 }
 
 // csrMul stores dst = a·x for the c-column block x on the dispatch d.
-func (p *Problem) csrMul(d *dispatch, a *csr, dst, x []float64, c int) {
-	d.gather = gatherTask{dst: dst, ptr: a.ptr, ind: a.ind, val: a.val, x: x, c: c}
-	p.runRange(d, &d.gather, a.rows, float64(a.nnz()+a.rows)*float64(c), a.ptr, 1)
-	d.gather = gatherTask{}
+func (p *Problem) csrMul(d *dispatch, a *sparsemat.CSR, dst, x []float64, c int) {
+	d.gather = sparsemat.GatherKernel{Dst: dst, Ptr: a.Ptr, Ind: a.Ind, Val: a.Val, X: x, C: c}
+	p.runRange(d, &d.gather, a.Rows, float64(a.NNZ()+a.Rows)*float64(c), a.Ptr, 1)
+	d.gather = sparsemat.GatherKernel{}
 }
 
 // yMul stores dst = Y·x (trans false, x m×c, dst r×c) or Yᵀ·x (trans true,
 // x r×c, dst m×c) on the dispatch d.
 func (p *Problem) yMul(d *dispatch, dst, x []float64, trans bool) {
 	o := p.y
-	rows := o.rows
+	rows := o.Rows
 	if trans {
-		rows = o.cols
+		rows = o.Cols
 	}
 	var ptr []int
-	if o.kind == operandSparse {
-		ptr = o.sp.ptr
+	if o.Kind == sparsemat.Sparse {
+		ptr = o.Sp.Ptr
 		if trans {
-			ptr = o.spT.ptr
+			ptr = o.SpT.Ptr
 		}
 	}
-	d.operand = operandTask{o: o, trans: trans, dst: dst, x: x, c: p.c}
-	p.runRange(d, &d.operand, rows, o.cost(p.c)+float64(rows*p.c), ptr, 1)
-	d.operand = operandTask{}
+	d.operand = sparsemat.OperandKernel{O: o, Trans: trans, Dst: dst, X: x, C: p.c}
+	p.runRange(d, &d.operand, rows, o.Cost(p.c)+float64(rows*p.c), ptr, 1)
+	d.operand = sparsemat.OperandKernel{}
 }
 
 // transpose stores dst = srcᵀ (or −srcᵀ if neg) for the rows×cols
 // row-major src, on the dispatch d.
 func (p *Problem) transpose(d *dispatch, dst, src []float64, rows, cols int, neg bool) {
-	d.transp = transposeTask{dst: dst, src: src, rows: rows, cols: cols, neg: neg}
+	d.transp = sparsemat.TransposeKernel{Dst: dst, Src: src, Rows: rows, Cols: cols, Neg: neg}
 	p.runRange(d, &d.transp, cols, float64(rows)*float64(cols), nil, 32)
-	d.transp = transposeTask{}
+	d.transp = sparsemat.TransposeKernel{}
 }
 
 // forward evaluates, for the values g, A = L G B into ws.a and the residual
@@ -356,7 +360,7 @@ func (p *Problem) forwardD(d *dispatch, ws *workspace, g []float64) float64 {
 	nb := (p.r + residualBlock - 1) / residualBlock
 	ws.partial = grow(ws.partial, nb)
 	d.resid = residualTask{y: p.y, f: ws.f, x: p.x, gta: ws.gta, partial: ws.partial, c: c}
-	p.runRange(d, &d.resid, p.r, p.y.cost(c)+2*float64(p.r*c), nil, residualBlock)
+	p.runRange(d, &d.resid, p.r, p.y.Cost(c)+2*float64(p.r*c), nil, residualBlock)
 	d.resid = residualTask{}
 	var e float64
 	for _, v := range ws.partial {

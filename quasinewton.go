@@ -3,6 +3,8 @@ package sparsels
 import (
 	"math"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // quasiNewton is QuasiNewton: limited-memory BFGS in the constraints'
@@ -100,7 +102,7 @@ func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
 	sv.cs.ToFull(md.step, qn.dxi)
 	sv.res.Times.LinearSolve += time.Since(t0)
 	rec.Damping, rec.StepNorm = 1, norm2(md.step)
-	if e := md.tryPoint(1); finite(e) && e <= sv.e+1e-4*dot(sv.grad, md.step) {
+	if e := md.tryPoint(1); finite(e) && e <= sv.e+1e-4*vec.Dot(sv.grad, md.step) {
 		return stepOutcome{accepted: true, energy: e, negligible: sv.negligible(sv.e - e)}
 	}
 	t1 := time.Now()
@@ -131,7 +133,7 @@ func (qn *quasiNewton) direction() {
 	sv, bp := qn.sv, qn.md.bp
 	copy(qn.q, sv.rgrad)
 	for i := len(qn.s) - 1; i >= 0; i-- {
-		qn.alpha[i] = qn.rho[i] * dot(qn.s[i], qn.q)
+		qn.alpha[i] = qn.rho[i] * vec.Dot(qn.s[i], qn.q)
 		axpy(qn.q, -qn.alpha[i], qn.y[i])
 	}
 	bp.apply(qn.dxi, qn.q)
@@ -139,13 +141,13 @@ func (qn *quasiNewton) direction() {
 		qn.dxi[i] *= qn.gamma
 	}
 	for i := range qn.s {
-		beta := qn.rho[i] * dot(qn.y[i], qn.dxi)
+		beta := qn.rho[i] * vec.Dot(qn.y[i], qn.dxi)
 		axpy(qn.dxi, qn.alpha[i]-beta, qn.s[i])
 	}
 	for i := range qn.dxi {
 		qn.dxi[i] = -qn.dxi[i]
 	}
-	if !(dot(sv.rgrad, qn.dxi) < 0) {
+	if !(vec.Dot(sv.rgrad, qn.dxi) < 0) {
 		qn.reset()
 		bp.apply(qn.dxi, sv.rgrad)
 		for i := range qn.dxi {
@@ -169,13 +171,13 @@ func (qn *quasiNewton) update(t float64) {
 		s[i] = t * qn.dxi[i]
 		y[i] = sv.rgrad[i] - qn.rgOld[i]
 	}
-	sy := dot(s, y)
+	sy := vec.Dot(s, y)
 	if !(sy > 1e-12*norm2(s)*norm2(y)) {
 		return
 	}
 	qn.s, qn.y, qn.rho = append(qn.s, s), append(qn.y, y), append(qn.rho, 1/sy)
 	qn.md.bp.apply(qn.q, y)
-	if yMy := dot(y, qn.q); yMy > 0 {
+	if yMy := vec.Dot(y, qn.q); yMy > 0 {
 		qn.gamma = sy / yMy
 	}
 }

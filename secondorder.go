@@ -57,7 +57,7 @@ func (sv *solver) secondOrder(m stepper) (*Result, error) {
 		if err != nil {
 			return sv.finish(NumericalFailure, err.Error(), err)
 		}
-		if md.cgw.stopped {
+		if md.cgw.Stopped {
 			// Cancelled or out of time inside the linear solve: keep the
 			// best iterate, which is the current one.
 			st, _ := sv.interrupted()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // Solve minimizes E(g) = ‖X − Y Gᵀ L G B‖²_F (plus s.Lambda·‖g − s.Ref‖²)
@@ -83,7 +85,7 @@ func checkSolveArgs(p *Problem, g0 []float64, set *Settings) error {
 	if len(g0) != nnz {
 		return invalidf(ErrShape, "sparsels: Solve: g0 has length %d, pattern has %d nonzeros", len(g0), nnz)
 	}
-	if k := firstNonFinite(g0); k >= 0 {
+	if k := vec.FirstNonFinite(g0); k >= 0 {
 		return invalidf(ErrInput, "sparsels: Solve: g0[%d] = %v is not finite", k, g0[k])
 	}
 	if set.Lambda < 0 || math.IsNaN(set.Lambda) || math.IsInf(set.Lambda, 0) {
@@ -93,20 +95,11 @@ func checkSolveArgs(p *Problem, g0 []float64, set *Settings) error {
 		if len(set.Ref) != nnz {
 			return invalidf(ErrShape, "sparsels: Solve: Ref has length %d, pattern has %d nonzeros", len(set.Ref), nnz)
 		}
-		if k := firstNonFinite(set.Ref); k >= 0 {
+		if k := vec.FirstNonFinite(set.Ref); k >= 0 {
 			return invalidf(ErrInput, "sparsels: Solve: Ref[%d] = %v is not finite", k, set.Ref[k])
 		}
 	}
 	return nil
-}
-
-func firstNonFinite(x []float64) int {
-	for k, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return k
-		}
-	}
-	return -1
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

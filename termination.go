@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
 // Termination tests shared by the methods of Solve.
@@ -24,15 +26,15 @@ import (
 func (p *Problem) gradientScale() float64 {
 	nx := floats.Norm(p.x, 2)
 	nb := floats.Norm(p.b, 2)
-	nl := floats.Norm(p.l.val, 2)
+	nl := floats.Norm(p.l.Val, 2)
 	var ny float64
-	switch p.y.kind {
-	case operandDiag:
-		ny = floats.Norm(p.y.diag, 2)
-	case operandSparse:
-		ny = floats.Norm(p.y.sp.val, 2)
+	switch p.y.Kind {
+	case sparsemat.Diag:
+		ny = floats.Norm(p.y.Diag, 2)
+	case sparsemat.Sparse:
+		ny = floats.Norm(p.y.Sp.Val, 2)
 	default:
-		ny = floats.Norm(p.y.dn, 2)
+		ny = floats.Norm(p.y.Dn, 2)
 	}
 	return 2 * nx * math.Sqrt(nx) * math.Sqrt(ny) * math.Sqrt(nl) * math.Sqrt(nb)
 }

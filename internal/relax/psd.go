@@ -1,4 +1,4 @@
-package sparsels
+package relax
 
 import (
 	"context"
@@ -7,9 +7,12 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
-// psd estimates min φ over the relaxation with S ⪰ 0 by scaled ADMM on the
+// PSD estimates min φ over the relaxation with S ⪰ 0 by scaled ADMM on the
 // splitting S(s) = T, T ⪰ 0, from the plain minimizer s0, and fills the PSD
 // fields of bd:
 //
@@ -21,9 +24,9 @@ import (
 // the primal residual ‖S − T‖_F is below 1e-6·max(‖S‖_F, 1) and the dual
 // residual ρ‖Mᵀ(T − T_prev)‖ below 1e-6 of the gradient scale ‖2Aᵀx‖, or
 // after PSDIterations.
-func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *BoundSettings) error {
+func (rx *Relaxation) PSD(ctx context.Context, bd *Result, s0 []float64, set *Settings) error {
 	start := time.Now()
-	m, nu := rx.m, rx.unknowns()
+	m, nu := rx.m, rx.Unknowns()
 	s := append([]float64(nil), s0...)
 	t := make([]float64, m*m) // T, dense
 	u := make([]float64, m*m) // U, scaled multiplier
@@ -35,17 +38,17 @@ func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *Bou
 
 	// 2Aᵀx, the fixed part of the s-step's right-hand side.
 	atx := make([]float64, nu)
-	rx.adjoint(atx, rx.p.x)
+	rx.adjoint(atx, rx.d.X)
 	for i := range atx {
 		atx[i] *= 2
 	}
-	scale := math.Sqrt(sumSquares(atx))
+	scale := math.Sqrt(vec.SumSquares(atx))
 	rho := rx.meanNormalDiag() * 2
 	pc, exact := rx.admmPreconditioner(rho)
 
 	project := func() error {
 		// T = Π_⪰(S(s) + U).
-		rx.matrixValues(sv, s)
+		rx.MatrixValues(sv, s)
 		raw := w.RawSymmetric()
 		copy(raw.Data, u)
 		for a := 0; a < m; a++ {
@@ -102,7 +105,7 @@ func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *Bou
 			return err
 		}
 		// U ← U + S − T; residuals.
-		rx.matrixValues(sv, s)
+		rx.MatrixValues(sv, s)
 		var sNorm float64
 		for i := range u {
 			u[i] -= t[i]
@@ -127,7 +130,7 @@ func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *Bou
 			diffSlots[k] = t[a*m+b] - tPrev[a*m+b]
 		}
 		rx.combine(rhs, diffSlots)
-		dual := rho * math.Sqrt(sumSquares(rhs))
+		dual := rho * math.Sqrt(vec.SumSquares(rhs))
 		sNorm = math.Max(math.Sqrt(sNorm), 1)
 		if prim <= 1e-6*sNorm && dual <= 1e-6*scale {
 			break
@@ -150,14 +153,14 @@ func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *Bou
 			pc, exact = rx.admmPreconditioner(rho)
 		}
 	}
-	q := make([]float64, len(rx.p.x))
+	q := make([]float64, len(rx.d.X))
 	rx.apply(q, s)
 	for i := range q {
-		q[i] = rx.p.x[i] - q[i]
+		q[i] = rx.d.X[i] - q[i]
 	}
-	rx.matrixValues(sv, s)
-	bd.PSD = math.Max(bd.Plain, sumSquares(q))
-	bd.PSDResidual = prim / math.Max(math.Sqrt(sumSquares(sv)), 1)
+	rx.MatrixValues(sv, s)
+	bd.PSD = math.Max(bd.Plain, vec.SumSquares(q))
+	bd.PSDResidual = prim / math.Max(math.Sqrt(vec.SumSquares(sv)), 1)
 	bd.PSDIterations = it
 	bd.PSDTime = time.Since(start)
 	return err
@@ -166,11 +169,11 @@ func (rx *relaxation) psd(ctx context.Context, bd *Bound, s0 []float64, set *Bou
 // admmPreconditioner returns the preconditioner of the s-step's matrix
 // 2AᵀA + ρMᵀM: its sparse Cholesky factor when Y is diagonal and the
 // factor fits (exact true), else its row-block Jacobi.
-func (rx *relaxation) admmPreconditioner(rho float64) (boundPreconditioner, bool) {
-	if rx.p.y.kind == operandDiag && rx.m <= maxDirectM {
+func (rx *Relaxation) admmPreconditioner(rho float64) (boundPreconditioner, bool) {
+	if rx.d.Y.Kind == sparsemat.Diag && rx.m <= maxDirectM {
 		if pc, err := rx.normalFactor(2, rho); err == nil {
 			return pc, true
 		}
 	}
-	return &blockJacobi{rx: rx, chol: rx.shiftedPreconditioner(2, rho)}, false
+	return rx.shiftedPreconditioner(2, rho), false
 }

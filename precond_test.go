@@ -17,18 +17,7 @@ import (
 func TestBlockPrecond(t *testing.T) {
 	const n, m = 30, 10
 	rng := rand.New(rand.NewPCG(5, 11))
-	var rows, cols []int
-	for a := 0; a < n; a++ {
-		for b := 0; b < m; b++ {
-			if b == a%m || rng.Float64() < 0.4 {
-				rows, cols = append(rows, a), append(cols, b)
-			}
-		}
-	}
-	pat, err := NewPattern(n, m, rows, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pat := randomRowPattern(t, rng, n, m, 0.4)
 	rowSum, err := RowSumConstraints(pat)
 	if err != nil {
 		t.Fatal(err)
@@ -191,23 +180,8 @@ func denseOf(p *Pattern, g []float64) *mat.Dense {
 // replaced, on Spot's shape (2930 rows of 7 or 8 entries, rows summing to
 // 1), on one goroutine.
 func BenchmarkBlockPrecondApply(b *testing.B) {
-	const n, m = 2930, 500
-	rng := rand.New(rand.NewPCG(1, 2))
-	var rows, cols []int
-	for a := 0; a < n; a++ {
-		start := rng.IntN(m - 8)
-		for k := 0; k < 7+a%2; k++ {
-			rows, cols = append(rows, a), append(cols, start+k)
-		}
-	}
-	pat, err := NewPattern(n, m, rows, cols)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cs, err := RowSumConstraints(pat)
-	if err != nil {
-		b.Fatal(err)
-	}
+	const n = spotRows
+	rng, pat, cs := spotShape(b)
 	bd := NewBlockDiag(pat)
 	for a := 0; a < n; a++ {
 		blk, pa := bd.Block(a), len(pat.RowIndices(a))
@@ -231,10 +205,7 @@ func BenchmarkBlockPrecondApply(b *testing.B) {
 	b.Run("triangular", func(b *testing.B) {
 		for b.Loop() {
 			copy(x, r)
-			for a := 0; a < n; a++ {
-				o0, o1 := cs.nullOff[a], cs.nullOff[a+1]
-				cholSolve(bp.fac[bp.off[a]:bp.off[a+1]], o1-o0, x[o0:o1])
-			}
+			bp.bj.Solve(x)
 		}
 	})
 }

@@ -1,87 +1,71 @@
-package sparsels
+package relax
 
 import (
 	"context"
 	"math"
+
+	"github.com/sparsels/sparsels/internal/krylov"
+	"github.com/sparsels/sparsels/internal/vec"
+
+	"github.com/sparsels/sparsels/internal/sparsemat"
 )
 
-// solve minimizes ‖x − A s‖² by CGLS preconditioned as newPreconditioner
-// chooses, fills the plain-bound fields of bd and returns the last iterate s.
-// On cancellation it fills bd from the current iterate and returns the
-// context's error.
-func (rx *relaxation) solve(ctx context.Context, bd *Bound, set *BoundSettings) ([]float64, error) {
-	nu := rx.unknowns()
-	x := rx.p.x
-	s := make([]float64, nu)
-	r := append([]float64(nil), x...)
-	g := make([]float64, nu)
-	z := make([]float64, nu)
-	dir := make([]float64, nu)
-	q := make([]float64, len(x))
+// Solve minimizes ‖x − A s‖² by CGLS preconditioned as newPreconditioner
+// chooses, fills the plain-bound fields of bd (Value, Plain, Relaxed,
+// ErrorEstimate, Converged, Iterations, and the preconditioner in Notes)
+// and returns the last iterate s. On cancellation it fills bd from the
+// current iterate and returns the context's error.
+func (rx *Relaxation) Solve(ctx context.Context, bd *Result, set *Settings) ([]float64, error) {
+	x := rx.d.X
 	pc, name := rx.newPreconditioner()
 	bd.Notes += "; preconditioner: " + name
+	cg := krylov.NewCGLS(rx.apply, rx.adjoint, pc.Apply, x, rx.Unknowns())
+	s, r := cg.S, cg.R
 
 	gam := rx.roundingFactor()
-	phi := []float64{sumSquares(r)}
+	phi := []float64{vec.SumSquares(r)}
 	xNorm := math.Sqrt(phi[0])
-	rx.adjoint(g, r)
-	pc.apply(z, g)
-	copy(dir, z)
-	gamma := dot(g, z)
-	gamma0 := gamma
+	gamma0 := cg.Gamma
 	gradStop := false
 	var alphas, betas []float64 // CG coefficients, for the Lanczos matrix
 	var err error
 	var conv float64
 	k := 0
-	for k < set.MaxIterations && gamma > 0 {
+	for k < set.MaxIterations && cg.Gamma > 0 {
 		if err = ctx.Err(); err != nil {
 			break
 		}
-		rx.apply(q, dir)
-		delta := sumSquares(q)
-		if delta == 0 {
+		alpha, ok := cg.Step()
+		if !ok {
 			break
 		}
-		alpha := gamma / delta
 		alphas = append(alphas, alpha)
-		for u := range s {
-			s[u] += alpha * dir[u]
-		}
-		for i := range r {
-			r[i] -= alpha * q[i]
-		}
 		k++
-		phi = append(phi, sumSquares(r))
-		if k >= 2*boundDelay {
-			conv = tailEstimate(phi, boundDelay)
+		phi = append(phi, vec.SumSquares(r))
+		if k >= 2*delay {
+			conv = tailEstimate(phi, delay)
 			// Stop at the tolerance, far below the rounding allowance of φ
 			// (with ‖A s‖ ≈ ‖x‖, see below), or when φ stagnates.
 			t := gam * xNorm
 			floor := 2 * t * (math.Sqrt(phi[k]) + t)
-			stalled := phi[k-2*boundDelay]-phi[k] <= 8*0x1p-52*phi[k]
+			stalled := phi[k-2*delay]-phi[k] <= 8*0x1p-52*phi[k]
 			if conv <= set.Tolerance*phi[k] || conv <= 1e-3*floor || stalled {
 				bd.Converged = true
 				break
 			}
 		}
-		rx.adjoint(g, r)
-		pc.apply(z, g)
-		gn := dot(g, z)
+		gn := cg.Gradient()
 		if k >= 2 && gn <= 1e-20*gamma0 {
-			gamma = gn
+			cg.Gamma = gn
 			// The preconditioned gradient fell by 10¹⁰ in norm: further
 			// steps would only iterate on rounding errors.
 			bd.Converged, gradStop = true, true
 			break
 		}
-		beta := gn / gamma
-		betas = append(betas, beta)
-		gamma = gn
-		for u := range dir {
-			dir[u] = z[u] + beta*dir[u]
-		}
+		betas = append(betas, cg.Turn(gn))
 	}
+	gamma := cg.Gamma
+	q := make([]float64, len(x))
 	switch {
 	case gamma <= 0:
 		// The preconditioned gradient vanished: s is a minimizer.
@@ -91,20 +75,20 @@ func (rx *relaxation) solve(ctx context.Context, bd *Bound, set *BoundSettings) 
 		// φ − φ* = gᵀ(AᵀA)⁺g ≤ γ/λ_min(M⁻¹AᵀA), with λ_min estimated by
 		// the smallest Ritz value of CG's Lanczos matrix, times 10.
 		conv = 10 * gamma / smallestRitz(alphas, betas)
-	case k >= 2*boundDelay:
+	case k >= 2*delay:
 		// The larger of the delayed estimate and γ/θ_min.
-		conv = math.Max(tailEstimate(phi, boundDelay), gamma/smallestRitz(alphas, betas))
+		conv = math.Max(tailEstimate(phi, delay), gamma/smallestRitz(alphas, betas))
 	default:
 		// Too few iterations for an estimate: nothing is certified.
 		conv = phi[k]
 	}
 	// The direct residual, its drift from the recursive one, and rounding.
 	rx.apply(q, s)
-	as := math.Sqrt(sumSquares(q))
+	as := math.Sqrt(vec.SumSquares(q))
 	for i := range q {
 		q[i] = x[i] - q[i]
 	}
-	direct := sumSquares(q)
+	direct := vec.SumSquares(q)
 	drift := math.Abs(direct - phi[k])
 	t := gam * as
 	round := 2 * t * (math.Sqrt(direct) + t)
@@ -115,6 +99,10 @@ func (rx *relaxation) solve(ctx context.Context, bd *Bound, set *BoundSettings) 
 	bd.Value = math.Max(0, bd.Plain)
 	return s, err
 }
+
+// delay is the delay d of the convergence estimate: the decrease of φ over
+// the last d CGLS iterations and the d before them.
+const delay = 10
 
 // tailEstimate returns the estimated remaining decrease of φ after the last
 // entry of phi: with δ₁ and δ₂ the decreases over the two last windows of d
@@ -135,18 +123,18 @@ func tailEstimate(phi []float64, d int) float64 {
 
 // roundingFactor returns γ = 16ε·(longest row of P + c + inner dimension of
 // the product with Y), the relative rounding error of an entry of A s.
-func (rx *relaxation) roundingFactor() float64 {
+func (rx *Relaxation) roundingFactor() float64 {
 	var dp int
 	for a := 0; a < rx.m; a++ {
 		dp = max(dp, rx.ptr[a+1]-rx.ptr[a])
 	}
 	inner := 1
-	switch y := rx.p.y; y.kind {
-	case operandDense:
-		inner = y.cols
-	case operandSparse:
-		for i := 0; i < y.rows; i++ {
-			inner = max(inner, y.sp.ptr[i+1]-y.sp.ptr[i])
+	switch y := rx.d.Y; y.Kind {
+	case sparsemat.Dense:
+		inner = y.Cols
+	case sparsemat.Sparse:
+		for i := 0; i < y.Rows; i++ {
+			inner = max(inner, y.Sp.Ptr[i+1]-y.Sp.Ptr[i])
 		}
 	}
 	return 16 * 0x1p-52 * float64(dp+rx.c+inner)

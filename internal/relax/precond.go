@@ -1,34 +1,26 @@
-package sparsels
+package relax
 
 import (
 	"errors"
-	"sort"
 
 	"github.com/james-bowman/sparse"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/sparsels/sparsels/cholesky"
+	"github.com/sparsels/sparsels/internal/sparsemat"
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 // boundPreconditioner applies M⁻¹ for a symmetric positive definite M.
 type boundPreconditioner interface {
-	apply(dst, g []float64)
+	Apply(dst, g []float64)
 }
-
-// blockJacobi is M = the row blocks of the normal matrix (or of its shifted
-// form), factored by dense Cholesky.
-type blockJacobi struct {
-	rx   *relaxation
-	chol []*mat.Cholesky
-}
-
-func (b *blockJacobi) apply(dst, g []float64) { b.rx.precondition(dst, g, b.chol) }
 
 // normalCholesky is M = AᵀA + δI, assembled sparse and factored by the
-// sparse Cholesky of package cholesky under a minimum-degree ordering.
+// sparse Cholesky of package cholesky under a reverse Cuthill-McKee ordering.
 type normalCholesky struct{ ch cholesky.Cholesky }
 
-func (n *normalCholesky) apply(dst, g []float64) { n.ch.SolveTo(dst, g) }
+// Apply stores M⁻¹g into dst.
+func (n *normalCholesky) Apply(dst, g []float64) { n.ch.SolveTo(dst, g) }
 
 // maxDirectM bounds m for the sparse direct preconditioner, which keeps
 // R = BBᵀ dense (m² floats).
@@ -37,10 +29,9 @@ const maxDirectM = 4096
 // maxDirectFactor bounds the envelope of AᵀA under its ordering, which
 // bounds the nonzeros of the Cholesky factor (2²⁵ entries: 512 MiB of
 // values and row indices) before the direct preconditioner gives way to
-// block Jacobi. Measured on the 12k-vertex grid coarsening of
-// examples/bench (m = 1008, 17985 unknowns): envelope 17.1M under reverse
-// Cuthill-McKee, factored in 11 s, where block Jacobi did not converge in
-// 20000 iterations (70 s); 2²⁴ just missed it.
+// block Jacobi: large enough for the grid coarsening of examples/bench,
+// where block Jacobi does not converge (BENCHMARKS.md, section "Lower
+// bound: the direct preconditioner's size limit").
 const maxDirectFactor = 1 << 25
 
 // newPreconditioner returns the sparse Cholesky factor of AᵀA + δI when Y
@@ -49,23 +40,23 @@ const maxDirectFactor = 1 << 25
 // the largest diagonal entry, raised by 100 until the factorization
 // succeeds (at most 1e-4). Otherwise it returns the row-block Jacobi
 // preconditioner. The second result names the choice.
-func (rx *relaxation) newPreconditioner() (boundPreconditioner, string) {
-	if rx.p.y.kind == operandDiag && rx.m <= maxDirectM {
+func (rx *Relaxation) newPreconditioner() (boundPreconditioner, string) {
+	if rx.d.Y.Kind == sparsemat.Diag && rx.m <= maxDirectM {
 		if pc, err := rx.normalFactor(1, 0); err == nil {
 			return pc, "sparse Cholesky of AᵀA + δI"
 		}
 	}
-	return &blockJacobi{rx: rx, chol: rx.blockPreconditioner()}, "row-block Jacobi"
+	return rx.shiftedPreconditioner(1, 0), "row-block Jacobi"
 }
 
 // normalFactor assembles alpha·AᵀA + rho·MᵀM (MᵀM the Frobenius Gram
 // matrix of the E_u) for a diagonal Y and factors it with a shift.
-func (rx *relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) {
+func (rx *Relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) {
 	a, maxDiag := rx.assembleNormal(alpha, rho)
 	if maxDiag == 0 {
 		return nil, errors.New("zero normal matrix")
 	}
-	nu := rx.unknowns()
+	nu := rx.Unknowns()
 	raw := a.RawMatrix()
 	val := raw.Data
 	diag := make([]int, nu) // the diagonal is the last entry of each row
@@ -102,24 +93,24 @@ func (rx *relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) 
 // assembleNormal returns the lower triangle of alpha·AᵀA + rho·MᵀM for a
 // diagonal Y in compressed rows with ascending columns (so each row ends
 // with its diagonal), and its largest diagonal entry.
-func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) {
+func (rx *Relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) {
 	m, c := rx.m, rx.c
-	b := rx.p.b
+	b := rx.d.B
 	r := make([]float64, m*m) // R = BBᵀ
 	for j := 0; j < m; j++ {
 		for l := 0; l <= j; l++ {
-			v := dot(b[j*c:j*c+c], b[l*c:l*c+c])
+			v := vec.Dot(b[j*c:j*c+c], b[l*c:l*c+c])
 			r[j*m+l], r[l*m+j] = v, v
 		}
 	}
-	q := rx.p.y.diag
+	q := rx.d.Y.Diag
 	// The entries of every E_u by row of S.
 	type ent struct {
 		u, col int
 		coef   float64
 	}
 	byRow := make([][]ent, m)
-	for u := 0; u < rx.unknowns(); u++ {
+	for u := 0; u < rx.Unknowns(); u++ {
 		for t := rx.uPtr[u]; t < rx.uPtr[u+1]; t++ {
 			s := rx.slot[t]
 			i := rx.rowOf[s]
@@ -129,7 +120,7 @@ func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) 
 	// N_uv = Σ_i q_i² Σ coef·coef'·R[j, l] over entries (i, j) of E_u and
 	// (i, l) of E_v, accumulated per column u in a map of the lower
 	// triangle.
-	nu := rx.unknowns()
+	nu := rx.Unknowns()
 	cols := make([]map[int]float64, nu)
 	for u := range cols {
 		cols[u] = map[int]float64{}
@@ -175,22 +166,9 @@ func (rx *relaxation) assembleNormal(alpha, rho float64) (*sparse.CSR, float64) 
 	}
 	for v := 0; v < nu; v++ {
 		lo, hi := ptr[v], ptr[v+1]
-		sort.Sort(slotSorterF{ind[lo:hi], val[lo:hi]})
+		sparsemat.SortSlots(ind[lo:hi], val[lo:hi])
 	}
 	return sparse.NewCSR(nu, nu, ptr, ind, val), maxDiag
-}
-
-// slotSorterF sorts indices with their values.
-type slotSorterF struct {
-	idx []int
-	val []float64
-}
-
-func (s slotSorterF) Len() int           { return len(s.idx) }
-func (s slotSorterF) Less(a, b int) bool { return s.idx[a] < s.idx[b] }
-func (s slotSorterF) Swap(a, b int) {
-	s.idx[a], s.idx[b] = s.idx[b], s.idx[a]
-	s.val[a], s.val[b] = s.val[b], s.val[a]
 }
 
 // boundShift is the first relative shift δ of the direct preconditioner.
