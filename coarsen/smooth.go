@@ -119,10 +119,10 @@ func patternRows(rows, cols []int, n int) (ptr []int, m int) {
 // vertices are coarsened to m: ⌊√(n/m)/2⌋, about the radius in rings of a
 // cluster of n/m vertices on a surface mesh, so that the smoothed cluster
 // functions stay within their neighbour clusters, which the pattern allows;
-// none for clusters of fewer than 4 vertices (BENCHMARKS.md, "Coarsening
-// quality at scale").
+// none for clusters of fewer than 9 vertices, where one step cost quality
+// (BENCHMARKS.md, "Coarsening quality at scale").
 func DefaultSmoothing(n, m int) int {
-	if m <= 0 {
+	if m <= 0 || n < 9*m {
 		return 0
 	}
 	return int(math.Sqrt(float64(n)/float64(m)) / 2)

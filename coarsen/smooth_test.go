@@ -84,10 +84,12 @@ func rowSums(n int, rows []int, g []float64) []float64 {
 	return s
 }
 
-// TestDefaultSmoothing pins ⌊√(n/m)/2⌋ steps.
+// TestDefaultSmoothing pins ⌊√(n/m)/2⌋ steps, none below 9 vertices a
+// cluster.
 func TestDefaultSmoothing(t *testing.T) {
 	for _, tc := range []struct{ n, m, want int }{
-		{2642, 1321, 0}, {2642, 793, 0}, {2930, 500, 1}, {6172, 500, 1}, {10044, 500, 2},
+		{2642, 1321, 0}, {2642, 793, 0}, {2930, 500, 0}, {100, 24, 0}, {899, 100, 0}, {900, 100, 1},
+		{6172, 500, 1}, {10044, 500, 2},
 		{99856, 998, 5}, {1000000, 10000, 5}, {100, 0, 0},
 	} {
 		if got := DefaultSmoothing(tc.n, tc.m); got != tc.want {

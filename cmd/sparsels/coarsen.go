@@ -41,7 +41,8 @@ problem minimize ‖X − Y Gᵀ L G B‖²_F for the first k eigenvectors (-k, 
 for round(m/3), as published, but at most 200 and at most
 max(2·10⁷/n, 110) on large operators), their columns weighted (-weighting), with
 every row of G summing to 1 from G0 = Kᵀ smoothed by -smoothing damped
-Jacobi steps (0 for ⌊√(n/m)/2⌋), and the coarse pencil
+Jacobi steps (0 for ⌊√(n/m)/2⌋, none for clusters of fewer than 9
+vertices), and the coarse pencil
 (Lc, Mc) = (Gᵀ L G, K M Kᵀ).
 
 -weighting root-relative (the default) weighs eigenvector j by
@@ -151,7 +152,7 @@ func (a *coarsenArgs) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.M, "M", "", "Matrix Market `file` of the n masses: diagonal n×n or n×1 (with -L)")
 	fs.IntVar(&a.m, "m", 0, "number of coarse vertices (required)")
 	fs.IntVar(&a.k, "k", 0, "number of eigenvectors G is fitted to (0: round(m/3), as published, at most 200 and on large operators max(2·10⁷/n, 110))")
-	fs.IntVar(&a.smoothing, "smoothing", 0, "damped Jacobi steps smoothing the start G0 = Kᵀ on the pattern (0: ⌊√(n/m)/2⌋; negative: none, the published start)")
+	fs.IntVar(&a.smoothing, "smoothing", 0, "damped Jacobi steps smoothing the start G0 = Kᵀ on the pattern (0: ⌊√(n/m)/2⌋, none for clusters of fewer than 9 vertices; negative: none, the published start)")
 	fs.IntVar(&a.qualityK, "quality-k", 0, "number of eigenpairs compared by the quality monitor, C.mtx and summary.json (0: min(100, k, m−1))")
 	fs.StringVar(&a.weighting, "weighting", "root-relative", "`weights` of the fitted eigenvectors: root-relative (sqrt(λ_k/λ_j)), uniform (the published energy) or relative (λ_k/λ_j)")
 	fs.Var(&a.solveShare, "solve-share", "stop the minimization before a doubling of its iterations would take it past this `multiple` of the time of the stages before it, or 30 s if that is more (0: 1; negative: no time rule)")
