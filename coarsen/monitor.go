@@ -107,8 +107,8 @@ const firstCheck = 100
 
 // firstRule is the first check at which the monitor judges the gain of a
 // doubling: before it the gains are those of the quasi-Newton method's
-// start-up and too erratic to extrapolate (on Spot the doubling from 25 to
-// 50 iterations gained a quarter, later ones kept gaining).
+// start-up and too erratic to extrapolate (BENCHMARKS.md, section
+// "Coarsening quality", the stopping rule).
 const firstRule = 2 * firstCheck
 
 // watch is the monitor's state during one minimization: the best iterate
