@@ -71,8 +71,9 @@ func (p *Problem) CoarseOperator(g []float64) *sparse.CSR {
 // in package coarsen. L is read as NewProblem reads it (sparse matrices and
 // their transposes through their structure, duplicate entries summed,
 // explicit zeros dropped); S's structure, symmetry and cost are those of
-// Problem.CoarseOperator, plus O(nnz(L)·log) to read L. Non-finite values
-// propagate into S.
+// Problem.CoarseOperator, plus O(nnz(L)) to read L when its entries come in
+// row order with ascending columns (a CSR matrix with sorted rows), and
+// O(nnz(L)·log nnz(L)) otherwise. Non-finite values propagate into S.
 //
 // It panics if pat is nil, if L is not n×n or if len(g) is not pat.NNZ().
 func CoarseOperator(L mat.Matrix, pat *Pattern, g []float64) *sparse.CSR {
