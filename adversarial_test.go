@@ -1047,7 +1047,6 @@ func TestAdvSolveSettingsFindings(t *testing.T) {
 		}{
 			{"MaxIterations", sparsels.Settings{MaxIterations: -1}},
 			{"TimeLimit", sparsels.Settings{TimeLimit: -time.Second}},
-			{"DenseMaxNNZ", sparsels.Settings{DenseMaxNNZ: -5}},
 			{"MemoryLimit", sparsels.Settings{MemoryLimit: -1}},
 			{"CG.Forcing", sparsels.Settings{CG: sparsels.CGSettings{Forcing: -0.1}}},
 			{"CG.MaxIterations", sparsels.Settings{CG: sparsels.CGSettings{MaxIterations: -3}}},

@@ -62,8 +62,8 @@ type BoundSettings struct {
 // Bound is the result of LowerBound.
 type Bound struct {
 	// Value is the lower bound on E over every G on the pattern meeting
-	// the constraints: max(0, Plain). See LowerBound for the sense in which
-	// it is certified.
+	// the constraints: max(0, Plain). See LowerBound and docs/lowerbound.md
+	// for the sense in which it is certified.
 	Value float64
 	// Plain is Relaxed − ErrorEstimate, the certified-in-that-sense lower
 	// bound on the relaxation's minimum. It may be negative.
@@ -94,7 +94,7 @@ type Bound struct {
 
 	// PSD is, when BoundSettings.PSD is set, an estimate of the minimum of
 	// φ over the relaxation with S ⪰ 0, never below Plain; otherwise NaN.
-	// It is NOT certified (see LowerBound) and Value never uses it.
+	// It is NOT certified (see docs/lowerbound.md) and Value never uses it.
 	PSD float64
 	// PSDResidual is ADMM's final primal residual ‖S − T‖_F / max(‖S‖_F, 1)
 	// (S on the pattern, T its positive semidefinite copy); NaN when PSD is
@@ -110,92 +110,27 @@ type Bound struct {
 // on p's pattern that meets the constraints cs (nil means none), hence also
 // on the energy with a Tikhonov term, which only adds to E.
 //
-// E depends on g only through S = GᵀLG, and φ(S) = ‖X − Y S B‖²_F is a
-// convex quadratic. Whatever G is, S lies on the coarse pattern P, the
-// structure of Hᵀ|L|H with H the 0/1 pattern of G (with L's pattern, so
-// diagonal entries appear where L's diagonal reaches them); if L is
-// symmetric S is symmetric; if moreover cs is one equation per row, G·c = d
-// (s = 1), with L·d = 0 (checked row by row to 1e-12 of the row's terms
-// Σ_j |L_ij d_j|), and c has no zero entry on P, then S·c = GᵀL d = 0, and
-// when also every row of P with an off-diagonal entry holds its diagonal,
-// S's diagonal is eliminated, S_aa = −Σ_{b≠a} S_ab c_b / c_a. The minimum
-// of φ over that linear space (Kind) is a lower bound on E. Constraints with
-// several equations per row, or with L·d ≠ 0, imply nothing that is used
-// here, and a non-symmetric L gives the weaker BoundGeneral with S free on
-// P; both are still lower bounds. Notes says which case applied.
+// E depends on g only through S = GᵀLG; LowerBound minimizes the convex
+// quadratic φ(S) = ‖X − Y S B‖²_F over a linear space that contains every
+// such S (Bound.Kind: S on the coarse pattern of G and L, symmetric when L
+// is, with S·c = 0 when cs is G·c = d with L·d = 0), by preconditioned CGLS.
+// Bound.Value = max(0, φ(S_K) − ErrorEstimate) is a lower bound on that
+// minimum, and so on E, in the sense of the standard a-posteriori
+// certification of CG: it holds provided the CG error kept contracting at
+// the observed rate and the smallest Ritz value is close to the smallest
+// eigenvalue; it is not a proof (no interval arithmetic). A run stopped at
+// MaxIterations gives a weaker bound, and one with too few iterations to
+// estimate the error gives 0. With BoundSettings.PSD, Bound.PSD estimates
+// the minimum over the positive semidefinite part of the relaxation by ADMM;
+// that estimate is not certified and never enters Value.
 //
-// The minimum is a sparse linear least-squares problem in Unknowns
-// variables, solved matrix-free by CGLS (conjugate gradients on the normal
-// equations through products with s ↦ vec(Y S B) and its adjoint, the
-// samples of Yᵀ R Bᵀ on P), about 2|P|·c multiply-adds plus two products
-// with Y per iteration. When Y is diagonal the normal matrix AᵀA is sparse
-// (two unknowns couple only through a shared row of S) and is assembled,
-// shifted by 10⁻¹² of its largest diagonal entry and factored by the sparse
-// Cholesky of package eigs under a reverse Cuthill-McKee ordering (up to
-// m = 4096 and an envelope of 2²⁵ entries, 512 MiB); CG then needs few iterations
-// (2 to 80 measured). Otherwise the preconditioner is the exact blocks of AᵀA that
-// belong to one row of P, built from entries of YᵀY and BBᵀ. Measured on
-// the 2-core machine under load: Spot (examples/coarsen, m = 500,
-// k = 100, 10007 unknowns) 12–20 s, about 5 s CPU in the factorization and
-// 2 s in 80 solves; a 6172-vertex grid coarsening (m = 500, c = 100, 7737
-// unknowns) 4.4 s with the factorization, 0.8 s and 160 iterations with
-// block Jacobi, which on Spot did not converge in 20000 iterations (105 s);
-// the 12k-vertex grid of examples/bench (m = 1008, 17985 unknowns) 12.4 s
-// and 26 iterations with the factorization (block Jacobi: not converged in
-// 20000 iterations, 70 s).
-//
-// # In what sense the bound is certified
-//
-// Relaxed = φ(S_K) at the last iterate is evaluated directly and is an
-// upper bound on the relaxation's minimum φ*; the gap φ(S_K) − φ* is the
-// squared A-norm error of CG, and ErrorEstimate estimates it:
-//
-//   - normally from the decreases of φ over the last two windows of d = 10
-//     iterations, δ₁ then δ₂ (the Hestenes–Stiefel/Strakoš–Tichý delayed
-//     estimate of the error d steps back): with the contraction
-//     ρ = δ₂/δ₁ ≤ 0.999, the larger of δ₂ and the geometric tail
-//     δ₂·ρ/(1−ρ), and of γ/θ_min, where γ = gᵀM⁻¹g is the last
-//     preconditioned squared gradient and θ_min the smallest Ritz value of
-//     CG's Lanczos matrix (gᵀ(AᵀA)⁺g ≤ γ/λ_min(M⁻¹AᵀA), λ_min taken on
-//     the range, estimated by θ_min);
-//   - when γ fell below 10⁻²⁰ of its start (the preconditioned gradient
-//     vanished to rounding, as after the direct preconditioner), 10γ/θ_min;
-//
-// plus the drift between the recursive and the direct residual and a
-// first-order rounding allowance 2t(√φ + t), t = γ_r‖AS‖ with
-// γ_r = 16ε·(longest row of P + c + inner dimension of the product with Y).
-// Value = max(0, φ(S_K) − ErrorEstimate) is therefore a lower bound on φ*,
-// and so on E, provided these estimates hold: the CG error kept contracting
-// at least at the observed rate, and θ_min (which can only overestimate
-// λ_min) is close to it — within the factor 10 when the gradient vanished. This is the standard a-posteriori
-// certification of CG, not a proof: no interval arithmetic, no rigorous
-// bound on λ_min. It is tested against dense least-squares references and
-// against E at feasible points. For a run that stops at MaxIterations
-// (Converged false) the estimate is as large as the last decreases suggest
-// and the bound correspondingly weaker; with fewer than 2d iterations and
-// no vanishing gradient nothing is certified and Value is 0. L·d = 0 is
-// taken as exact when it holds to the tolerance above.
-//
-// # The positive semidefinite relaxation
-//
-// When L is positive semidefinite every GᵀLG is, so min φ over the
-// relaxation intersected with {S ⪰ 0} is a tighter bound. With
-// BoundSettings.PSD (kinds BoundSymmetric and BoundNullVector only; L's
-// semidefiniteness is not checked) LowerBound estimates it by ADMM on the
-// splitting S = T, T ⪰ 0: an m×m dense EigenSym per iteration, and an
-// s-step solved with the sparse Cholesky factor of 2AᵀA + ρMᵀM (MᵀM the
-// Frobenius Gram matrix of the basis of S) for a diagonal Y, refactored
-// when residual balancing changes ρ, or by block-Jacobi PCG otherwise. The
-// estimate is φ at the ADMM iterate S, which is positive semidefinite only
-// to PSDResidual: it is neither an upper nor a lower bound, and a dual
-// value from a multiplier that is not exactly dual feasible is not a bound
-// either (S ↦ Y S B has a large null space when c < m, so an approximate
-// multiplier gives no finite Lagrangian bound). PSD is therefore reported as
-// an estimate, max(Plain, φ(S_ADMM)), and never enters Value. gonum's
-// EigenSym with vectors took, measured on this project's 2-core machine
-// under a load of about 7, 0.21 s at m = 500, 1.5 s at m = 1000 and 17 s at
-// m = 2000: a few hundred ADMM iterations take minutes up to m ≈ 1000 and
-// hours beyond m ≈ 2000.
+// Each CGLS iteration costs about 2|P|·c multiply-adds plus two products
+// with Y, P the coarse pattern. With a diagonal Y, AᵀA is factored by
+// sparse Cholesky while its envelope stays below 2²⁵ entries; the PSD estimate
+// needs an m×m dense eigendecomposition per ADMM iteration. The relaxation,
+// the error estimate and the PSD estimate are explained in
+// docs/lowerbound.md; running times are in BENCHMARKS.md, section "Lower
+// bound: running times".
 //
 // A nil ctx means context.Background(). LowerBound returns an error if p is
 // nil, if a BoundSettings field is negative or not finite, if cs was built

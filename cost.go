@@ -89,9 +89,14 @@ func denseBytes(nnz int) float64 { return 4 * 8 * float64(nnz) * float64(nnz) }
 // design choices").
 const denseWorth = 20
 
+// denseMaxNNZ is the most nonzeros for which LinearAuto considers the dense
+// path at all, whatever CG.MaxIterations makes the flop rule allow: its
+// nnz×nnz matrices and cubic factorizations stay small.
+const denseMaxNNZ = 2000
+
 // resolveLinear is the rule of LinearAuto: the linear solver s.Linear
 // chooses for a method with curvature cv on a problem of shape sh. LinearAuto
-// gives LinearDense when nnz is at most DenseMaxNNZ, the dense matrices fit
+// gives LinearDense when nnz is at most denseMaxNNZ, the dense matrices fit
 // in MemoryLimit and a dense iteration's predicted flops are below
 // denseWorth times those of a matrix-free iteration with CG.MaxIterations
 // products; LinearCG otherwise. The other values are returned as they are.
@@ -99,7 +104,7 @@ func (s *Settings) resolveLinear(cv curvature, sh costShape) LinearSolver {
 	if s.Linear != LinearAuto {
 		return s.Linear
 	}
-	if sh.nnz <= s.DenseMaxNNZ && denseBytes(sh.nnz) <= float64(s.MemoryLimit) &&
+	if sh.nnz <= denseMaxNNZ && denseBytes(sh.nnz) <= float64(s.MemoryLimit) &&
 		denseFlops(sh.nnz, sh.dim, cv == hessianCurvature) < denseWorth*sh.cgFlops(s.CG.MaxIterations) {
 		return LinearDense
 	}

@@ -16,7 +16,7 @@ const (
 	// gramSetupCalls is the number of evaluations the set-up is spread over.
 	gramSetupCalls = 32
 	// gramIndirect is the cost of a gathered or scattered multiply-add in
-	// units of a multiply-add on contiguous rows: its cost measured on the
+	// units of a multiply-add on contiguous rows: about its cost on the
 	// coarsening shape, plus a margin that favours the direct form, whose
 	// energy is more accurate.
 	gramIndirect = 4

@@ -54,21 +54,26 @@ func (p *Problem) Model(dst *mat.Dense, g []float64) {
 //
 // S is stored on the structure the patterns of G and L imply, whatever the
 // values: an entry is kept, possibly as an explicit zero, wherever some
-// G[a,i]·L[a,b]·G[b,j] is structurally nonzero. The cost is the number of
-// those products plus O(nnz(S)·log) for sorting, with O(nnz(LG) + nnz(S) + m)
-// memory. It panics if len(g) is not the pattern's NNZ.
+// G[a,i]·L[a,b]·G[b,j] is structurally nonzero. When L is symmetric, S is
+// exactly symmetric: each pair of mirrored entries, computed separately,
+// is replaced by its mean. The cost is the number of those products plus
+// O(nnz(S)·log) for sorting, with O(nnz(LG) + nnz(S) + m) memory. It
+// panics if len(g) is not the pattern's NNZ.
 func (p *Problem) CoarseOperator(g []float64) *sparse.CSR {
 	p.checkG(g)
-	return coarseOperator(p.l, p.pat, g)
+	return coarseOperator(p.l, p.lt == p.l, p.pat, g)
 }
 
 // CoarseOperator returns the coarse operator S = Gᵀ L G (m×m) for the n×n
 // matrix L and G = sparse(i, j, g) on the n×m pattern pat, as a new CSR
 // matrix with ascending column indices, without building a Problem: for
-// example to form the target X = GᵀLG of a known G. L is read as NewProblem
-// reads it (sparse matrices and their transposes through their structure,
-// duplicate entries summed); S's structure and cost are those of
-// Problem.CoarseOperator. Non-finite values propagate into S.
+// example to form the target X = GᵀLG of a known G, or a coarse operator
+// in package coarsen. L is read as NewProblem reads it (sparse matrices and
+// their transposes through their structure, duplicate entries summed,
+// explicit zeros dropped); S's structure, symmetry and cost are those of
+// Problem.CoarseOperator, plus O(nnz(L)) to read L when its entries come in
+// row order with ascending columns (a CSR matrix with sorted rows), and
+// O(nnz(L)·log nnz(L)) otherwise. Non-finite values propagate into S.
 //
 // It panics if pat is nil, if L is not n×n or if len(g) is not pat.NNZ().
 func CoarseOperator(L mat.Matrix, pat *Pattern, g []float64) *sparse.CSR {
@@ -86,13 +91,16 @@ func CoarseOperator(L mat.Matrix, pat *Pattern, g []float64) *sparse.CSR {
 			ts = append(ts, sparsemat.Triplet{I: i, J: j, V: v})
 		}
 	})
-	return coarseOperator(sparsemat.NewCSR(n, n, sparsemat.SortSum(ts)), pat, g)
+	l := sparsemat.NewCSR(n, n, sparsemat.SortSum(ts))
+	return coarseOperator(l, l.Transpose().Equal(l), pat, g)
 }
 
 // coarseOperator returns GᵀLG for the n×n l and G on pat with values g:
 // first the rows of LG, then S[b,:] = Σ_a G[a,b]·(LG)[a,:] over column b of G,
-// each row accumulated densely over the columns it touches.
-func coarseOperator(l *sparsemat.CSR, pat *Pattern, g []float64) *sparse.CSR {
+// each row accumulated densely over the columns it touches. When symmetric
+// (l equals its transpose), S's structure is symmetric and each entry is
+// replaced by the mean of it and its mirror, so that S is exactly symmetric.
+func coarseOperator(l *sparsemat.CSR, symmetric bool, pat *Pattern, g []float64) *sparse.CSR {
 	n, m := pat.Dims()
 	acc := make([]float64, m)
 	mark := make([]int, m)
@@ -147,6 +155,12 @@ func coarseOperator(l *sparsemat.CSR, pat *Pattern, g []float64) *sparse.CSR {
 		}
 		ind, val = flush(ind, val)
 		ptr[b+1] = len(ind)
+	}
+	if symmetric {
+		st := (&sparsemat.CSR{Rows: m, Cols: m, Ptr: ptr, Ind: ind, Val: val}).Transpose()
+		for s := range val {
+			val[s] = 0.5 * (val[s] + st.Val[s])
+		}
 	}
 	return sparse.NewCSR(m, m, ptr, ind, val)
 }

@@ -11,13 +11,12 @@ import (
 type LinearSolver int
 
 const (
-	// LinearAuto uses LinearDense when nnz is at most Settings.DenseMaxNNZ,
-	// the nnz×nnz matrices fit in Settings.MemoryLimit and a dense
-	// iteration's predicted floating-point operations (assembly, reduction
-	// to the null space and a Cholesky factorization, or an
-	// eigendecomposition for NewtonTrustRegion) are below 20 times those of
-	// a matrix-free iteration with CG.MaxIterations products; LinearCG
-	// otherwise. In practice that is a few dozen nonzeros, beyond which
+	// LinearAuto uses LinearDense when nnz is at most 2000, the nnz×nnz
+	// matrices fit in Settings.MemoryLimit and a dense iteration's
+	// predicted floating-point operations (assembly, reduction to the null
+	// space and a Cholesky factorization, or an eigendecomposition for
+	// NewtonTrustRegion) are below 20 times those of a matrix-free
+	// iteration with CG.MaxIterations products; LinearCG otherwise. In practice that is a few dozen nonzeros, beyond which
 	// matrix-free CG is faster (BENCHMARKS.md, section "Solver design
 	// choices"). The dense factorizations cannot be interrupted; Solve does
 	// not start one whose predicted time exceeds what is left of TimeLimit.
@@ -176,13 +175,11 @@ type Settings struct {
 	// is returned by Solve.
 	Callback func(IterationRecord) error
 
-	// Linear algebra. DenseMaxNNZ is LinearAuto's limit for the dense path
-	// (default 2000). MemoryLimit bounds the dense matrices (default 2 GiB);
+	// Linear algebra. MemoryLimit bounds the dense matrices (default 2 GiB);
 	// when set explicitly it bounds everything NewProblem and Solve allocate
 	// (EstimateMemory). Solve refuses, wrapping ErrMemoryLimit, a problem
 	// over an explicit MemoryLimit and LinearDense with matrices over it,
 	// before allocating. CG configures the matrix-free path.
-	DenseMaxNNZ int
 	MemoryLimit int64
 	CG          CGSettings
 
@@ -224,7 +221,7 @@ func (s *Settings) validate() error {
 		v    float64
 	}{
 		{"MaxIterations", float64(s.MaxIterations)}, {"TimeLimit", float64(s.TimeLimit)},
-		{"DenseMaxNNZ", float64(s.DenseMaxNNZ)}, {"MemoryLimit", float64(s.MemoryLimit)},
+		{"MemoryLimit", float64(s.MemoryLimit)},
 		{"InitialRadius", s.InitialRadius},
 	} {
 		if err := checkNotNegative("Settings."+f.name, f.v); err != nil {
@@ -269,9 +266,6 @@ func (s *Settings) withDefaults() Settings {
 	}
 	if d.StepTol == 0 {
 		d.StepTol = 1e-12
-	}
-	if d.DenseMaxNNZ <= 0 {
-		d.DenseMaxNNZ = 2000
 	}
 	if d.MemoryLimit <= 0 {
 		d.MemoryLimit = 2 << 30

@@ -326,11 +326,9 @@ func farthestPoints(ctx context.Context, g *graph, m int, seeds []int, dist []fl
 // (number of edges) from a vertex drawn with a PCG generator seeded by seed;
 // ties go to the lowest index, and vertices of components without a root yet
 // come first. Hop distance rather than the strength lengths is used for this
-// step because the lengths are heavy-tailed (on the unit-area Spot mesh the
-// longest is about 2000 times the median), and sampling under them picks
+// step because the lengths are heavy-tailed, and sampling under them picks
 // isolated vertices behind weak edges and leaves large clusters elsewhere
-// (on Spot with m = 500 the largest cluster shrinks from about 50 to about
-// 15 vertices with hop-distance sampling; the mean is 5.9). Then, for at most
+// (BENCHMARKS.md, section "Coarsening: root sampling"). Then, for at most
 // MaxRounds rounds, every vertex is assigned to its nearest root by
 // multi-source Dijkstra, and every cluster's root moves to the cluster vertex
 // farthest from the cluster's border (the vertices with a neighbour in another

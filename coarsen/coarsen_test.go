@@ -14,6 +14,7 @@ import (
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mesh"
 )
 
@@ -45,6 +46,26 @@ func toDense(L *sparse.CSR) *mat.Dense {
 		}
 	}
 	return d
+}
+
+// coarse returns G with the values g on the pattern (rows, cols) of an n×m
+// matrix and Gᵀ L G, formed as Spectral forms them (package sparsels).
+func coarse(t testing.TB, L *sparse.CSR, m int, rows, cols []int, g []float64) (Lc, G *sparse.CSR) {
+	t.Helper()
+	n, _ := L.Dims()
+	pat, err := sparsels.NewPattern(n, m, rows, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sparsels.CoarseOperator(L, pat, g), pat.CSR(g)
+}
+
+// denseCoarse returns Gᵀ L G by dense products, the reference for coarse.
+func denseCoarse(L, G *sparse.CSR) *mat.Dense {
+	Gd := toDense(G)
+	var s mat.Dense
+	s.Product(Gd.T(), toDense(L), Gd)
+	return &s
 }
 
 // checkClusters verifies that cl partitions the n vertices of L's graph into
@@ -432,11 +453,6 @@ func TestPanics(t *testing.T) {
 		"Pattern bad assign":   func() { Pattern(L, &Clustering{Assign: []int{0, 0, 0, 0, 2, 1, 1, 1}, Roots: []int{0, 5}}) },
 		"Pattern short assign": func() { Pattern(L, &Clustering{Assign: cl.Assign[:7], Roots: cl.Roots}) },
 		"Setup U rows":         func() { _, _ = Setup(L, M, mat.NewDense(7, 2, nil), cl) },
-		"CoarseOperator lengths": func() {
-			CoarseOperator(nil, L, 2, []int{0}, []int{0, 1}, []float64{1})
-		},
-		"CoarseOperator range": func() { CoarseOperator(nil, L, 2, []int{8}, []int{0}, []float64{1}) },
-		"CoarseOperator dst":   func() { CoarseOperator(mat.NewDense(3, 3, nil), L, 2, nil, nil, nil) },
 	} {
 		func() {
 			defer func() {
@@ -613,7 +629,8 @@ func TestEnergyAtKT(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := len(cl.Roots)
-	Lc := CoarseOperator(nil, L, m, d.Rows, d.Cols, d.G0)
+	Lcs, _ := coarse(t, L, m, d.Rows, d.Cols, d.G0)
+	Lc := toDense(Lcs)
 
 	// Lc = K L Kᵀ densely.
 	_, _, _, K := denseProblem(toDense(L), M, U, cl)
@@ -664,13 +681,14 @@ func TestCoarseOperator(t *testing.T) {
 	L := tet.Cotangent()
 	a := 4 / math.Sqrt(3)
 	want := mat.NewDense(2, 2, []float64{a, -a, -a, a})
-	got := CoarseOperator(nil, L, 2, []int{0, 1, 2, 3}, []int{0, 0, 1, 1}, []float64{1, 1, 1, 1})
+	gots, _ := coarse(t, L, 2, []int{0, 1, 2, 3}, []int{0, 0, 1, 1}, []float64{1, 1, 1, 1})
+	got := toDense(gots)
 	if !mat.EqualApprox(got, want, 1e-14) {
 		t.Errorf("tetrahedron K L Kᵀ =\n%v\nwant\n%v", mat.Formatted(got), mat.Formatted(want))
 	}
 
-	// Random values on a pattern, given in shuffled order with a repeated
-	// subscript, into a reused dirty dst, against dense Gᵀ L G.
+	// Random values on a pattern, given in shuffled order, against dense
+	// Gᵀ L G.
 	g := mesh.JitteredGrid(6, 5, 0.4, 8)
 	L = g.Cotangent()
 	M := g.Mass(mesh.Barycentric)
@@ -689,11 +707,6 @@ func TestCoarseOperator(t *testing.T) {
 	for p := range rows {
 		G.Set(rows[p], cols[p], G.At(rows[p], cols[p])+vals[p])
 	}
-	// Split the first value in two entries with the same subscript.
-	rows = append(rows, rows[0])
-	cols = append(cols, cols[0])
-	vals = append(vals, vals[0]/4)
-	vals[0] *= 0.75
 	perm := rng.Perm(len(rows))
 	pr, pc, pv := make([]int, len(rows)), make([]int, len(rows)), make([]float64, len(rows))
 	for k, p := range perm {
@@ -701,11 +714,8 @@ func TestCoarseOperator(t *testing.T) {
 	}
 	var ref mat.Dense
 	ref.Product(G.T(), toDense(L), G)
-	dst := mat.NewDense(6, 6, nil)
-	for i := range 6 {
-		dst.Set(i, i, 1e6)
-	}
-	CoarseOperator(dst, L, 6, pr, pc, pv)
+	dsts, _ := coarse(t, L, 6, pr, pc, pv)
+	dst := toDense(dsts)
 	if !mat.EqualApprox(dst, &ref, 1e-12*mat.Norm(&ref, math.Inf(1))) {
 		t.Errorf("Gᵀ L G =\n%v\nwant\n%v", mat.Formatted(dst), mat.Formatted(&ref))
 	}
@@ -790,9 +800,12 @@ func BenchmarkSpotCoarseOperator(b *testing.B) {
 	for p := range g {
 		g[p] = 1 / 7.0
 	}
-	dst := mat.NewDense(500, 500, nil)
+	pat, err := sparsels.NewPattern(len(M), 500, rows, cols)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for b.Loop() {
-		CoarseOperator(dst, L, 500, rows, cols, g)
+		sparsels.CoarseOperator(L, pat, g)
 	}
 }
 

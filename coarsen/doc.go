@@ -55,10 +55,9 @@
 // Cluster picks the m roots and the assignment by graph k-medoids on the
 // strength-of-connection lengths sqrt(M_i+M_j)/(−L_ij). Pattern returns the
 // allowed nonzeros of G, H = (Kᵀ ((K (L≠0) Kᵀ) ≠ 0)) ≠ 0, Setup assembles
-// X, Y, B, the pattern and the initial guess G = Kᵀ, and CoarseOperator
-// evaluates Gᵀ L G into a dense m×m matrix; Prolongation and Galerkin build
-// G and Gᵀ L G as sparse matrices. The eigenvectors are computed elsewhere
-// (package eigs) and passed in.
+// X, Y, B, the pattern and the initial guess G = Kᵀ. G and Gᵀ L G are formed
+// by package sparsels (Pattern.CSR and CoarseOperator), as for any problem.
+// The eigenvectors are computed elsewhere (package eigs) and passed in.
 //
 // All sparse inputs are *sparse.CSR values from github.com/james-bowman/sparse;
 // only their raw arrays are read.

@@ -9,6 +9,7 @@ import (
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/coarsen"
 	"github.com/sparsels/sparsels/mesh"
 )
@@ -48,7 +49,11 @@ func Example() {
 	// The coarse operator of the initial guess G = Kᵀ: the off-diagonal entry
 	// sums the weights -1/(2√3), -1/√3, -1/(2√3) of the edges 1-2, 2-5, 5-6
 	// between the clusters.
-	Lc := coarsen.CoarseOperator(nil, L, 2, d.Rows, d.Cols, d.G0)
+	pat, err := sparsels.NewPattern(len(M), 2, d.Rows, d.Cols)
+	if err != nil {
+		log.Fatal(err)
+	}
+	Lc := sparsels.CoarseOperator(L, pat, d.G0)
 	fmt.Printf("K L Kᵀ =\n%.4f\n", mat.Formatted(Lc))
 	// Output:
 	// assign: [0 0 1 1 0 0 1 1]

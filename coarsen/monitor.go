@@ -9,6 +9,7 @@ import (
 	"github.com/james-bowman/sparse"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/eigs"
 )
 
@@ -18,22 +19,22 @@ import (
 // minimization to keep the best G and to stop when more iterations no longer
 // pay (see Options.QualityTol).
 type Monitor struct {
-	l          *sparse.CSR
-	n, m       int
-	rows, cols []int
-	mc         []float64
-	roots      []int
-	values     []float64
-	vectors    *mat.Dense
-	scale      float64
-	eigs       *eigs.Settings
+	l       *sparse.CSR
+	pat     *sparsels.Pattern
+	mc      []float64
+	roots   []int
+	values  []float64
+	vectors *mat.Dense
+	scale   float64
+	eigs    *eigs.Settings
 }
 
 // NewMonitor returns a Monitor for the n×n operator L with masses mass, the
 // problem d (its pattern and coarse masses), the roots (the injection P) and
 // the k fine eigenpairs (values, vectors) to compare, vectors n×k and
 // M-orthonormal; s configures the coarse eigensolves (nil for the defaults).
-// It panics if the shapes do not agree or k ≥ m.
+// It panics if the shapes do not agree, k ≥ m or d's pattern is not a valid
+// sparsels.Pattern of an n×m matrix.
 func NewMonitor(L *sparse.CSR, mass []float64, d *Data, roots []int, values []float64, vectors *mat.Dense, s *eigs.Settings) *Monitor {
 	n := len(mass)
 	m := len(d.Mc)
@@ -45,7 +46,11 @@ func NewMonitor(L *sparse.CSR, mass []float64, d *Data, roots []int, values []fl
 	if k >= m {
 		panic(fmt.Sprintf("coarsen: monitor of %d eigenpairs on %d coarse vertices (want k < m)", k, m))
 	}
-	return &Monitor{l: L, n: n, m: m, rows: d.Rows, cols: d.Cols, mc: d.Mc, roots: roots,
+	pat, err := sparsels.NewPattern(n, m, d.Rows, d.Cols)
+	if err != nil {
+		panic(fmt.Sprintf("coarsen: monitor: %v", err))
+	}
+	return &Monitor{l: L, pat: pat, mc: d.Mc, roots: roots,
 		values: values, vectors: vectors, scale: Scale(L, mass), eigs: s}
 }
 
@@ -53,10 +58,10 @@ func NewMonitor(L *sparse.CSR, mass []float64, d *Data, roots []int, values []fl
 // pattern's order. It returns the error of Measure, which wraps ctx.Err()
 // when ctx is done. It panics if len(g) differs from the pattern's length.
 func (mo *Monitor) Measure(ctx context.Context, g []float64) (*Quality, error) {
-	if len(g) != len(mo.rows) {
-		panic(fmt.Sprintf("coarsen: %d values for a pattern of %d", len(g), len(mo.rows)))
+	if len(g) != mo.pat.NNZ() {
+		panic(fmt.Sprintf("coarsen: %d values for a pattern of %d", len(g), mo.pat.NNZ()))
 	}
-	Lc := Galerkin(mo.l, Prolongation(mo.n, mo.m, mo.rows, mo.cols, g))
+	Lc := sparsels.CoarseOperator(mo.l, mo.pat, g)
 	return Measure(ctx, mo.values, mo.vectors, Lc, mo.mc, mo.roots, mo.scale, mo.eigs)
 }
 
@@ -102,8 +107,8 @@ const firstCheck = 100
 
 // firstRule is the first check at which the monitor judges the gain of a
 // doubling: before it the gains are those of the quasi-Newton method's
-// start-up and too erratic to extrapolate (on Spot the doubling from 25 to
-// 50 iterations gained a quarter, later ones kept gaining).
+// start-up and too erratic to extrapolate (BENCHMARKS.md, section
+// "Coarsening quality", the stopping rule).
 const firstRule = 2 * firstCheck
 
 // watch is the monitor's state during one minimization: the best iterate

@@ -280,10 +280,10 @@ func TestMeasureAgainstDense(t *testing.T) {
 			if g == nil {
 				g = rowStochastic(n, d.Rows, d.G0, tc.g == "near", tc.eps, tc.seed)
 			}
-			Gd := toDense(Prolongation(n, tc.m, d.Rows, d.Cols, g))
+			Lc, G := coarse(t, p.L, tc.m, d.Rows, d.Cols, g)
+			Gd := toDense(G)
 			var Lcd mat.Dense
 			Lcd.Product(Gd.T(), Ld, Gd)
-			Lc := Galerkin(p.L, Prolongation(n, tc.m, d.Rows, d.Cols, g))
 			mc := make([]float64, tc.m)
 			for i, c := range cl.Assign {
 				mc[c] += p.mass[i]
@@ -518,8 +518,9 @@ func TestMonitorNeverWorse(t *testing.T) {
 		// The quality is that of the returned iterate.
 		kq := len(q.FineValues)
 		d := res.Problem
+		Lc, _ := coarse(t, L, m, d.Rows, d.Cols, res.Iterate)
 		fresh, err := Measure(ctx, res.Values[:kq], res.Vectors.Slice(0, n, 0, kq).(*mat.Dense),
-			Galerkin(L, Prolongation(n, m, d.Rows, d.Cols, res.Iterate)), res.Mc, res.Clustering.Roots, scale, nil)
+			Lc, res.Mc, res.Clustering.Roots, scale, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -634,7 +635,6 @@ func (c *countingCtx) Err() error {
 // Cancelled during the eigenpairs, Spectral returns no result.
 func TestSpectralCancelKeepsBest(t *testing.T) {
 	L, mass := gridOperators(t, 12, 7)
-	n := len(mass)
 	const m = 40
 	for _, after := range []int{1, 2, 3, 5} {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -688,8 +688,8 @@ func TestSpectralCancelKeepsBest(t *testing.T) {
 			t.Errorf("cancelled after check %d: quality score %v with %d defects, best check %v", after, res.Quality.Score(), res.Quality.Defects(), best)
 		}
 		d := res.Problem
-		Lc := toDense(Galerkin(L, Prolongation(n, m, d.Rows, d.Cols, want)))
-		if !mat.Equal(toDense(res.Lc), Lc) || !mat.Equal(toDense(res.G), toDense(Prolongation(n, m, d.Rows, d.Cols, want))) {
+		Lc, G := coarse(t, L, m, d.Rows, d.Cols, want)
+		if !mat.Equal(toDense(res.Lc), toDense(Lc)) || !mat.Equal(toDense(res.G), toDense(G)) {
 			t.Errorf("cancelled after check %d: G or Lc is not that of the best iterate", after)
 		}
 		t.Logf("cancelled after check %d (iteration %d): best at %d", after, checks[after-1].Iteration, best.Iteration)

@@ -196,8 +196,8 @@ type Result struct {
 	// G is the n×m prolongation; every row sums to 1 under the default
 	// constraints.
 	G *sparse.CSR
-	// Lc = Gᵀ L G is the m×m coarse operator (symmetric positive
-	// semi-definite when L is).
+	// Lc = Gᵀ L G is the m×m coarse operator (exactly symmetric when L is,
+	// positive semi-definite when L is), with sorted columns in every row.
 	Lc *sparse.CSR
 	// Mc holds the m coarse masses, the diagonal of K M Kᵀ (cluster masses).
 	Mc []float64
@@ -260,7 +260,8 @@ func (r *Result) P() *sparse.CSR {
 //     G0, Kᵀ smoothed (Options.Smoothing, Smooth);
 //  4. minimize ‖X − Y Gᵀ L G B‖²_F over G on the pattern, every row of G
 //     summing to 1, from G0 (sparsels.Solve), under the quality monitor;
-//  5. Lc = Gᵀ L G (Galerkin) and the quality of (Lc, Mc).
+//  5. Lc = Gᵀ L G (sparsels.Problem.CoarseOperator) and the quality of
+//     (Lc, Mc).
 //
 // The energy fits Gᵀ L G on the K vectors P U only; with more iterations it
 // can pull other coarse eigenvalues below the fitted ones, spurious pairs
@@ -364,13 +365,13 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 		if res.Iterate == nil {
 			return nil, err
 		}
-		res.finish(L, start)
+		res.finish(prob, start)
 		if w != nil && !o.SkipQuality {
 			res.Quality = w.best
 		}
 		return res, err
 	}
-	res.finish(L, start)
+	res.finish(prob, start)
 	if !o.SkipQuality {
 		if w != nil {
 			res.Quality = w.best
@@ -512,13 +513,11 @@ func (res *Result) solve(ctx context.Context, prob *sparsels.Problem, set *spars
 	return nil
 }
 
-// finish builds G and Lc from Iterate.
-func (res *Result) finish(L *sparse.CSR, start time.Time) {
-	d := res.Problem
-	n, m := len(res.Clustering.Assign), len(d.Mc)
-	res.G = Prolongation(n, m, d.Rows, d.Cols, res.Iterate)
-	res.Lc = Galerkin(L, res.G)
-	res.Mc = d.Mc
+// finish builds G and Lc = Gᵀ L G from Iterate on prob's pattern and L.
+func (res *Result) finish(prob *sparsels.Problem, start time.Time) {
+	res.G = prob.Pattern().CSR(res.Iterate)
+	res.Lc = prob.CoarseOperator(res.Iterate)
+	res.Mc = res.Problem.Mc
 	res.Times.Total = time.Since(start)
 }
 

@@ -26,7 +26,9 @@ func gridOperators(t *testing.T, nx int, seed uint64) (*sparse.CSR, []float64) {
 	return msh.Cotangent(), msh.Mass(mesh.Voronoi)
 }
 
-func TestGalerkinMatchesCoarseOperator(t *testing.T) {
+// TestCoarseOperatorOfCotangent checks the coarse operator Spectral forms
+// against dense Gᵀ L G: exactly symmetric, with sorted columns.
+func TestCoarseOperatorOfCotangent(t *testing.T) {
 	L, mass := gridOperators(t, 9, 3)
 	cl, err := Cluster(context.Background(), L, mass, 12, 1)
 	if err != nil {
@@ -38,32 +40,21 @@ func TestGalerkinMatchesCoarseOperator(t *testing.T) {
 	for p := range g {
 		g[p] = rng.Float64() - 0.3
 	}
-	n, m := len(mass), len(cl.Roots)
-	want := CoarseOperator(nil, L, m, rows, cols, g)
-	got := Galerkin(L, Prolongation(n, m, rows, cols, g))
+	m := len(cl.Roots)
+	got, G := coarse(t, L, m, rows, cols, g)
+	want := denseCoarse(L, G)
 	gd := toDense(got)
 	if !mat.EqualApprox(gd, want, 1e-12*mat.Norm(want, math.Inf(1))) {
-		t.Fatalf("Galerkin differs from CoarseOperator:\n%v\n%v", mat.Formatted(gd), mat.Formatted(want))
+		t.Fatalf("Gᵀ L G differs from the dense product:\n%v\n%v", mat.Formatted(gd), mat.Formatted(want))
 	}
 	if !mat.Equal(gd, gd.T()) {
-		t.Error("Galerkin result is not exactly symmetric")
+		t.Error("Gᵀ L G is not exactly symmetric")
 	}
 	raw := got.RawMatrix()
 	for i := range m {
 		if !slices.IsSorted(raw.Ind[raw.Indptr[i]:raw.Indptr[i+1]]) {
 			t.Fatalf("row %d of Lc has unsorted columns", i)
 		}
-	}
-}
-
-func TestProlongationSumsRepeats(t *testing.T) {
-	G := Prolongation(3, 2, []int{2, 0, 2, 1}, []int{1, 0, 1, 0}, []float64{0.25, 1, 0.5, 2})
-	want := mat.NewDense(3, 2, []float64{1, 0, 2, 0, 0, 0.75})
-	if got := toDense(G); !mat.Equal(got, want) {
-		t.Fatalf("G =\n%v\nwant\n%v", mat.Formatted(got), mat.Formatted(want))
-	}
-	if nnz := G.NNZ(); nnz != 3 {
-		t.Errorf("G has %d stored entries, want 3 (repeats merged)", nnz)
 	}
 }
 
@@ -275,14 +266,15 @@ func TestSpectralResult(t *testing.T) {
 			t.Fatalf("row %d of G sums to %v", i, rs.AtVec(i))
 		}
 	}
-	want := CoarseOperator(nil, L, m, d.Rows, d.Cols, res.Iterate)
+	want := denseCoarse(L, res.G)
 	if !mat.EqualApprox(toDense(res.Lc), want, 1e-12*mat.Norm(want, math.Inf(1))) {
 		t.Error("Lc differs from Gᵀ L G")
 	}
 	if !(res.Energy < res.Solve.InitialEnergy) {
 		t.Errorf("energy %v did not decrease from %v", res.Energy, res.Solve.InitialEnergy)
 	}
-	before, err := Measure(context.Background(), res.Values, res.Vectors, Galerkin(L, Prolongation(n, m, d.Rows, d.Cols, d.G0)), res.Mc, res.Clustering.Roots, Scale(L, mass), nil)
+	Lc0, _ := coarse(t, L, m, d.Rows, d.Cols, d.G0)
+	before, err := Measure(context.Background(), res.Values, res.Vectors, Lc0, res.Mc, res.Clustering.Roots, Scale(L, mass), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,10 +35,10 @@ func cross(a, b [3]float64) [3]float64 {
 }
 
 // norm returns the Euclidean length of a without the overflow and underflow
-// of squaring its entries: math.Sqrt(dot(a, a)) was 0 for the cross product
+// of squaring its entries: math.Sqrt(dot(a, a)) is 0 for the cross product
 // of a triangle with coordinates around 1e-150 and +Inf around 1e150, whose
 // doubled areas (about 1e-300 and 1e300) are representable, so Cotangent and
-// Mass dropped such triangles as degenerate.
+// Mass would drop such triangles as degenerate.
 func norm(a [3]float64) float64 { return math.Hypot(math.Hypot(a[0], a[1]), a[2]) }
 
 // doubleArea returns twice the area of face t of m.

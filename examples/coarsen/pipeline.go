@@ -109,8 +109,8 @@ func (inst *instance) solve(ctx context.Context, m sparsels.Method, o options, p
 func (inst *instance) spectrum() error {
 	r, s := inst.res, inst.summary
 	d := r.Problem
-	n, m := len(r.Clustering.Assign), len(d.Mc)
-	lc0 := coarsen.Galerkin(inst.L, coarsen.Prolongation(n, m, d.Rows, d.Cols, d.G0))
+	n := len(r.Clustering.Assign)
+	lc0 := inst.problem.CoarseOperator(d.G0)
 	kq := len(r.Quality.FineValues)
 	U := r.Vectors.Slice(0, n, 0, kq).(*mat.Dense)
 	before, err := coarsen.Measure(context.Background(), r.Values[:kq], U, lc0, d.Mc, r.Clustering.Roots, 0, eigsSettings)

@@ -63,10 +63,10 @@ func (rx *Relaxation) normalFactor(alpha, rho float64) (*normalCholesky, error) 
 	for v := 0; v < nu; v++ {
 		diag[v] = raw.Indptr[v+1] - 1
 	}
-	// Reverse Cuthill-McKee: measured on coarsening problems it gives less
-	// fill than minimum degree (whose cost also grows with the ~4k̄
-	// neighbours per unknown); the envelope bounds the factor's size
-	// before anything is allocated.
+	// Reverse Cuthill-McKee: on coarsening problems it gives less fill than
+	// minimum degree (whose cost also grows with the ~4k̄ neighbours per
+	// unknown); the envelope bounds the factor's size before anything is
+	// allocated.
 	perm, err := cholesky.ReverseCuthillMcKee(a)
 	if err != nil {
 		return nil, err

@@ -50,8 +50,13 @@ func Read(a mat.Matrix, name string) ([]Triplet, error) {
 }
 
 // SortSum sorts ts by row then column and sums duplicate entries (COO and
-// DOK inputs may repeat an entry), in place.
+// DOK inputs may repeat an entry), in place. Triplets already strictly
+// increasing, as a CSR matrix with sorted rows yields them, are returned
+// unchanged in O(len(ts)).
 func SortSum(ts []Triplet) []Triplet {
+	if strictlyIncreasing(ts) {
+		return ts
+	}
 	sort.Slice(ts, func(x, y int) bool {
 		if ts[x].I != ts[y].I {
 			return ts[x].I < ts[y].I
@@ -67,6 +72,17 @@ func SortSum(ts []Triplet) []Triplet {
 		out = append(out, t)
 	}
 	return out
+}
+
+// strictlyIncreasing reports whether ts is sorted by row then column
+// without repeated subscripts.
+func strictlyIncreasing(ts []Triplet) bool {
+	for k := 1; k < len(ts); k++ {
+		if p, t := ts[k-1], ts[k]; p.I > t.I || (p.I == t.I && p.J >= t.J) {
+			return false
+		}
+	}
+	return true
 }
 
 // VisitEntries calls fn for the entries of a that may be nonzero, each
