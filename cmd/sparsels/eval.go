@@ -12,6 +12,8 @@ import (
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mtx"
+
+	"github.com/sparsels/sparsels/internal/vec"
 )
 
 var evalCommand = &command{
@@ -94,7 +96,7 @@ func (a *evalArgs) run(ctx context.Context, cmd *command, stdout, stderr io.Writ
 
 	g := ld.g
 	e, gr := ld.prob.EnergyGradient(nil, g)
-	if k := firstNonFinite(gr); math.IsNaN(e) || math.IsInf(e, 0) || k >= 0 {
+	if k := vec.FirstNonFinite(gr); math.IsNaN(e) || math.IsInf(e, 0) || k >= 0 {
 		return fail(stderr, cmd, ld.blameOverflow(g, 0, nil, ""))
 	}
 	fmt.Fprintf(stdout, "problem: %s\n", ld.summary)
@@ -251,15 +253,4 @@ func infNorm(x []float64) float64 {
 		m = math.Max(m, math.Abs(v))
 	}
 	return m
-}
-
-// firstNonFinite returns the index of the first NaN or infinite element of
-// x, or -1.
-func firstNonFinite(x []float64) int {
-	for k, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return k
-		}
-	}
-	return -1
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/internal/testprob"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // getSeries returns the series problem for nnz, from the cache of the
@@ -87,9 +89,9 @@ func runKernel(ctx context.Context, o *options, rep *report) error {
 			gd := mat.NewDense(sp.n, seriesC, nil)
 			sd := measure(func() { gd.Mul(L, x) }, 1, 0)
 			diff = max(diff, maxAbsDiff(denseData(gd), denseData(ours)))
-			dm, dmRatio = fmtDur(sd.time), fmtRatio(sd.time.Seconds()/so.time.Seconds())
+			dm, dmRatio = runstats.Duration(sd.time), fmtRatio(sd.time.Seconds()/so.time.Seconds())
 		}
-		t.add(fmtCount(sp.n), fmtCount(sp.nnzL), fmtDur(so.time), fmtDur(st.time), fmtRatio(ratio), dm, dmRatio, fmt.Sprintf("%.1e", diff))
+		t.add(fmtCount(sp.n), fmtCount(sp.nnzL), runstats.Duration(so.time), runstats.Duration(st.time), fmtRatio(ratio), dm, dmRatio, fmt.Sprintf("%.1e", diff))
 		o.logf("kernel n %d: ours %v, MulMatMat %v", sp.n, so.time, st.time)
 	}
 	t.note("One goroutine for all three. MulMatMat accumulates into its destination, so each of its calls is preceded by dst.Zero(), which it needs to compute dst = L·X. " +
@@ -146,7 +148,7 @@ func runGaussNewton(ctx context.Context, o *options, rep *report) error {
 			seen = true
 			ok = ok && ratio >= 50
 		}
-		t.add(fmt.Sprintf("%d / %d / %d", cs.n, cs.m, cs.c), fmtCount(r*c), fmt.Sprint(nnz), fmtDur(sg.time), fmtDur(sj.time), fmtRatio(ratio), fmt.Sprintf("%.1e", diff))
+		t.add(fmt.Sprintf("%d / %d / %d", cs.n, cs.m, cs.c), fmtCount(r*c), fmt.Sprint(nnz), runstats.Duration(sg.time), runstats.Duration(sj.time), fmtRatio(ratio), fmt.Sprintf("%.1e", diff))
 		o.logf("gn r·c %d nnz %d: GaussNewton %v, J+syrk %v", r*c, nnz, sg.time, sj.time)
 	}
 	t.note("testprob.Coarsening problems with diagonal Y (r = m). GaussNewton never forms J; the baseline fills the dense (r·c)×nnz Jacobian and multiplies JᵀJ with gonum's SymOuterK (BLAS Dsyrk, upper triangle) on GOMAXPROCS goroutines. The difference column compares the two upper triangles (the symmetric storage holds both).")
@@ -237,7 +239,7 @@ func runKronecker(ctx context.Context, o *options, rep *report) error {
 		diff := maxAbsDiff(grad, kg)
 		_, _, r, c := p.Dims()
 		t.add(fmt.Sprintf("%d / %d / %d / %d", kc.n, kc.m, r, c), fmt.Sprintf("%d × %d", r*c, kc.n*kc.m),
-			fmtDur(so.time), fmtDur(sk.time), fmtRatio(sk.time.Seconds()/so.time.Seconds()), fmt.Sprintf("%.1e", diff))
+			runstats.Duration(so.time), runstats.Duration(sk.time), fmtRatio(sk.time.Seconds()/so.time.Seconds()), fmt.Sprintf("%.1e", diff))
 		o.logf("kron n %d: Gradient %v, Kronecker %v", kc.n, so.time, sk.time)
 	}
 	t.note("The Kronecker formula forms (Bᵀ⊗Y), ((LG)ᵀ⊗I) and (Bᵀ⊗YGᵀL) densely with gonum's Dense.Kronecker, multiplies the first two, applies the commutation matrix K by indexing, and evaluates 2Jᵀvec(f) on the pattern's columns; its time includes the dense residual. The difference column checks that both give the same gradient.")
@@ -269,7 +271,7 @@ func runCeiling(ctx context.Context, o *options, rep *report) error {
 		if np == 1 {
 			gemmBest = gf
 		}
-		t.add(fmt.Sprintf("gonum blas64.Gemm %d³", nd), fmt.Sprint(np), fmtDur(s.time), fmt.Sprintf("%.2f", gf), "")
+		t.add(fmt.Sprintf("gonum blas64.Gemm %d³", nd), fmt.Sprint(np), runstats.Duration(s.time), fmt.Sprintf("%.2f", gf), "")
 		if np == procs && procs == 1 {
 			break
 		}
@@ -304,7 +306,7 @@ func runCeiling(ctx context.Context, o *options, rep *report) error {
 		if np == 1 {
 			copyBW = bw
 		}
-		t.add(fmt.Sprintf("copy of a %d MiB []float64 (read + write)", words*8>>20), fmt.Sprint(np), fmtDur(s.time), "", fmt.Sprintf("%.2f", bw))
+		t.add(fmt.Sprintf("copy of a %d MiB []float64 (read + write)", words*8>>20), fmt.Sprint(np), runstats.Duration(s.time), "", fmt.Sprintf("%.2f", bw))
 	}
 	src, dst = nil, nil
 	runtime.GC()
@@ -321,14 +323,14 @@ func runCeiling(ctx context.Context, o *options, rep *report) error {
 	flops := 2 * float64(sp.nnzL) * seriesC
 	bytes := 8*2*float64(sp.n)*seriesC + 16*float64(sp.nnzL) + 8*float64(sp.n+1)
 	gf, bw := flops/s.time.Seconds()/1e9, bytes/s.time.Seconds()/1e9
-	t.add(fmt.Sprintf("MulSparseDense L·X, n = %s, nnz(L) = %s, c = %d", fmtCount(sp.n), fmtCount(sp.nnzL), seriesC), "1", fmtDur(s.time), fmt.Sprintf("%.2f", gf), fmt.Sprintf("%.2f", bw))
+	t.add(fmt.Sprintf("MulSparseDense L·X, n = %s, nnz(L) = %s, c = %d", fmtCount(sp.n), fmtCount(sp.nnzL), seriesC), "1", runstats.Duration(s.time), fmt.Sprintf("%.2f", gf), fmt.Sprintf("%.2f", bw))
 	// The library's Residual at the same size, on all goroutines.
 	res := mat.NewDense(sp.r, sp.c, nil)
 	sr := measure(func() { sp.p.Residual(res, sp.inst.G) }, o.reps, o.minRep)
 	nnz := float64(sp.nnz())
 	rflops := 2*seriesC*(2*nnz+float64(sp.nnzL)) + 3*float64(sp.r*sp.c)
 	rbytes := 8*seriesC*(float64(sp.m)+3*float64(sp.n)+3*float64(sp.m)) + 16*(2*nnz+float64(sp.nnzL))
-	t.add(fmt.Sprintf("Residual (G·B, L·(GB), Gᵀ·(LGB), X − Y·), nnz(G) = %s", fmtCount(sp.nnz())), fmt.Sprint(procs), fmtDur(sr.time),
+	t.add(fmt.Sprintf("Residual (G·B, L·(GB), Gᵀ·(LGB), X − Y·), nnz(G) = %s", fmtCount(sp.nnz())), fmt.Sprint(procs), runstats.Duration(sr.time),
 		fmt.Sprintf("%.2f", rflops/sr.time.Seconds()/1e9), fmt.Sprintf("%.2f", rbytes/sr.time.Seconds()/1e9))
 	t.note("Flops count a multiply-add as 2. Bytes are the compulsory traffic: every dense row read once and written once, 16 bytes per sparse entry (value and index) and 8 per row pointer; a copy moves 2 × 8 bytes per element. " +
 		"The Residual row counts G·B (reads B, writes n×c), L·(GB) (reads and writes n×c), Gᵀ·(LGB) (reads n×c, writes m×c) and the m×c residual.")
@@ -407,7 +409,7 @@ func runThreads(ctx context.Context, o *options, rep *report) error {
 			if si == len(sizes)-1 {
 				worst = min(worst, sp)
 			}
-			row = append(row, fmtDur(c.a), fmtDur(c.b), fmtRatio(sp))
+			row = append(row, runstats.Duration(c.a), runstats.Duration(c.b), fmtRatio(sp))
 		}
 		t.add(row...)
 	}

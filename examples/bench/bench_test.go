@@ -12,6 +12,8 @@ import (
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/internal/testprob"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // TestQuickRun runs the program on tiny sizes and checks that every
@@ -109,10 +111,10 @@ func TestKroneckerGradient(t *testing.T) {
 func TestSlopeAndMedian(t *testing.T) {
 	x := []float64{1e3, 1e4, 1e5}
 	y := []float64{2e-3, 2e-3 * math.Pow(10, 1.2), 2e-3 * math.Pow(100, 1.2)}
-	if s := slope(x, y); math.Abs(s-1.2) > 1e-12 {
+	if s := runstats.Slope(x, y); math.Abs(s-1.2) > 1e-12 {
 		t.Errorf("slope %v, want 1.2", s)
 	}
-	if s := slope(x[:1], y[:1]); !math.IsNaN(s) {
+	if s := runstats.Slope(x[:1], y[:1]); !math.IsNaN(s) {
 		t.Errorf("slope of one point %v, want NaN", s)
 	}
 	for _, tc := range []struct {

@@ -12,6 +12,8 @@ import (
 	"github.com/sparsels/sparsels/eigs"
 	"github.com/sparsels/sparsels/internal/testprob"
 	"github.com/sparsels/sparsels/mesh"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // runPublished measures EnergyGradient and one preconditioned CG step at the
@@ -48,16 +50,16 @@ func runPublished(ctx context.Context, o *options, rep *report) error {
 	}
 	t := rep.newTable("Published size: n = 6172, m = 500, c = 100 (testprob.Coarsening, diagonal Y)",
 		"operation", "time", "target", "")
-	t.add("EnergyGradient", fmtDur(eg.time), "≤ 14 ms (published C++)", yesNo(eg.time <= 14*time.Millisecond))
-	t.add("LM: one PCG step (JᵀJ·x + block-Jacobi)", fmtDur(lm.cgStep), "≤ 2 × 14 ms", yesNo(lm.cgStep <= 28*time.Millisecond))
-	t.add("Newton: one Steihaug PCG step (Hessian·x + block-Jacobi)", fmtDur(nt.cgStep), "≤ 2 × 14 ms", yesNo(nt.cgStep <= 28*time.Millisecond))
-	t.add("LM iteration", fmtDur(lm.perIter), "", "")
-	t.add("Newton iteration", fmtDur(nt.perIter), "", "")
+	t.add("EnergyGradient", runstats.Duration(eg.time), "≤ 14 ms (published C++)", yesNo(eg.time <= 14*time.Millisecond))
+	t.add("LM: one PCG step (JᵀJ·x + block-Jacobi)", runstats.Duration(lm.cgStep), "≤ 2 × 14 ms", yesNo(lm.cgStep <= 28*time.Millisecond))
+	t.add("Newton: one Steihaug PCG step (Hessian·x + block-Jacobi)", runstats.Duration(nt.cgStep), "≤ 2 × 14 ms", yesNo(nt.cgStep <= 28*time.Millisecond))
+	t.add("LM iteration", runstats.Duration(lm.perIter), "", "")
+	t.add("Newton iteration", runstats.Duration(nt.perIter), "", "")
 	t.note("nnz(G) = %d. PCG steps from 5-iteration Solves with LinearCG and rows summing to 1: Result.Times.LinearSolve / Result.LinearIterations. "+
 		"LM PCG step / EnergyGradient = %.2f, Newton PCG step / EnergyGradient = %.2f.", len(inst.G), lm.cgStep.Seconds()/eg.time.Seconds(), nt.cgStep.Seconds()/eg.time.Seconds())
-	rep.target("EnergyGradient ≤ 14 ms at n = 6172, m = 500, c = 100: %s (%s).", yesNo(eg.time <= 14*time.Millisecond), fmtDur(eg.time))
+	rep.target("EnergyGradient ≤ 14 ms at n = 6172, m = 500, c = 100: %s (%s).", yesNo(eg.time <= 14*time.Millisecond), runstats.Duration(eg.time))
 	rep.target("One preconditioned CG step ≤ 2 × 14 ms there: LM %s (%s), Newton %s (%s); against 2 × our EnergyGradient: LM %s, Newton %s.",
-		yesNo(lm.cgStep <= 28*time.Millisecond), fmtDur(lm.cgStep), yesNo(nt.cgStep <= 28*time.Millisecond), fmtDur(nt.cgStep),
+		yesNo(lm.cgStep <= 28*time.Millisecond), runstats.Duration(lm.cgStep), yesNo(nt.cgStep <= 28*time.Millisecond), runstats.Duration(nt.cgStep),
 		yesNo(lm.cgStep <= 2*eg.time), yesNo(nt.cgStep <= 2*eg.time))
 	return nil
 }
@@ -160,7 +162,7 @@ func runEndToEnd(ctx context.Context, o *options, rep *report) error {
 		}
 		target := nadam.Energy
 		tNAdam := timeTo(nadam.History, target)
-		t.add(label, "NAdam (published: lr 0.02, β 0.9/0.9, 5000 it.)", fmtDur(tNAdam), "1x", fmt.Sprint(nadam.Iterations), "1",
+		t.add(label, "NAdam (published: lr 0.02, β 0.9/0.9, 5000 it.)", runstats.Duration(tNAdam), "1x", fmt.Sprint(nadam.Iterations), "1",
 			nadam.Status.String(), fmt.Sprintf("%.3g", nadam.Energy/nadam.InitialEnergy))
 		o.logf("  NAdam: E/E0 %.3g after %d iterations in %v (%v)", nadam.Energy/nadam.InitialEnergy, nadam.Iterations, nadam.Times.Total.Round(time.Millisecond), nadam.Status)
 
@@ -189,7 +191,7 @@ func runEndToEnd(ctx context.Context, o *options, rep *report) error {
 			tt := timeTo(res.History, target)
 			reached, speed := "not reached", "–"
 			if tt > 0 {
-				reached, speed = fmtDur(tt), fmtRatio(tNAdam.Seconds()/tt.Seconds())
+				reached, speed = runstats.Duration(tt), fmtRatio(tNAdam.Seconds()/tt.Seconds())
 			}
 			if res.LinearIterations > 0 && res.Linear == sparsels.LinearCG {
 				step := res.Times.LinearSolve / time.Duration(res.LinearIterations)
@@ -205,7 +207,7 @@ func runEndToEnd(ctx context.Context, o *options, rep *report) error {
 		}
 		grad := make([]float64, nnz)
 		eg := measure(func() { cb.p.EnergyGradient(grad, cb.g0) }, o.reps, o.minRep)
-		s.add(label, fmtDur(cb.eig), fmtDur(cb.setup), fmtDur(eg.time), fmtDur(cgNewton), fmtDur(cgLM))
+		s.add(label, runstats.Duration(cb.eig), runstats.Duration(cb.setup), runstats.Duration(eg.time), runstats.Duration(cgNewton), runstats.Duration(cgLM))
 	}
 	t.note("Grid meshes of about the given vertex counts (wavy, jittered, unit area), cotangent Laplacian, Voronoi mass, k smallest eigenpairs, k-medoids clusters, m = n/12, rows of G summing to 1, start G = Kᵀ: the construction of examples/coarsen. "+
 		"NAdam runs as published (5000 iterations, no function tolerance) but at most %v; its best energy is the target, and its time is when it first reached it. "+

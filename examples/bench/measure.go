@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // stat is the measured cost of one call of an operation.
@@ -69,133 +66,6 @@ func median(t []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// freeMemory returns freed memory to the operating system and resets the
-// kernel's peak-RSS counter (VmHWM), so that the next peakRSS reading is
-// the peak since this call. It reports whether the reset worked.
-func freeMemory() bool {
-	runtime.GC()
-	debug.FreeOSMemory()
-	// Writing 5 to clear_refs resets the peak resident set size (Linux ≥ 4.0).
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
-
-// peakRSS returns the peak resident set size (VmHWM) of the process in
-// bytes, or 0 if /proc/self/status cannot be read.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			fs := strings.Fields(v)
-			if len(fs) >= 1 {
-				kb, err := strconv.ParseInt(fs[0], 10, 64)
-				if err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	return 0
-}
-
-// loadAvg returns the first three fields of /proc/loadavg.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fs := strings.Fields(string(b))
-	if len(fs) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fs[:3], " ")
-}
-
-// machine describes the CPU, memory and Go runtime.
-func machine() string {
-	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "model name"); ok {
-				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	mem := "unknown"
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
-				if fs := strings.Fields(v); len(fs) > 0 {
-					if kb, err := strconv.ParseFloat(fs[0], 64); err == nil {
-						mem = fmt.Sprintf("%.1f GiB", kb/(1<<20))
-					}
-				}
-			}
-		}
-	}
-	return fmt.Sprintf("%s; %d logical CPUs (GOMAXPROCS %d); %s RAM; %s %s/%s",
-		model, runtime.NumCPU(), runtime.GOMAXPROCS(0), mem, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// slope returns the least-squares slope of log y against log x.
-func slope(x, y []float64) float64 {
-	var n, sx, sy, sxx, sxy float64
-	for i := range x {
-		if x[i] <= 0 || y[i] <= 0 {
-			continue
-		}
-		lx, ly := math.Log(x[i]), math.Log(y[i])
-		n++
-		sx += lx
-		sy += ly
-		sxx += lx * lx
-		sxy += lx * ly
-	}
-	d := n*sxx - sx*sx
-	if n < 2 || d == 0 {
-		return math.NaN()
-	}
-	return (n*sxy - sx*sy) / d
-}
-
-// fmtDur formats a duration with three significant digits.
-func fmtDur(d time.Duration) string {
-	s := d.Seconds()
-	switch {
-	case d <= 0:
-		return "–"
-	case s < 1e-6:
-		return fmt.Sprintf("%.0f ns", s*1e9)
-	case s < 1e-3:
-		return fmt.Sprintf("%.3g µs", s*1e6)
-	case s < 1:
-		return fmt.Sprintf("%.3g ms", s*1e3)
-	default:
-		return fmt.Sprintf("%.3g s", s)
-	}
-}
-
-// fmtBytes formats a byte count in binary units.
-func fmtBytes(b float64) string {
-	switch {
-	case math.IsInf(b, 0) || math.IsNaN(b):
-		return "–"
-	case b < 1<<10:
-		return fmt.Sprintf("%.0f B", b)
-	case b < 1<<20:
-		return fmt.Sprintf("%.3g KiB", b/(1<<10))
-	case b < 1<<30:
-		return fmt.Sprintf("%.3g MiB", b/(1<<20))
-	default:
-		return fmt.Sprintf("%.3g GiB", b/(1<<30))
-	}
-}
-
 // fmtAllocs formats bytes and allocations per call.
 func fmtAllocs(s stat) string {
 	if math.IsNaN(s.allocs) {
@@ -204,7 +74,7 @@ func fmtAllocs(s stat) string {
 	if s.allocs == 0 {
 		return "0"
 	}
-	return fmt.Sprintf("%s / %.3g", fmtBytes(s.bytes), s.allocs)
+	return fmt.Sprintf("%s / %.3g", runstats.Bytes(s.bytes), s.allocs)
 }
 
 func fmtRatio(r float64) string {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // table is one markdown table with a title and notes under it.
@@ -33,7 +35,7 @@ type report struct {
 }
 
 func newReport(o *options) *report {
-	return &report{o: o, started: time.Now(), loadPre: loadAvg()}
+	return &report{o: o, started: time.Now(), loadPre: runstats.LoadAvg()}
 }
 
 func (r *report) newTable(title string, header ...string) *table {
@@ -48,7 +50,7 @@ func (r *report) target(format string, args ...any) {
 }
 
 func (r *report) finish() {
-	r.loadPost = loadAvg()
+	r.loadPost = runstats.LoadAvg()
 	r.elapsed = time.Since(r.started)
 }
 
@@ -56,7 +58,7 @@ func (r *report) finish() {
 func (r *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# sparsels benchmark run\n\n")
-	fmt.Fprintf(&b, "- Machine: %s\n", machine())
+	fmt.Fprintf(&b, "- Machine: %s\n", runstats.Machine())
 	fmt.Fprintf(&b, "- Command: `go run ./examples/bench %s`\n", strings.Join(os.Args[1:], " "))
 	fmt.Fprintf(&b, "- Started %s, took %s; load average before %s, after %s\n",
 		r.started.Format(time.RFC3339), r.elapsed.Round(time.Second), r.loadPre, r.loadPost)

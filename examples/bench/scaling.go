@@ -12,6 +12,8 @@ import (
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/internal/testprob"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // seriesC is the number of columns of X and B in the scaling series.
@@ -172,7 +174,7 @@ func runScaling(ctx context.Context, o *options, rep *report) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		reset := freeMemory()
+		reset := runstats.ResetPeak()
 		sp, err := buildSeries(size, o.seed)
 		if err != nil {
 			return err
@@ -192,12 +194,12 @@ func runScaling(ctx context.Context, o *options, rep *report) error {
 		if c.nt, err = solveIterations(ctx, sp, sp.p, sparsels.NewtonTrustRegion, reps, budget); err != nil {
 			return err
 		}
-		c.peak = peakRSS()
+		c.peak = runstats.PeakRSS()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		c.sys = int64(ms.Sys)
 		o.logf("  EnergyGradient %v, LM iteration %v, Newton iteration %v, peak RSS %s",
-			c.ops[1].time, c.lm.perIter, c.nt.perIter, fmtBytes(float64(c.peak)))
+			c.ops[1].time, c.lm.perIter, c.nt.perIter, runstats.Bytes(float64(c.peak)))
 		cols = append(cols, c)
 		if idx >= len(o.sizes)-2 && o.want("threads") {
 			seriesCache[size] = sp
@@ -231,13 +233,13 @@ func runScaling(ctx context.Context, o *options, rep *report) error {
 		for i, c := range cols {
 			d := get(c)
 			ys[i] = d.Seconds()
-			row = append(row, fmtDur(d))
+			row = append(row, runstats.Duration(d))
 		}
-		s := slope(nnzs, ys)
+		s := runstats.Slope(nnzs, ys)
 		slopes[name] = s
 		row = append(row, fmt.Sprintf("%.2f", s))
 		if len(cols) > 3 {
-			row = append(row, fmt.Sprintf("%.2f", slope(nnzs[tail:], ys[tail:])))
+			row = append(row, fmt.Sprintf("%.2f", runstats.Slope(nnzs[tail:], ys[tail:])))
 		}
 		tt.add(row...)
 	}
@@ -273,7 +275,7 @@ func runScaling(ctx context.Context, o *options, rep *report) error {
 	}{{"LM iteration (bytes)", func(c col) solveStat { return c.lm }}, {"Newton iteration (bytes)", func(c col) solveStat { return c.nt }}} {
 		row := []string{v.name}
 		for _, c := range cols {
-			row = append(row, fmtBytes(v.get(c).bytes))
+			row = append(row, runstats.Bytes(v.get(c).bytes))
 		}
 		at.add(row...)
 	}
@@ -281,9 +283,9 @@ func runScaling(ctx context.Context, o *options, rep *report) error {
 	row2 := []string{"Go runtime Sys after this size"}
 	row3 := []string{"problem build (testprob + NewProblem)"}
 	for _, c := range cols {
-		row = append(row, fmtBytes(float64(c.peak)))
-		row2 = append(row2, fmtBytes(float64(c.sys)))
-		row3 = append(row3, fmtDur(c.sp.build))
+		row = append(row, runstats.Bytes(float64(c.peak)))
+		row2 = append(row2, runstats.Bytes(float64(c.sys)))
+		row3 = append(row3, runstats.Duration(c.sp.build))
 	}
 	at.add(row...)
 	at.add(row2...)
@@ -320,7 +322,7 @@ func runScaling(ctx context.Context, o *options, rep *report) error {
 	}())
 	if last.sp.nnz() >= 900_000 {
 		rep.target("LM at nnz(G) = %s within 24 GiB: %s; peak RSS %s while building the problem and running %d+%d LM and Newton solves of 5 iterations.",
-			fmtCount(last.sp.nnz()), yesNo(last.peak > 0 && last.peak <= 24<<30), fmtBytes(float64(last.peak)), last.lm.runs, last.nt.runs)
+			fmtCount(last.sp.nnz()), yesNo(last.peak > 0 && last.peak <= 24<<30), runstats.Bytes(float64(last.peak)), last.lm.runs, last.nt.runs)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/mesh"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // tailProblem is one problem of the tail section.
@@ -93,7 +95,7 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 			}
 			lbShown = fmtReached(lb) + " (rerun)"
 			if lb < 0 {
-				lbShown = fmt.Sprintf("not in %s (rerun)", fmtDur(lbLimit))
+				lbShown = fmt.Sprintf("not in %s (rerun)", runstats.Duration(lbLimit))
 			}
 		}
 		var lbfgs *sparsels.Result
@@ -118,13 +120,13 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 		def0 := runs[0].res
 		gapTime := "not reached"
 		if d := timeTo(def0.History, bd.Value/(1-1e-3)); d >= 0 {
-			gapTime = fmtDur(d)
+			gapTime = runstats.Duration(d)
 		}
 		iters := fmt.Sprint(bd.Iterations)
 		if !bd.Converged {
 			iters += " (not converged)"
 		}
-		bt.add(label, fmt.Sprintf("%.8g", bd.Value), fmtDur(bd.Time), fmt.Sprint(bd.Unknowns), iters, fmt.Sprintf("%.8g", def0.Energy),
+		bt.add(label, fmt.Sprintf("%.8g", bd.Value), runstats.Duration(bd.Time), fmt.Sprint(bd.Unknowns), iters, fmt.Sprintf("%.8g", def0.Energy),
 			fmt.Sprintf("%.2e", (def0.Energy-bd.Value)/def0.Energy), fmt.Sprintf("%.2e", (best-bd.Value)/best), gapTime)
 		// Met only when measured: a lower bound on the ratio (LBFGS never got
 		// there) counts only if it already reaches 5.
@@ -206,7 +208,7 @@ func fmtReached(d time.Duration) string {
 	if d < 0 {
 		return "–"
 	}
-	return fmtDur(d)
+	return runstats.Duration(d)
 }
 
 // ratioOf returns slow/fast as a ratio; when slow never happened it is at

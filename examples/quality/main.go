@@ -43,7 +43,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/james-bowman/sparse"
@@ -53,6 +52,8 @@ import (
 	"github.com/sparsels/sparsels/coarsen"
 	"github.com/sparsels/sparsels/mesh"
 	"github.com/sparsels/sparsels/mtx"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 func main() {
@@ -66,7 +67,7 @@ func main() {
 	wavy := flag.String("wavy", "", "comma-separated vertex counts of generated wavy grids, coarsened to m = n/100")
 	flag.Parse()
 	ctx := context.Background()
-	fmt.Printf("load averages at the start: %s\n\n", loadavg())
+	fmt.Printf("load averages at the start: %s\n\n", runstats.LoadAvg())
 	if *meshes != "" {
 		fmt.Println("| mesh | n | seed | run | time | CPU time | kept iteration | stopped by | mean / max eigenvalue error | off-diagonal energy | spurious: rows of C below 0.5 / unmatched / surplus eigenvalues |")
 		fmt.Println("|---|---:|---:|---|---:|---:|---:|---|---|---:|---|")
@@ -97,7 +98,7 @@ func main() {
 		}
 		fmt.Println()
 	}
-	fmt.Printf("load averages at the end: %s\n", loadavg())
+	fmt.Printf("load averages at the end: %s\n", runstats.LoadAvg())
 }
 
 // runMesh runs the default coarsening of one mesh and seed, the longer runs
@@ -197,23 +198,8 @@ func runWavy(ctx context.Context, n int) error {
 	q, t := res.Quality, res.Times
 	fmt.Printf("| wavy grid | %d | %d | %.0f s | %.0f s | %.1f s | %.1f s | %.0f s (%.0f s) | %s | %d | %s | %.4f / %.4f | %.3f | %s |\n",
 		len(mass), m, wall.Seconds(), t.Eigenpairs.Seconds(), t.Clustering.Seconds(), t.Setup.Seconds(), t.Solve.Seconds(), t.Monitor.Seconds(),
-		peakRSS(), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, counts(q))
+		runstats.Bytes(float64(runstats.PeakRSS())), res.Iteration, stopped(res), q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy, counts(q))
 	return nil
-}
-
-// peakRSS returns the process's peak resident set size (VmHWM).
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "?"
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return fmt.Sprintf("%.2f GiB", kb/(1<<20))
-		}
-	}
-	return "?"
 }
 
 // runGraph coarsens a graph at reduction r and prints its row.
@@ -268,26 +254,10 @@ func stopped(res *coarsen.Result) string {
 
 // timed runs f and returns its wall and CPU time.
 func timed(f func() (*coarsen.Result, error)) (*coarsen.Result, time.Duration, time.Duration, error) {
-	c0 := cpuTime()
+	c0 := runstats.CPUTime()
 	t0 := time.Now()
 	res, err := f()
-	return res, time.Since(t0), cpuTime() - c0, err
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
+	return res, time.Since(t0), runstats.CPUTime() - c0, err
 }
 
 func readInts(path string) ([]int, error) {

@@ -42,6 +42,8 @@ import (
 	"time"
 
 	"github.com/sparsels/sparsels/mesh"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // options are the command-line settings.
@@ -211,8 +213,8 @@ func measureSize(ctx context.Context, o *options, n int) (*run, error) {
 	if err := writeOBJ(path, mesh.WavyGrid(nx, ny, o.seed)); err != nil {
 		return nil, err
 	}
-	r := &run{n: nx * ny, k: o.k, load: [2]string{loadAvg(), ""}}
-	defer func() { r.load[1] = loadAvg() }()
+	r := &run{n: nx * ny, k: o.k, load: [2]string{runstats.LoadAvg(), ""}}
+	defer func() { r.load[1] = runstats.LoadAvg() }()
 	r.m = r.n / o.ratio
 
 	var msh *mesh.Mesh
@@ -223,7 +225,7 @@ func measureSize(ctx context.Context, o *options, n int) (*run, error) {
 		}
 		r.faces = len(msh.F)
 		st, _ := os.Stat(path)
-		return fmt.Sprintf("%d faces, OBJ %s", len(msh.F), fmtBytes(float64(st.Size()))), msh.Normalize()
+		return fmt.Sprintf("%d faces, OBJ %s", len(msh.F), runstats.Bytes(float64(st.Size()))), msh.Normalize()
 	})
 	if err != nil {
 		return nil, err

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -14,6 +12,8 @@ import (
 	"github.com/sparsels/sparsels"
 	"github.com/sparsels/sparsels/coarsen"
 	"github.com/sparsels/sparsels/mesh"
+
+	"github.com/sparsels/sparsels/internal/runstats"
 )
 
 // pipeline runs the stages after the read on msh, recording them in r: the
@@ -65,7 +65,7 @@ func (o *options) pipeline(ctx context.Context, r *run, msh *mesh.Mesh) error {
 	q := res.Quality
 	rec.note("solve", fmt.Sprintf("%v, %d iterations, %d checks (monitor %s); stopped by %s; kept iteration %d, E/E₀ = %.3g; "+
 		"eigenvalue error %.2g / %.2g, off-diagonal energy %.3f, spurious %d / %d / %d",
-		res.Solve.Method, res.Solve.Iterations, len(res.Checks), fmtDur(res.Times.Monitor), stopped, res.Iteration,
+		res.Solve.Method, res.Solve.Iterations, len(res.Checks), runstats.Duration(res.Times.Monitor), stopped, res.Iteration,
 		res.Energy/res.Solve.InitialEnergy, q.MeanEigenvalueError, q.MaxEigenvalueError, q.OffDiagonalEnergy,
 		q.Spurious, q.Unmatched, q.Excess))
 	return nil
@@ -86,9 +86,7 @@ type recorder struct {
 // start begins the stage name after releasing freed memory and resetting the
 // peak RSS.
 func (rc *recorder) start(name string) {
-	runtime.GC()
-	debug.FreeOSMemory()
-	rc.resetOK = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	rc.resetOK = runstats.ResetPeak()
 	if rc.o.cpuprofile != "" {
 		f, err := os.Create(fmt.Sprintf("%s-%d-%s.pprof", rc.o.cpuprofile, rc.r.n, name))
 		if err == nil && pprof.StartCPUProfile(f) == nil {
@@ -96,7 +94,7 @@ func (rc *recorder) start(name string) {
 		}
 	}
 	rc.o.logf("n = %d: %s", rc.r.n, name)
-	rc.name, rc.t0, rc.c0 = name, time.Now(), cpuTime()
+	rc.name, rc.t0, rc.c0 = name, time.Now(), runstats.CPUTime()
 }
 
 // end records the stage begun last, if any.
@@ -104,17 +102,17 @@ func (rc *recorder) end() {
 	if rc.name == "" {
 		return
 	}
-	st := stage{name: rc.name, time: time.Since(rc.t0), cpu: cpuTime() - rc.c0}
+	st := stage{name: rc.name, time: time.Since(rc.t0), cpu: runstats.CPUTime() - rc.c0}
 	if rc.prof != nil {
 		pprof.StopCPUProfile()
 		rc.prof.Close()
 		rc.prof = nil
 	}
 	if rc.resetOK {
-		st.rss = peakRSS()
+		st.rss = runstats.PeakRSS()
 	}
 	rc.o.logf("n = %d: %s took %v (CPU %v), peak RSS %s", rc.r.n, rc.name, st.time.Round(time.Millisecond),
-		st.cpu.Round(time.Millisecond), fmtBytes(float64(st.rss)))
+		st.cpu.Round(time.Millisecond), runstats.Bytes(float64(st.rss)))
 	rc.r.stages = append(rc.r.stages, st)
 	rc.name = ""
 }

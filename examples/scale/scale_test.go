@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"io"
-	"math"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -53,19 +51,5 @@ func TestSmallRun(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
-	}
-}
-
-func TestSlope(t *testing.T) {
-	x := []float64{1e4, 1e5, 1e6}
-	y := []float64{2, 2 * math.Pow(10, 1.5), 2e3}
-	if s := slope(x, y); math.Abs(s-1.5) > 1e-12 {
-		t.Errorf("slope %v, want 1.5", s)
-	}
-	if s := slope(x[:1], y[:1]); !math.IsNaN(s) {
-		t.Errorf("slope of one point %v, want NaN", s)
-	}
-	if got := fmtDur(1500 * time.Millisecond); got != "1.5 s" {
-		t.Errorf("fmtDur = %q", got)
 	}
 }
