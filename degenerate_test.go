@@ -255,6 +255,10 @@ type degenerateCase struct {
 	zeroRes    bool    // the start is a zero-residual minimum
 }
 
+// degenerateCases returns the degenerate problems, all variants of one
+// random problem: a zero start, zero operands, zero and duplicated columns
+// or rows, a rank-one L, constraints, a Tikhonov term and a zero-residual
+// start.
 func degenerateCases(t *testing.T) []degenerateCase {
 	var cases []degenerateCase
 	add := func(name string, mod func(ap *smallProblem), g0 func(ap *smallProblem) []float64, c degenerateCase) {

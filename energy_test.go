@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -198,62 +197,6 @@ func TestPanics(t *testing.T) {
 			}()
 			c.fn()
 		}()
-	}
-}
-
-// TestConcurrent evaluates one Problem from 8 goroutines at different points and compares the
-// results bit for bit with sequential evaluation.
-func TestConcurrent(t *testing.T) {
-	inst := testprob.Coarsening(60, 9, 4, false, 3)
-	p := newTestProblem(t, inst)
-	nnz := len(inst.G)
-	_, _, r, c := p.Dims()
-	type result struct {
-		e                     float64
-		grad, jx, jtw, gn, hx []float64
-	}
-	eval := func(g []float64, seed uint64) result {
-		var res result
-		res.e = p.Energy(g)
-		res.grad = p.Gradient(nil, g)
-		op := p.JacobianOperator(g)
-		x := randomPoint(nnz, seed)
-		w := randomPoint(r*c, seed+1)
-		res.jx = make([]float64, r*c)
-		op.MulVecTo(res.jx, false, x)
-		res.jtw = make([]float64, nnz)
-		op.MulVecTo(res.jtw, true, w)
-		res.gn = make([]float64, nnz)
-		op.GaussNewtonMulVecTo(res.gn, x)
-		res.hx = make([]float64, nnz)
-		op.HessianMulVecTo(res.hx, x)
-		return res
-	}
-	const workers = 8
-	points := make([][]float64, workers)
-	want := make([]result, workers)
-	for w := range workers {
-		points[w] = randomPoint(nnz, uint64(100+w))
-		want[w] = eval(points[w], uint64(w))
-	}
-	got := make([]result, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				got[w] = eval(points[w], uint64(w))
-			}
-		}()
-	}
-	wg.Wait()
-	for w := range workers {
-		g, wt := got[w], want[w]
-		if math.Float64bits(g.e) != math.Float64bits(wt.e) || !floats.Same(g.grad, wt.grad) || !floats.Same(g.jx, wt.jx) ||
-			!floats.Same(g.jtw, wt.jtw) || !floats.Same(g.gn, wt.gn) || !floats.Same(g.hx, wt.hx) {
-			t.Errorf("worker %d: concurrent results differ from sequential ones", w)
-		}
 	}
 }
 
