@@ -3,9 +3,7 @@ package sparsels_test
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -167,111 +165,6 @@ func TestEmptyPattern(t *testing.T) {
 	}
 }
 
-// namesMatrix reports whether msg names one of the matrices as a separate word.
-func namesMatrix(msg string, names ...string) bool {
-	for _, n := range names {
-		if regexp.MustCompile(`\b` + n + `\b`).MatchString(msg) {
-			return true
-		}
-	}
-	return false
-}
-
-// newProblemNoPanic calls NewProblem and turns a panic into a test failure.
-func newProblemNoPanic(t *testing.T, what string, X, Y, L, B mat.Matrix, pat *sparsels.Pattern) (p *sparsels.Problem, err error) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%s: NewProblem panicked: %v", what, r)
-			err = fmt.Errorf("panic")
-		}
-	}()
-	return sparsels.NewProblem(X, Y, L, B, pat)
-}
-
-func TestNewProblemShapeErrors(t *testing.T) {
-	// G is 3×2, so n = 3, m = 2; r = 2, c = 4.
-	pat, err := sparsels.NewPattern(3, 2, []int{0, 2, 1}, []int{1, 0, 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := func(r, c int) *mat.Dense {
-		a := mat.NewDense(r, c, nil)
-		for i := range r {
-			for j := range c {
-				a.Set(i, j, float64(1+i+2*j))
-			}
-		}
-		return a
-	}
-	if _, err := sparsels.NewProblem(d(2, 4), d(2, 2), d(3, 3), d(2, 4), pat); err != nil {
-		t.Fatalf("valid problem rejected: %v", err)
-	}
-	for _, c := range []struct {
-		name       string
-		X, Y, L, B mat.Matrix
-		culprits   []string // the error must name one of these
-	}{
-		{"Y has too many columns", d(2, 4), d(2, 3), d(3, 3), d(2, 4), []string{"Y"}},
-		{"Y has too few columns", d(2, 4), d(2, 1), d(3, 3), d(2, 4), []string{"Y"}},
-		{"L not square", d(2, 4), d(2, 2), d(3, 4), d(2, 4), []string{"L"}},
-		{"L wrong size", d(2, 4), d(2, 2), d(4, 4), d(2, 4), []string{"L"}},
-		{"L sparse wrong size", d(2, 4), d(2, 2), testprob.Store(testprob.CSR, d(2, 2), nil), d(2, 4), []string{"L"}},
-		{"B wrong rows", d(2, 4), d(2, 2), d(3, 3), d(3, 4), []string{"B"}},
-		{"B diagonal wrong size", d(2, 4), d(2, 2), d(3, 3), mat.NewDiagDense(3, []float64{1, 2, 3}), []string{"B"}},
-		{"X rows differ from Y rows", d(3, 4), d(2, 2), d(3, 3), d(2, 4), []string{"X", "Y"}},
-		{"X columns differ from B columns", d(2, 5), d(2, 2), d(3, 3), d(2, 4), []string{"X", "B"}},
-	} {
-		p, err := newProblemNoPanic(t, c.name, c.X, c.Y, c.L, c.B, pat)
-		if err == nil {
-			t.Errorf("%s: no error (problem %v)", c.name, p)
-			continue
-		}
-		if !namesMatrix(err.Error(), c.culprits...) {
-			t.Errorf("%s: error %q does not name %s", c.name, err, strings.Join(c.culprits, " or "))
-		}
-	}
-}
-
-func TestNewProblemNonFinite(t *testing.T) {
-	inst := testprob.Random(testprob.Spec{N: 4, M: 3, R: 2, C: 3, NNZPerRow: 1.5, Seed: 9})
-	pat, err := sparsels.NewPattern(4, 3, inst.I, inst.J)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"X", "Y", "L", "B"} {
-		for _, kind := range []testprob.Kind{testprob.Dense, testprob.CSR, testprob.CSC, testprob.COO, testprob.DOK} {
-			for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-				ops := map[string]*mat.Dense{
-					"X": toDense(inst.X), "Y": toDense(inst.Y), "L": toDense(inst.L), "B": toDense(inst.B),
-				}
-				ops[name].Set(1, 2, bad)
-				stored := map[string]mat.Matrix{}
-				for k, v := range ops {
-					stored[k] = v
-				}
-				stored[name] = testprob.Store(kind, ops[name], nil)
-				what := fmt.Sprintf("%v in %s stored as %v", bad, name, kind)
-				p, err := newProblemNoPanic(t, what, stored["X"], stored["Y"], stored["L"], stored["B"], pat)
-				if err == nil {
-					t.Errorf("%s: no error (problem %v)", what, p)
-					continue
-				}
-				if !namesMatrix(err.Error(), name) {
-					t.Errorf("%s: error %q does not name %s", what, err, name)
-				}
-			}
-		}
-	}
-	// A non-finite diagonal entry.
-	Y := mat.NewDiagDense(3, []float64{1, math.NaN(), 2})
-	B := mat.NewDense(3, 3, nil)
-	X := mat.NewDense(3, 3, nil)
-	if _, err := newProblemNoPanic(t, "diagonal Y", X, Y, inst.L, B, pat); err == nil || !namesMatrix(err.Error(), "Y") {
-		t.Errorf("NaN in diagonal Y: error %v, want one naming Y", err)
-	}
-}
-
 // TestPanics checks that length errors in g or dst panic with a message from this package.
 func TestPanics(t *testing.T) {
 	inst := refCases()[0].inst
@@ -304,62 +197,6 @@ func TestPanics(t *testing.T) {
 			}()
 			c.fn()
 		}()
-	}
-}
-
-// TestConcurrent evaluates one Problem from 8 goroutines at different points and compares the
-// results bit for bit with sequential evaluation.
-func TestConcurrent(t *testing.T) {
-	inst := testprob.Coarsening(60, 9, 4, false, 3)
-	p := newTestProblem(t, inst)
-	nnz := len(inst.G)
-	_, _, r, c := p.Dims()
-	type result struct {
-		e                     float64
-		grad, jx, jtw, gn, hx []float64
-	}
-	eval := func(g []float64, seed uint64) result {
-		var res result
-		res.e = p.Energy(g)
-		res.grad = p.Gradient(nil, g)
-		op := p.JacobianOperator(g)
-		x := randomPoint(nnz, seed)
-		w := randomPoint(r*c, seed+1)
-		res.jx = make([]float64, r*c)
-		op.MulVecTo(res.jx, false, x)
-		res.jtw = make([]float64, nnz)
-		op.MulVecTo(res.jtw, true, w)
-		res.gn = make([]float64, nnz)
-		op.GaussNewtonMulVecTo(res.gn, x)
-		res.hx = make([]float64, nnz)
-		op.HessianMulVecTo(res.hx, x)
-		return res
-	}
-	const workers = 8
-	points := make([][]float64, workers)
-	want := make([]result, workers)
-	for w := range workers {
-		points[w] = randomPoint(nnz, uint64(100+w))
-		want[w] = eval(points[w], uint64(w))
-	}
-	got := make([]result, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				got[w] = eval(points[w], uint64(w))
-			}
-		}()
-	}
-	wg.Wait()
-	for w := range workers {
-		g, wt := got[w], want[w]
-		if math.Float64bits(g.e) != math.Float64bits(wt.e) || !floats.Same(g.grad, wt.grad) || !floats.Same(g.jx, wt.jx) ||
-			!floats.Same(g.jtw, wt.jtw) || !floats.Same(g.gn, wt.gn) || !floats.Same(g.hx, wt.hx) {
-			t.Errorf("worker %d: concurrent results differ from sequential ones", w)
-		}
 	}
 }
 

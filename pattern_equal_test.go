@@ -1,6 +1,7 @@
 package sparsels_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -113,4 +114,23 @@ func TestConstraintsFromEqualPattern(t *testing.T) {
 		}()
 		sparsels.NewNullSpace(csOther, make([]float64, other.NNZ())).Optimize(p)
 	}()
+}
+
+// TestSolveEqualPattern checks that constraints built on a second Pattern
+// with the same subscripts serve a Problem built on the first.
+func TestSolveEqualPattern(t *testing.T) {
+	ap := randomSmallProblem(5, 6, 4, 3, 3, 2)
+	p := ap.problem(t, ap.pattern(t))
+	twin, err := sparsels.NewPattern(6, 4, ap.I, ap.J)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := sparsels.RowSumConstraints(twin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sparsels.Solve(context.Background(), p, ap.g0, &sparsels.Settings{Constraints: cs, MaxIterations: 3})
+	if err != nil || res == nil || res.Iterations == 0 {
+		t.Fatalf("Solve with constraints on an equal pattern: %v, %v", res, err)
+	}
 }

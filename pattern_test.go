@@ -2,8 +2,10 @@ package sparsels_test
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -231,4 +233,215 @@ func TestPatternPanics(t *testing.T) {
 			c.fn()
 		}()
 	}
+}
+
+// TestNewPatternErrorMessages checks that every invalid pattern is an error
+// that names the offending position, and that degenerate but valid patterns
+// are accepted.
+func TestNewPatternErrorMessages(t *testing.T) {
+	for _, test := range []struct {
+		name       string
+		rows, cols int
+		i, j       []int
+		want       []string // substrings of the error; nil means valid
+	}{
+		{"negative rows", -1, 3, nil, nil, []string{"negative", "-1×3"}},
+		{"negative cols", 3, -7, nil, nil, []string{"negative", "3×-7"}},
+		{"min int", math.MinInt, 1, nil, nil, []string{"negative"}},
+		{"rows over the limit", 1 << 40, 1, nil, nil, []string{"too large", "1099511627776×1"}},
+		{"cols over the limit", 1, 1 << 31, nil, nil, []string{"too large"}},
+		{"MaxInt32 × MaxInt32", math.MaxInt32, math.MaxInt32, nil, nil, []string{"too large", "32.0 GiB"}},
+		{"max int", math.MaxInt, math.MaxInt, []int{0}, []int{0}, []string{"too large"}},
+		{"length mismatch", 3, 3, []int{0, 1}, []int{0}, []string{"len(i) = 2", "len(j) = 1"}},
+		{"nil j", 3, 3, []int{0}, nil, []string{"len(i) = 1", "len(j) = 0"}},
+		{"negative row subscript", 3, 3, []int{0, -1}, []int{0, 0}, []string{"i[1] = -1"}},
+		{"row subscript = rows", 3, 3, []int{0, 3}, []int{0, 0}, []string{"i[1] = 3", "[0, 3)"}},
+		{"column subscript = cols", 3, 2, []int{0, 1, 2}, []int{0, 1, 2}, []string{"j[2] = 2", "[0, 2)"}},
+		{"min int subscript", 3, 3, []int{math.MinInt}, []int{0}, []string{"i[0]"}},
+		{"max int subscript", 3, 3, []int{0}, []int{math.MaxInt}, []string{"j[0]"}},
+		{"subscript in a zero-row pattern", 0, 3, []int{0}, []int{0}, []string{"i[0] = 0", "[0, 0)"}},
+		{"duplicate", 4, 4, []int{1, 2, 3, 2}, []int{1, 0, 3, 0}, []string{"duplicate", "(2, 0)", "positions 1 and 3"}},
+		{"duplicate far apart", 2, 2, []int{0, 1, 1, 0, 0}, []int{0, 0, 1, 1, 0}, []string{"(0, 0)", "positions 0 and 4"}},
+		{"empty 0×0", 0, 0, nil, nil, nil},
+		{"empty 5×0", 5, 0, nil, nil, nil},
+		{"empty 0×5", 0, 5, nil, nil, nil},
+		{"empty 4×4", 4, 4, []int{}, []int{}, nil},
+		{"empty row and column", 3, 3, []int{0, 2}, []int{0, 0}, nil},
+		{"at the limit, no entries", 1, 1, nil, nil, nil},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			var pat *sparsels.Pattern
+			var err error
+			noPanic(t, "NewPattern", func() { pat, err = sparsels.NewPattern(test.rows, test.cols, test.i, test.j) })
+			if test.want == nil {
+				if err != nil {
+					t.Fatalf("valid pattern rejected: %v", err)
+				}
+				if r, c := pat.Dims(); r != test.rows || c != test.cols || pat.NNZ() != len(test.i) {
+					t.Fatalf("pattern %d×%d with %d entries, want %d×%d with %d", r, c, pat.NNZ(), test.rows, test.cols, len(test.i))
+				}
+				return
+			}
+			if pat != nil {
+				t.Errorf("pattern returned with error %v", err)
+			}
+			errContains(t, test.name, err, test.want...)
+		})
+	}
+}
+
+// TestNewPatternTooLarge checks that dimensions whose pointer arrays cannot
+// be allocated (rows + cols above 2²⁸−2) are an error reported before
+// anything proportional to them is allocated: an out-of-memory failure is
+// fatal and no recover can catch it. Large but representable dimensions
+// cost memory in proportion to them only.
+func TestNewPatternTooLarge(t *testing.T) {
+	for _, d := range [][2]int{{1 << 40, 1}, {1, 1 << 40}, {1 << 31, 1 << 31}, {math.MaxInt, 2}, {1<<31 - 1 + 1, 0},
+		{math.MaxInt32, math.MaxInt32}, {math.MaxInt32, 0}, {1 << 27, 1 << 27}, {0, 1<<28 - 1}} {
+		var err error
+		bytes := bytesAllocated(func() { _, err = sparsels.NewPattern(d[0], d[1], nil, nil) })
+		errContains(t, fmt.Sprint(d), err, "too large", "at most 268435454 rows and columns together")
+		if bytes > 1<<16 {
+			t.Errorf("%v: %d bytes allocated before the error", d, bytes)
+		}
+	}
+	// Large but representable dimensions cost memory in proportion to them
+	// only: 2²⁰ rows with one entry.
+	pat, err := sparsels.NewPattern(1<<20, 3, []int{1<<20 - 1}, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := pat.Index(1<<20-1, 2); !ok || k != 0 {
+		t.Fatalf("Index = %d, %v", k, ok)
+	}
+}
+
+// FuzzNewPattern checks NewPattern against an independent oracle: it must
+// return an error exactly when the dimensions are invalid, the subscript
+// lists differ in length, a subscript is out of range or a pair repeats, and
+// otherwise a pattern whose Subscripts, Index, RowIndices, RowColumns and
+// CSR agree with the input. The seed corpus is in
+// testdata/fuzz/FuzzNewPattern. data holds the subscript pairs as signed
+// bytes; a last odd byte makes len(i) ≠ len(j).
+func FuzzNewPattern(f *testing.F) {
+	f.Add(3, 4, []byte{0, 0, 1, 3, 2, 1})
+	f.Add(0, 0, []byte{})
+	f.Add(-1, 5, []byte{0, 0})
+	f.Add(2, 2, []byte{0, 0, 1, 1, 0, 0})
+	f.Add(5, 5, []byte{4, 4, 0xff, 0})
+	f.Add(1<<40, 1, []byte{})
+	f.Add(3, 3, []byte{1, 2, 0})
+	f.Fuzz(func(t *testing.T, rows, cols int, data []byte) {
+		// Valid dimensions above 2¹⁶ cost memory in proportion to them;
+		// fold them so that the fuzzer explores the logic, not the heap.
+		if rows > 1<<16 && rows <= 1<<27 {
+			rows %= 1 << 10
+		}
+		if cols > 1<<16 && cols <= 1<<27 {
+			cols %= 1 << 10
+		}
+		var I, J []int
+		for k := 0; k+1 < len(data); k += 2 {
+			I = append(I, int(int8(data[k])))
+			J = append(J, int(int8(data[k+1])))
+		}
+		if len(data)%2 == 1 {
+			J = append(J, 0)
+		}
+		// The oracle.
+		var why string
+		switch {
+		case rows < 0 || cols < 0:
+			why = "negative"
+		case rows > 1<<28-2-cols:
+			why = "too large"
+		case len(I) != len(J):
+			why = "differ in length"
+		}
+		seen := map[[2]int]int{}
+		for k := 0; why == "" && k < len(I); k++ {
+			if I[k] < 0 || I[k] >= rows || J[k] < 0 || J[k] >= cols {
+				why = "out of range"
+			}
+		}
+		for k := 0; why == "" && k < len(I); k++ {
+			if _, ok := seen[[2]int{I[k], J[k]}]; ok {
+				why = "duplicate"
+			}
+			seen[[2]int{I[k], J[k]}] = k
+		}
+		pat, err := sparsels.NewPattern(rows, cols, I, J)
+		if why != "" {
+			if err == nil || pat != nil {
+				t.Fatalf("NewPattern(%d, %d, %v, %v) = %v, %v; want an error about %q", rows, cols, I, J, pat, err, why)
+			}
+			if !strings.HasPrefix(err.Error(), "sparsels: ") || !strings.Contains(err.Error(), why) {
+				t.Fatalf("error %q, want one about %q", err, why)
+			}
+			if why == "duplicate" {
+				// The error names a repeated pair and two of its positions.
+				var a, b, k1, k2 int
+				if _, err := fmt.Sscanf(err.Error(), "sparsels: duplicate pattern entry (%d, %d) at positions %d and %d", &a, &b, &k1, &k2); err != nil {
+					t.Fatalf("unexpected duplicate message: %v", err)
+				}
+				if k1 < 0 || k1 >= k2 || k2 >= len(I) || I[k1] != a || I[k2] != a || J[k1] != b || J[k2] != b {
+					t.Fatalf("error %q names positions that do not hold (%d, %d)", err, a, b)
+				}
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("NewPattern(%d, %d, %v, %v): %v", rows, cols, I, J, err)
+		}
+		if r, c := pat.Dims(); r != rows || c != cols || pat.NNZ() != len(I) {
+			t.Fatalf("Dims %d×%d NNZ %d", r, c, pat.NNZ())
+		}
+		for k := range I {
+			if i, j := pat.Subscripts(k); i != I[k] || j != J[k] {
+				t.Fatalf("Subscripts(%d) = %d, %d, want %d, %d", k, i, j, I[k], J[k])
+			}
+			if k2, ok := pat.Index(I[k], J[k]); !ok || k2 != k {
+				t.Fatalf("Index(%d, %d) = %d, %v, want %d", I[k], J[k], k2, ok, k)
+			}
+		}
+		for _, probe := range [][2]int{{-1, 0}, {0, -1}, {rows, 0}, {0, cols}, {rows / 2, cols / 2}, {int(int8(len(data))), 1}} {
+			k, ok := pat.Index(probe[0], probe[1])
+			k0, want := seen[probe]
+			if ok != want || (ok && k != k0) {
+				t.Fatalf("Index(%v) = %d, %v, want %d, %v", probe, k, ok, k0, want)
+			}
+		}
+		total := 0
+		for a := 0; a < rows; a++ {
+			cols, idx := pat.RowColumns(a), pat.RowIndices(a)
+			if len(cols) != len(idx) {
+				t.Fatalf("row %d: %d columns, %d indices", a, len(cols), len(idx))
+			}
+			for s, k := range idx {
+				if s > 0 && cols[s] <= cols[s-1] {
+					t.Fatalf("row %d: columns %v not ascending", a, cols)
+				}
+				if i, j := pat.Subscripts(k); i != a || j != cols[s] {
+					t.Fatalf("row %d slot %d: index %d is (%d, %d), want (%d, %d)", a, s, k, i, j, a, cols[s])
+				}
+			}
+			total += len(idx)
+		}
+		if total != len(I) {
+			t.Fatalf("rows hold %d entries, want %d", total, len(I))
+		}
+		g := make([]float64, len(I))
+		for k := range g {
+			g[k] = float64(k + 1)
+		}
+		raw := pat.CSR(g).RawMatrix()
+		for a := 0; a < rows; a++ {
+			for s := raw.Indptr[a]; s < raw.Indptr[a+1]; s++ {
+				k := seen[[2]int{a, raw.Ind[s]}]
+				if raw.Data[s] != g[k] {
+					t.Fatalf("CSR(%d, %d) = %v, want %v", a, raw.Ind[s], raw.Data[s], g[k])
+				}
+			}
+		}
+	})
 }
