@@ -41,12 +41,14 @@ type memorySpec struct {
 }
 
 var (
-	// secondOrderMemory: workspaces of four blocks held by the solver, its
-	// Jacobian operators and concurrent evaluations; constraints,
+	// secondOrderMemory: workspaces of four n×c blocks, one for each of the
+	// solver's two Jacobian operators (current and trial point) and one in
+	// the Problem's pool, which evaluations, the operators' products and the
+	// line probe borrow in turn, plus two blocks of margin; constraints,
 	// preconditioner and row norms per row; 30 vectors of nnz values.
-	secondOrderMemory = memorySpec{blocks: 21, perRow: 64, perNNZ: 30 * 8}
+	secondOrderMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30 * 8}
 	// quasiNewtonMemory adds the curvature pairs.
-	quasiNewtonMemory = memorySpec{blocks: 21, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8}
+	quasiNewtonMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8}
 	// firstOrderMemory: NAdam's and LBFGS's evaluations only.
 	firstOrderMemory = memorySpec{blocks: 5.5, perRow: 32, perNNZ: 30 * 8}
 )

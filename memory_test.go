@@ -53,34 +53,36 @@ func memProblem(t testing.TB, n, c int) (*Problem, []float64) {
 // every method: an estimate that missed the solver's workspaces would let a
 // solve start that does not fit its budget.
 func TestMemoryEstimate(t *testing.T) {
-	n, c := 200_000, 3
-	if testing.Short() {
-		n = 50_000
-	}
-	for _, m := range []Method{NewtonTrustRegion, LevenbergMarquardt, GaussNewtonLineSearch, NAdam, LBFGS} {
-		var base runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&base)
-		p, g := memProblem(t, n, c)
-		var peak uint64
-		sample := func() {
-			var ms runtime.MemStats
+	for _, sz := range []struct{ n, c int }{{200_000, 3}, {50_000, 32}} {
+		n, c := sz.n, sz.c
+		if testing.Short() {
+			n /= 4
+		}
+		for _, m := range []Method{NewtonTrustRegion, LevenbergMarquardt, GaussNewtonLineSearch, QuasiNewton, NAdam, LBFGS} {
+			var base runtime.MemStats
 			runtime.GC()
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > base.HeapAlloc {
-				peak = max(peak, ms.HeapAlloc-base.HeapAlloc)
+			runtime.ReadMemStats(&base)
+			p, g := memProblem(t, n, c)
+			var peak uint64
+			sample := func() {
+				var ms runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				if ms.HeapAlloc > base.HeapAlloc {
+					peak = max(peak, ms.HeapAlloc-base.HeapAlloc)
+				}
 			}
+			set := &Settings{Method: m, MaxIterations: 3, Callback: func(IterationRecord) error { sample(); return nil }}
+			if _, err := Solve(context.Background(), p, g, set); err != nil {
+				t.Fatal(err)
+			}
+			est := p.memoryEstimate(set)
+			t.Logf("n %d, c %d, %v: live heap %d bytes, estimate %.0f (%.2f×)", n, c, m, peak, est, est/float64(peak))
+			if peak == 0 || float64(peak) > est {
+				t.Errorf("n %d, c %d, %v: live heap %d bytes above the estimate %.0f", n, c, m, peak, est)
+			}
+			runtime.KeepAlive(p)
 		}
-		set := &Settings{Method: m, MaxIterations: 3, Callback: func(IterationRecord) error { sample(); return nil }}
-		if _, err := Solve(context.Background(), p, g, set); err != nil {
-			t.Fatal(err)
-		}
-		est := p.memoryEstimate(set)
-		t.Logf("%v: live heap %d bytes, estimate %.0f (%.2f×)", m, peak, est, est/float64(peak))
-		if peak == 0 || float64(peak) > est {
-			t.Errorf("%v: live heap %d bytes above the estimate %.0f", m, peak, est)
-		}
-		runtime.KeepAlive(p)
 	}
 }
 

@@ -122,9 +122,9 @@ func cubicRoots(a, b, c float64) []float64 {
 // energy and ∇Eᵀd, the caller knows). It costs a J·x product and a
 // residual evaluation.
 type lineProbe struct {
-	p  *Problem
-	ws *workspace // ws.f = X − Y dᵀL d B
-	a  []float64  // J·d, column-major r·c
+	p *Problem
+	a []float64 // J·d, column-major r·c
+	b []float64 // X − Y dᵀL d B, row-major r·c
 }
 
 // along returns the quartic of E(g + t·d) at op's point, divided by ω², a
@@ -137,16 +137,20 @@ func (lp *lineProbe) along(op *JacobianOperator, d []float64) (q quartic, omega2
 		return quartic{}, 1
 	}
 	if lp.a == nil {
-		lp.a = make([]float64, r*c)
-		lp.ws = p.getWorkspace() // owned by the probe from now on
+		lp.a, lp.b = make([]float64, r*c), make([]float64, r*c)
 	}
 	op.MulVecTo(lp.a, false, d)
 	dd := p.getDispatch()
 	op.needDirect(dd)
 	p.putDispatch(dd)
 	f := op.ws.f
-	p.forward(lp.ws, d)
-	bv := lp.ws.f
+	// The n×c blocks of the residual evaluation are borrowed from the
+	// Problem's pool for this call; the probe keeps only its r×c result.
+	ws := p.getWorkspace()
+	p.forward(ws, d)
+	copy(lp.b, ws.f)
+	p.putWorkspace(ws)
+	bv := lp.b
 	var big float64
 	for i, v := range f {
 		big = math.Max(big, math.Max(math.Abs(v), math.Abs(lp.a[i])))
@@ -178,7 +182,7 @@ func (lp *lineProbe) along(op *JacobianOperator, d []float64) (q quartic, omega2
 func (lp *lineProbe) residualStep(f []float64, t float64) {
 	p := lp.p
 	r, c := p.r, p.c
-	bv := lp.ws.f
+	bv := lp.b
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
 			f[i*c+j] += t*lp.a[j*r+i] + t*t*(bv[i*c+j]-p.x[i*c+j])
