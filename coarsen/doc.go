@@ -11,9 +11,11 @@
 // returns the n×m prolongation G, the coarse operator Lc = Gᵀ L G, the coarse
 // masses Mc, the roots (the injection P) and clusters, the problem it solved
 // and the solver's result. Options set the eigenvectors fitted (K, default
-// round(m/3) as published) and compared (QualityK, default min(100, K, m−1)),
-// their weights, landmark vertices that must be roots, the clustering seed,
-// the sparsels Settings, the quality monitor and a progress callback.
+// DefaultK: round(m/3) as published, capped on large operators) and compared
+// (QualityK, default min(100, K, m−1)), their weights, the smoothing of the
+// start (Smooth), landmark vertices that must be roots, the clustering seed,
+// the sparsels Settings, the quality monitor's rules and a progress
+// callback.
 //
 // # Quality, and when to stop
 //
@@ -35,8 +37,10 @@
 // two ways: it fits more eigenvectors than it compares, and a Monitor checks
 // the coarse pencil at doubling iteration counts, keeps the best G and stops
 // the minimization when doubling the iterations no longer improves it
-// enough, or when spurious pairs appear. The policy and the measurements
-// behind it are in BENCHMARKS.md, "Coarsening quality".
+// enough, when spurious pairs appear, or when the next doubling would
+// outlast the stages before the minimization. The policy and the
+// measurements behind it are in BENCHMARKS.md, "Coarsening quality" and
+// "Coarsening quality at scale".
 //
 // # The pieces
 //
@@ -55,7 +59,8 @@
 // Cluster picks the m roots and the assignment by graph k-medoids on the
 // strength-of-connection lengths sqrt(M_i+M_j)/(−L_ij). Pattern returns the
 // allowed nonzeros of G, H = (Kᵀ ((K (L≠0) Kᵀ) ≠ 0)) ≠ 0, Setup assembles
-// X, Y, B, the pattern and the initial guess G = Kᵀ. G and Gᵀ L G are formed
+// X, Y, B, the pattern and the initial guess G = Kᵀ, which Smooth turns into
+// Spectral's smoothed start. G and Gᵀ L G are formed
 // by package sparsels (Pattern.CSR and CoarseOperator), as for any problem.
 // The eigenvectors are computed elsewhere (package eigs) and passed in.
 //
