@@ -50,6 +50,12 @@ func NewMonitor(L *sparse.CSR, mass []float64, d *Data, roots []int, values []fl
 	if err != nil {
 		panic(fmt.Sprintf("coarsen: monitor: %v", err))
 	}
+	return newMonitor(L, mass, pat, d, roots, values, vectors, s)
+}
+
+// newMonitor is NewMonitor for the checked pattern pat of d, which Spectral
+// has built already.
+func newMonitor(L *sparse.CSR, mass []float64, pat *sparsels.Pattern, d *Data, roots []int, values []float64, vectors *mat.Dense, s *eigs.Settings) *Monitor {
 	return &Monitor{l: L, pat: pat, mc: d.Mc, roots: roots,
 		values: values, vectors: vectors, scale: Scale(L, mass), eigs: s}
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/james-bowman/sparse"
+
+	"github.com/sparsels/sparsels"
 )
 
 // smoothOmega is the damping ω of the Jacobi steps of Smooth: 2/3, the
@@ -13,7 +15,7 @@ import (
 const smoothOmega = 2.0 / 3
 
 // Smooth applies steps damped Jacobi steps to the n×m prolongation G held as
-// values g on the pattern (rows, cols), as smoothed aggregation does:
+// values g on the pattern pat, as smoothed aggregation does:
 //
 //	G ← G − ω D⁻¹ L G,  ω = 2/3,  D = diag(L),
 //
@@ -29,12 +31,12 @@ const smoothOmega = 2.0 / 3
 // may be g). The cost is O(steps · (nnz(L) · r + len(g))) for rows of at
 // most r pattern entries.
 //
-// Smooth panics if L is not n×n with n = 1 + the largest row, if
-// len(rows), len(cols) and len(g) differ, if the pattern is not sorted by
-// row, if a column is negative, or if dst has the wrong length.
-func Smooth(dst []float64, L *sparse.CSR, rows, cols []int, g []float64, steps int) []float64 {
-	if len(cols) != len(rows) || len(g) != len(rows) {
-		panic(fmt.Sprintf("coarsen: Smooth of %d values on a pattern of %d rows and %d columns", len(g), len(rows), len(cols)))
+// Smooth panics if L is not n×n for the n×m pattern, or if g or dst does not
+// have the pattern's length.
+func Smooth(dst []float64, L *sparse.CSR, pat *sparsels.Pattern, g []float64, steps int) []float64 {
+	n, m := pat.Dims()
+	if len(g) != pat.NNZ() {
+		panic(fmt.Sprintf("coarsen: Smooth of %d values on a pattern of %d", len(g), pat.NNZ()))
 	}
 	if dst == nil {
 		dst = make([]float64, len(g))
@@ -46,9 +48,7 @@ func Smooth(dst []float64, L *sparse.CSR, rows, cols []int, g []float64, steps i
 	if steps <= 0 || len(g) == 0 {
 		return dst
 	}
-	n, _ := L.Dims()
 	indptr, ind, data := rawCSR(L, n)
-	ptr, m := patternRows(rows, cols, n)
 	diag := make([]float64, n)
 	for i := range n {
 		for p := indptr[i]; p < indptr[i+1]; p++ {
@@ -57,62 +57,45 @@ func Smooth(dst []float64, L *sparse.CSR, rows, cols []int, g []float64, steps i
 			}
 		}
 	}
-	mark := make([]int, m) // 1 + the index of (i, c) in row i's pattern, 0 if absent
+	mark := make([]int, m) // 1 + the position of (i, c) in g, 0 if absent from row i
 	cur := make([]float64, len(g))
 	for range steps {
 		copy(cur, dst)
 		for i := range n {
-			lo, hi := ptr[i], ptr[i+1]
-			if !(diag[i] > 0) || lo == hi {
+			pos, cols := pat.RowIndices(i), pat.RowColumns(i)
+			if !(diag[i] > 0) || len(pos) == 0 {
 				continue
 			}
-			for q := lo; q < hi; q++ {
-				mark[cols[q]] = q + 1
+			for t, c := range cols {
+				mark[c] = pos[t] + 1
 			}
 			scale := smoothOmega / diag[i]
 			for p := indptr[i]; p < indptr[i+1]; p++ {
-				j, l := ind[p], scale*data[p]
-				for q := ptr[j]; q < ptr[j+1]; q++ {
-					if t := mark[cols[q]]; t > 0 {
-						dst[t-1] -= l * cur[q]
+				l := scale * data[p]
+				jpos, jcols := pat.RowIndices(ind[p]), pat.RowColumns(ind[p])
+				for t, c := range jcols {
+					if k := mark[c]; k > 0 {
+						dst[k-1] -= l * cur[jpos[t]]
 					}
 				}
 			}
 			var sum float64
-			for q := lo; q < hi; q++ {
-				mark[cols[q]] = 0
-				sum += dst[q]
+			for t, c := range cols {
+				mark[c] = 0
+				sum += dst[pos[t]]
 			}
 			if !(sum > 0) || math.IsInf(sum, 0) {
-				copy(dst[lo:hi], cur[lo:hi])
+				for _, k := range pos {
+					dst[k] = cur[k]
+				}
 				continue
 			}
-			for q := lo; q < hi; q++ {
-				dst[q] /= sum
+			for _, k := range pos {
+				dst[k] /= sum
 			}
 		}
 	}
 	return dst
-}
-
-// patternRows returns the row pointers of a pattern sorted by row with rows
-// below n, and the number of columns it reaches (1 + the largest column).
-func patternRows(rows, cols []int, n int) (ptr []int, m int) {
-	ptr = make([]int, n+1)
-	for q, i := range rows {
-		if i < 0 || i >= n || q > 0 && i < rows[q-1] {
-			panic(fmt.Sprintf("coarsen: pattern entry %d in row %d: want rows in [0, %d), sorted", q, i, n))
-		}
-		if cols[q] < 0 {
-			panic(fmt.Sprintf("coarsen: pattern entry %d in column %d", q, cols[q]))
-		}
-		ptr[i+1]++
-		m = max(m, cols[q]+1)
-	}
-	for i := range n {
-		ptr[i+1] += ptr[i]
-	}
-	return ptr, m
 }
 
 // DefaultSmoothing returns the default number of Smooth steps for G0 when n

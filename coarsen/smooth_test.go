@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/sparsels/sparsels"
 )
 
 // TestSmoothAgainstDense compares Smooth with the dense formula: each step
@@ -22,6 +24,10 @@ func TestSmoothAgainstDense(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, cols := Pattern(L, cl)
+	pat, err := sparsels.NewPattern(n, m, rows, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
 	g0 := make([]float64, len(rows))
 	in := make(map[[2]int]int, len(rows))
 	for q := range rows {
@@ -32,7 +38,7 @@ func TestSmoothAgainstDense(t *testing.T) {
 	}
 	Ld := toDense(L)
 	for _, steps := range []int{0, 1, 2, 5} {
-		got := Smooth(nil, L, rows, cols, g0, steps)
+		got := Smooth(nil, L, pat, g0, steps)
 		G := mat.NewDense(n, m, nil)
 		for q := range rows {
 			G.Set(rows[q], cols[q], g0[q])
@@ -69,10 +75,27 @@ func TestSmoothAgainstDense(t *testing.T) {
 	}
 
 	// In place, as Spectral calls it.
-	want := Smooth(nil, L, rows, cols, g0, 3)
+	want := Smooth(nil, L, pat, g0, 3)
 	g := append([]float64(nil), g0...)
-	if got := Smooth(g, L, rows, cols, g, 3); &got[0] != &g[0] || !slices.Equal(got, want) {
+	if got := Smooth(g, L, pat, g, 3); &got[0] != &g[0] || !slices.Equal(got, want) {
 		t.Errorf("Smooth in place differs from Smooth into a new slice")
+	}
+
+	// The values follow the pattern's order of subscripts, whatever it is:
+	// reversed subscripts give the reversed values.
+	rr, rc := slices.Clone(rows), slices.Clone(cols)
+	slices.Reverse(rr)
+	slices.Reverse(rc)
+	rpat, err := sparsels.NewPattern(n, m, rr, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rg := slices.Clone(g0)
+	slices.Reverse(rg)
+	got := Smooth(nil, L, rpat, rg, 3)
+	slices.Reverse(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("Smooth on reversed subscripts differs from Smooth on sorted ones")
 	}
 }
 

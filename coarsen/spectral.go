@@ -349,7 +349,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 	U := res.Vectors.Slice(0, n, 0, kq).(*mat.Dense)
 	var w *watch
 	if !o.SkipQuality && !o.NoMonitor {
-		w = &watch{mon: NewMonitor(L, mass, res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs), tol: o.QualityTol, next: firstCheck}
+		w = &watch{mon: newMonitor(L, mass, prob.Pattern(), res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs), tol: o.QualityTol, next: firstCheck}
 		if w.tol == 0 {
 			w.tol = defaultQualityTol
 		}
@@ -379,7 +379,7 @@ func Spectral(ctx context.Context, L *sparse.CSR, mass []float64, m int, opts *O
 			if t, err = stage(StageQuality); err != nil {
 				return res, err
 			}
-			mon := NewMonitor(L, mass, res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs)
+			mon := newMonitor(L, mass, prob.Pattern(), res.Problem, res.Clustering.Roots, res.Values[:kq], U, o.Eigs)
 			if res.Quality, err = mon.Measure(ctx, res.Iterate); err != nil {
 				return res, fmt.Errorf("coarsen: quality: %w", err)
 			}
@@ -531,7 +531,11 @@ func (res *Result) setup(L *sparse.CSR, mass []float64, k, kq, steps int, w Weig
 	if err != nil {
 		return nil, nil, err
 	}
-	d.G0 = Smooth(d.G0, L, d.Rows, d.Cols, d.G0, steps)
+	pat, err := sparsels.NewPattern(n, m, d.Rows, d.Cols)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.G0 = Smooth(d.G0, L, pat, d.G0, steps)
 	res.Weights = w.weights(res.Values[:k], Scale(L, mass), kq)
 	for c := range m {
 		x, b := d.X.RawRowView(c), d.B.RawRowView(c)
@@ -541,10 +545,6 @@ func (res *Result) setup(L *sparse.CSR, mass []float64, k, kq, steps int, w Weig
 		}
 	}
 	res.Problem = d
-	pat, err := sparsels.NewPattern(n, m, d.Rows, d.Cols)
-	if err != nil {
-		return nil, nil, err
-	}
 	prob, err := sparsels.NewProblem(d.X, d.Y, L, d.B, pat)
 	if err != nil {
 		return nil, nil, err
