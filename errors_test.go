@@ -76,7 +76,7 @@ func TestSolveErrorKinds(t *testing.T) {
 // TestParseErrorKinds checks that unknown method and linear-solver names
 // are refused with errors wrapping ErrSettings that list the known names.
 func TestParseErrorKinds(t *testing.T) {
-	if _, err := ParseMethod("bfgs"); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), `"bfgs" (want auto, lm, gn, newton, nadam, lbfgs or qn)`) {
+	if _, err := ParseMethod("bfgs"); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), `"bfgs" (want auto, lm, gn, newton, nadam, lbfgs, qn or hgn)`) {
 		t.Errorf("ParseMethod: %v", err)
 	}
 	if _, err := ParseLinearSolver("lu"); !errors.Is(err, ErrSettings) || !strings.Contains(err.Error(), `"lu" (want auto, dense or cg)`) {

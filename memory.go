@@ -38,6 +38,10 @@ func EstimateMemory(n, m, r, c, nnz, nnzL, nnzY int, set *Settings) float64 {
 // and bytes per row of G, and bytes per entry of G.
 type memorySpec struct {
 	blocks, perRow, perNNZ float64
+	// rowSquares counts the vectors of Σ_a p_a² floats (p_a the entries of
+	// row a), estimated as nnz²/n, that the method keeps besides the
+	// local model's: block-Jacobi factors.
+	rowSquares float64
 }
 
 var (
@@ -49,6 +53,9 @@ var (
 	secondOrderMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30 * 8}
 	// quasiNewtonMemory adds the curvature pairs.
 	quasiNewtonMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8}
+	// hybridMemory adds the Gauss-Newton steps' block-Jacobi
+	// preconditioner.
+	hybridMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8, rowSquares: 1}
 	// firstOrderMemory: NAdam's and LBFGS's evaluations only.
 	firstOrderMemory = memorySpec{blocks: 5.5, perRow: 32, perNNZ: 30 * 8}
 )
@@ -68,6 +75,9 @@ func estimateMemory(n, m, r, c, nnz, nnzL, nnzY int, s *Settings, sh costShape) 
 	bytes := 48*N + 8*(float64(r)*C+float64(m)*C) + 16*float64(nnzY) + 48*(float64(nnz)+float64(nnzL))
 	mem := spec.memory
 	bytes += mem.blocks*8*N*C + mem.perRow*N + mem.perNNZ*float64(nnz)
+	if n > 0 {
+		bytes += mem.rowSquares * 8 * float64(nnz) * float64(nnz) / N
+	}
 	if spec.linear == linearSystems && s.resolveLinear(spec.curvature, sh) == LinearDense {
 		bytes += denseBytes(nnz)
 	}

@@ -54,6 +54,14 @@ const (
 	// polynomial whose global minimizer costs about one residual
 	// evaluation. It solves no linear systems.
 	QuasiNewton
+	// HybridGaussNewton takes Gauss-Newton steps (as GaussNewtonLineSearch,
+	// by CG) while the Gauss-Newton model describes E, and QuasiNewton's
+	// steps while it does not, choosing at every step from the split of the
+	// exact curvature along the last Gauss-Newton step into its
+	// Gauss-Newton and second-order parts: quadratic convergence on
+	// zero-residual problems, QuasiNewton's pace on large-residual ones. It
+	// is matrix-free (Settings.Linear = LinearDense is an error).
+	HybridGaussNewton
 )
 
 // linearNeed is what a method needs of the linear algebra.
@@ -121,6 +129,10 @@ var methods = [...]methodSpec{
 		name: "qn", maxIterations: 20000, linear: preconditionerOnly, curvature: hessianCurvature,
 		ftolWindow: ftolWindow, memory: quasiNewtonMemory, run: (*solver).quasiNewton,
 	},
+	HybridGaussNewton: {
+		name: "hgn", maxIterations: 20000, linear: preconditionerOnly, curvature: hessianCurvature,
+		ftolWindow: ftolWindow, memory: hybridMemory, run: (*solver).hybridGaussNewton,
+	},
 }
 
 // valid reports whether m is one of the methods.
@@ -163,8 +175,8 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
-// ParseMethod returns the method named auto, lm, gn, newton, nadam, lbfgs
-// or qn. An unknown name is an error wrapping ErrSettings.
+// ParseMethod returns the method named auto, lm, gn, newton, nadam, lbfgs,
+// qn or hgn. An unknown name is an error wrapping ErrSettings.
 func ParseMethod(s string) (Method, error) {
 	names := make([]string, len(methods))
 	for i := range methods {

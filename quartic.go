@@ -125,6 +125,10 @@ type lineProbe struct {
 	p *Problem
 	a []float64 // J·d, column-major r·c
 	b []float64 // X − Y dᵀL d B, row-major r·c
+	// gnCurv and soCurv are ‖J·d‖²/ω² and 2⟨f, Q(d, d)⟩/ω² of the last
+	// call of along: the Gauss-Newton and the second-order parts of its
+	// quartic's c2.
+	gnCurv, soCurv float64
 }
 
 // along returns the quartic of E(g + t·d) at op's point, divided by ω², a
@@ -174,6 +178,7 @@ func (lp *lineProbe) along(op *JacobianOperator, d []float64) (q quartic, omega2
 			bb += b * b
 		}
 	}
+	lp.gnCurv, lp.soCurv = aa, 2*fb
 	return quartic{ff, 2 * fa, aa + 2*fb, 2 * ab, bb}, math.Ldexp(1, 2*ex)
 }
 

@@ -24,7 +24,7 @@ type quasiNewton struct {
 	rho      []float64
 	alpha    []float64
 	gamma    float64
-	d, dxi   []float64
+	dxi      []float64
 	q, rgOld []float64
 }
 
@@ -54,11 +54,7 @@ func (sv *solver) quasiNewton() (*Result, error) {
 	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
-	qn := &quasiNewton{
-		sv: sv, md: md, gamma: 1, alpha: make([]float64, qnMemory),
-		d: make([]float64, sv.nnz), dxi: make([]float64, sv.dim),
-		q: make([]float64, sv.dim), rgOld: make([]float64, sv.dim),
-	}
+	qn := newQuasiNewton(sv, md)
 	refreshed := 0 // iteration of the last preconditioner update
 	for iter := 1; ; iter++ {
 		if r, done, err := sv.limitReached(iter); done {
@@ -88,6 +84,16 @@ func (sv *solver) quasiNewton() (*Result, error) {
 			}
 			qn.reset()
 		}
+	}
+}
+
+// newQuasiNewton returns the quasi-Newton state of sv on the model md, with
+// no curvature pairs.
+func newQuasiNewton(sv *solver, md *localModel) *quasiNewton {
+	return &quasiNewton{
+		sv: sv, md: md, gamma: 1, alpha: make([]float64, qnMemory),
+		dxi: make([]float64, sv.dim),
+		q:   make([]float64, sv.dim), rgOld: make([]float64, sv.dim),
 	}
 }
 

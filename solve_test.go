@@ -116,6 +116,8 @@ func TestSolveZeroResidual(t *testing.T) {
 		{"gn-cg", GaussNewtonLineSearch, LinearCG, false},
 		{"newton-dense", NewtonTrustRegion, LinearDense, false},
 		{"newton-cg", NewtonTrustRegion, LinearCG, true},
+		{"hgn-diagY", HybridGaussNewton, LinearCG, true},
+		{"hgn-denseY", HybridGaussNewton, LinearAuto, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// nnz = 20 unknowns, r·c ≥ 40 residuals: an isolated minimum.
