@@ -31,7 +31,7 @@ var coarsenCommand = &command{
 	usage: `sparsels coarsen -mesh mesh.obj|.off|.ply -m M -o dir [-k K] [-quality-k Q] [-landmarks i,j,…] [-seed s]
                  [-weighting root-relative|uniform|relative] [-quality-tol t] [-no-monitor]
                  [-mass voronoi|barycentric] [-normalize=true] [-png] [-view azimuth,elevation]
-                 [-method auto|qn|lm|gn|newton|nadam|lbfgs] [-max-iter N] [-ftol f] [-gtol g] [-time-limit d] [-q]
+                 [-method auto|qn|hgn|lm|gn|newton|nadam|lbfgs] [-max-iter N] [-ftol f] [-gtol g] [-time-limit d] [-q]
 sparsels coarsen -L L.mtx -M M.mtx -m M -o dir [same flags]`,
 	help: `
 Coarsen runs the spectral coarsening of Liu, Jacobson and Ovsjanikov (2019),

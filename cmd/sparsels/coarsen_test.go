@@ -164,7 +164,7 @@ func TestCoarsenErrors(t *testing.T) {
 	}
 	// The defaults the help documents are the library's: -max-iter 0 is
 	// sparsels.Settings' default (20000 for qn, not 100).
-	for _, want := range []string{"0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam",
+	for _, want := range []string{"0: the solver's default, 20000 for qn, hgn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam",
 		"-quality-k", "min(100, k, m−1)", "-weighting", `(default "root-relative")`, "-quality-tol", "0: 1/2", "-no-monitor"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("coarsen -h does not say %q", want)

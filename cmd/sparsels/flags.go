@@ -179,8 +179,8 @@ type solverFlags struct {
 
 // register defines the solver flags on fs; -xtol only if stepTol is true.
 func (s *solverFlags) register(fs *flag.FlagSet, stepTol bool) {
-	fs.StringVar(&s.method, "method", "auto", "minimization `method`: auto (newton on at most 1000 free values, the nonzeros of G less one per constraint; qn on more), qn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
-	fs.IntVar(&s.maxIter, "max-iter", 0, "maximum number of iterations (0: the solver's default, 20000 for qn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam)")
+	fs.StringVar(&s.method, "method", "auto", "minimization `method`: auto (newton on at most 1000 free values, the nonzeros of G less one per constraint; qn on more), qn, hgn, lm, gn, newton, nadam or lbfgs, in any case (full names such as levenberg-marquardt work too)")
+	fs.IntVar(&s.maxIter, "max-iter", 0, "maximum number of iterations (0: the solver's default, 20000 for qn, hgn and lbfgs, 1000 for lm, gn and newton, 5000 for nadam)")
 	fs.Var(&s.ftol, "ftol", "stop when an accepted step decreases E by at most `f` relative (0: 1e-10, negative: never)")
 	fs.Var(&s.gtol, "gtol", "stop when the projected gradient falls to `g` times the smaller of its start and the problem's gradient scale (0: 1e-10, negative: never)")
 	if stepTol {
@@ -248,16 +248,19 @@ var methodAliases = map[string]string{
 	"lbfgs":                 "lbfgs",
 	"qn":                    "qn",
 	"quasinewton":           "qn",
+	"hgn":                   "hgn",
+	"hybridgaussnewton":     "hgn",
 }
 
 // parseMethod returns the method named s, in any case and with or without
 // hyphens: lm, Levenberg-Marquardt, gn, Gauss-Newton, newton,
-// newton-trust-region, qn, quasi-newton, nadam, lbfgs, L-BFGS or auto.
+// newton-trust-region, qn, quasi-newton, hgn, hybrid-gauss-newton, nadam,
+// lbfgs, L-BFGS or auto.
 func parseMethod(s string) (sparsels.Method, error) {
 	if name, ok := methodAliases[canonicalName(s)]; ok {
 		return sparsels.ParseMethod(name)
 	}
-	return 0, fmt.Errorf("unknown method %q (want auto, qn, lm, gn, newton, nadam or lbfgs; case and hyphens do not matter, and full names such as levenberg-marquardt are accepted)", s)
+	return 0, fmt.Errorf("unknown method %q (want auto, qn, hgn, lm, gn, newton, nadam or lbfgs; case and hyphens do not matter, and full names such as levenberg-marquardt are accepted)", s)
 }
 
 // linearAliases maps canonical spellings to sparsels.ParseLinearSolver's names.

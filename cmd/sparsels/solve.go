@@ -16,7 +16,7 @@ var solveCommand = &command{
 	name:     "solve",
 	synopsis: "minimize E over the values of G and write the best G",
 	usage: `sparsels solve -X X.mtx -Y Y.mtx -L L.mtx -B B.mtx -G G0.mtx -o G.mtx [-rowsum | -C C.mtx -D D.mtx]
-               [-method auto|qn|lm|gn|newton|nadam|lbfgs] [-linear auto|dense|cg] [-lambda λ [-ref Gref.mtx]]
+               [-method auto|qn|hgn|lm|gn|newton|nadam|lbfgs] [-linear auto|dense|cg] [-lambda λ [-ref Gref.mtx]]
                [-max-iter N] [-ftol f] [-gtol g] [-xtol x] [-time-limit d] [-trace trace.csv] [-q]`,
 	help: `
 Solve minimizes E(g) = ‖X − Y Gᵀ L G B‖²_F (plus λ‖g − g_ref‖² with -lambda)

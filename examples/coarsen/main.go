@@ -71,7 +71,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.mesh, "mesh", "", "triangle mesh `file` (OBJ, OFF or PLY); default: Spot, embedded")
 	fs.IntVar(&o.m, "m", 500, "number of coarse vertices")
 	fs.IntVar(&o.k, "k", 100, "number of eigenvectors")
-	fs.StringVar(&o.method, "method", "auto", "sparsels `method`: auto (the library's default, qn), qn, lm, gn, newton, nadam or lbfgs")
+	fs.StringVar(&o.method, "method", "auto", "sparsels `method`: auto (the library's default, qn), qn, hgn, lm, gn, newton, nadam or lbfgs")
 	fs.Uint64Var(&o.seed, "seed", 1, "clustering seed")
 	fs.StringVar(&o.out, "out", "coarsen-out", "output `directory`")
 	fs.BoolVar(&o.compare, "compare", true, "also run, on the same problem, lm and newton (whichever -method did not run), NAdam as published and gonum's LBFGS")
