@@ -28,10 +28,11 @@
 //   - e2e: time to a target energy for Newton, LM, NAdam (published settings)
 //     and LBFGS on the published spectral-coarsening problem built on
 //     generated grid meshes of growing size; the target is NAdam's best;
-//   - tail: every method for -tail-time on Spot and on grid meshes of about
-//     6000 and 12000 vertices with the convergence tests off; the times to
-//     within 1e-2, 1e-3 and 1e-4 of the best energy any method found, and
-//     the default against gonum LBFGS and NAdam.
+//   - tail: every method for -tail-time on Spot, on grid meshes of about
+//     6000 and 12000 vertices and on the icosphere of 10242 vertices with
+//     the convergence tests off; the times to within 1e-2, 1e-3 and 1e-4 of
+//     the best energy any method found, the default against gonum LBFGS and
+//     NAdam, and HybridGaussNewton and the Gauss-Newton family against both.
 //
 // Times are medians over -reps repetitions after a warm-up, each repetition
 // running the operation enough times to last at least 20 ms (5 ms with
