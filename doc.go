@@ -97,7 +97,12 @@
 // (Steihaug-Toint CG with negative-curvature steps extended to the quartic's
 // minimizer, or an exact dense subproblem), LevenbergMarquardt and
 // GaussNewtonLineSearch (minimum-norm Gauss-Newton direction, exact line
-// minimization); for comparison there are the first-order NAdam of the
+// minimization), which converge quadratically on zero-residual problems but
+// stall on large-residual ones such as spectral coarsening, and
+// HybridGaussNewton, which takes Gauss-Newton steps while the exact quartic
+// along the last one says the Gauss-Newton model holds and QuasiNewton's
+// steps otherwise, so that it is quadratic where Gauss-Newton is and keeps
+// QuasiNewton's pace where it is not; for comparison there are the first-order NAdam of the
 // published spectral-coarsening code and gonum's LBFGS. Linear systems are
 // solved densely (from the Gram-form matrices, for a few dozen nonzeros,
 // chosen by predicted cost) or matrix-free by conjugate gradients

@@ -28,11 +28,23 @@ const (
 	// the radius μ grows and shrinks with the gain ratio (Nielsen's update),
 	// and the gradient factor lets the damping vanish near a minimum, which
 	// keeps the local convergence quadratic on zero-residual problems.
+	//
+	// LevenbergMarquardt and GaussNewtonLineSearch apply where the
+	// residual at the minimum is zero or small next to the Gauss-Newton
+	// curvature, such as fitting G to data that some G on the pattern
+	// reproduces: there they converge quadratically. They do not apply to
+	// large-residual problems such as spectral coarsening, whose energy
+	// gets its curvature on most of the constraint null space from the
+	// indefinite second-order term Σ fᵢ∇²fᵢ that they leave out: there
+	// they end far above the minimum (BENCHMARKS.md, section "Structured
+	// Gauss-Newton"), and HybridGaussNewton, which detects that regime, or
+	// Auto should be used. Auto never picks them.
 	LevenbergMarquardt
 	// GaussNewtonLineSearch takes Gauss-Newton steps (the minimum-norm
 	// solution of the linearized problem) and minimizes E exactly along
 	// each: E along a line is a quartic polynomial, so the step is its
-	// global minimizer, with no backtracking.
+	// global minimizer, with no backtracking. It applies where
+	// LevenbergMarquardt does (see there).
 	GaussNewtonLineSearch
 	// NewtonTrustRegion takes steps on the exact Hessian in a trust region:
 	// Steihaug-Toint preconditioned CG when matrix-free, an eigendecomposition
