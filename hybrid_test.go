@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/cmplx"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -388,4 +389,108 @@ func hgnRelDiff(a, b []float64) float64 {
 		den = math.Max(den, math.Abs(b[i]))
 	}
 	return num / den
+}
+
+// TestHybridModeChoice checks HybridGaussNewton's choice of steps through
+// Result.History, where a Gauss-Newton step is a record with CG iterations
+// and a secant step one without. From near a zero-residual minimum the
+// first step's second-order share is at most hybridShare and every step is
+// a Gauss-Newton step down to convergence at E ≤ 1e-15·E(g0). With a
+// random X, no planted zero-residual solution, on a small random problem
+// and a coarsening-shaped one with row sums, the first step is a
+// Gauss-Newton step whose share exceeds hybridShare, the second a secant
+// step, most steps are secant steps, and every return to a Gauss-Newton
+// trial after secant steps (there is at least one) comes after at least
+// hybridPause accepted secant steps or a rejected one (the wait).
+func TestHybridModeChoice(t *testing.T) {
+	isGN := func(h IterationRecord) bool { return h.CGIterations > 0 }
+	for _, diagY := range []bool{true, false} {
+		sp := newSolveProblem(1, 10, 5, 6, 8, 2, true, diagY)
+		g0 := perturb(2, sp.gStar, 0.1)
+		set := &Settings{Method: HybridGaussNewton}
+		if _, _, _, share := hybridFirstStep(t, sp.p, g0, set); !(share <= hybridShare) {
+			t.Errorf("zero residual, Y diagonal %v: first share %g, want at most %g", diagY, share, hybridShare)
+		}
+		res, err := Solve(context.Background(), sp.p, g0, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Status.Converged() || !(res.Energy <= 1e-15*res.InitialEnergy) {
+			t.Errorf("zero residual, Y diagonal %v: %v at E = %g from %g", diagY, res.Status, res.Energy, res.InitialEnergy)
+		}
+		for _, h := range res.History {
+			if !isGN(h) {
+				t.Errorf("zero residual, Y diagonal %v: iteration %d is a secant step (%+v)", diagY, h.Iteration, h)
+			}
+		}
+	}
+
+	type largeCase struct {
+		name string
+		p    *Problem
+		g0   []float64
+		cs   *Constraints
+	}
+	var cases []largeCase
+	sp := newSolveProblem(5, 60, 12, 12, 8, 3, false, false)
+	cases = append(cases, largeCase{"random", sp.p, perturb(6, sp.gStar, 0.3), nil})
+	inst := testprob.Coarsening(200, 10, 4, false, 5)
+	pat, err := NewPattern(200, 10, inst.I, inst.J)
+	if err != nil {
+		t.Fatal(err)
+	}
+	X := randDense(rand.New(rand.NewPCG(3, 3)), 10, 4)
+	p, err := NewProblem(X, inst.Y, inst.L, inst.B, pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := RowSumConstraints(pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, largeCase{"coarsening, random X", p, inst.G, cs})
+	returns := 0 // Gauss-Newton trials after secant steps, over all cases
+	for _, lc := range cases {
+		set := &Settings{Method: HybridGaussNewton, Constraints: lc.cs, MaxIterations: 150}
+		if _, _, out, share := hybridFirstStep(t, lc.p, lc.g0, set); !out.accepted || !(share > hybridShare) {
+			t.Errorf("%s: first step accepted %v with share %g, want an accepted step with a share above %g", lc.name, out.accepted, share, hybridShare)
+		}
+		res, err := Solve(context.Background(), lc.p, lc.g0, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist := res.History
+		if len(hist) < 20 {
+			t.Fatalf("%s: %d iterations (%v), want a longer run", lc.name, len(hist), res.Status)
+		}
+		if !isGN(hist[0]) || !hist[0].Accepted || isGN(hist[1]) {
+			t.Errorf("%s: first steps %+v, %+v; want an accepted Gauss-Newton step, then a secant step", lc.name, hist[0], hist[1])
+		}
+		gn, secant, rejected := 0, 0, false
+		for i, h := range hist {
+			if !isGN(h) {
+				if h.Accepted {
+					secant++
+				} else {
+					rejected = true
+				}
+				continue
+			}
+			gn++
+			if i > 0 && !isGN(hist[i-1]) {
+				returns++
+			}
+			if i > 0 && !isGN(hist[i-1]) && secant < hybridPause && !rejected {
+				t.Errorf("%s: Gauss-Newton trial at iteration %d after %d accepted secant steps, want at least %d", lc.name, h.Iteration, secant, hybridPause)
+			}
+			secant, rejected = 0, false
+		}
+		if 2*gn >= len(hist) {
+			t.Errorf("%s: %d Gauss-Newton steps in %d iterations, want mostly secant steps", lc.name, gn, len(hist))
+		}
+		t.Logf("%s: %d Gauss-Newton steps in %d iterations, %v, E/E(g0) = %.3g", lc.name, gn, len(hist), res.Status, res.Energy/res.InitialEnergy)
+	}
+	if returns == 0 {
+		t.Error("no return to a Gauss-Newton trial after secant steps: the wait was not exercised")
+	}
 }
