@@ -96,4 +96,9 @@ func TestParseErrorKinds(t *testing.T) {
 			t.Errorf("ParseMethod(%q) = %v, %v", m.String(), got, err)
 		}
 	}
+	// The names are part of the API (the command line and the README use
+	// them): HybridGaussNewton is hgn.
+	if m, err := ParseMethod("hgn"); err != nil || m != HybridGaussNewton || m.String() != "hgn" {
+		t.Errorf(`ParseMethod("hgn") = %v, %v; want HybridGaussNewton, named hgn`, m, err)
+	}
 }
