@@ -38,8 +38,9 @@ func TestCancelInsideLinearSolve(t *testing.T) {
 	e0 := p.Energy(inst.G)
 	// NewtonTrustRegion's Steihaug CG ends at the trust-region boundary
 	// after a few iterations, so its linear solves are never long; the
-	// methods with plain CG are tested.
-	for _, m := range []sparsels.Method{sparsels.LevenbergMarquardt, sparsels.GaussNewtonLineSearch} {
+	// methods with plain CG are tested (HybridGaussNewton's first step is a
+	// Gauss-Newton step by CG).
+	for _, m := range []sparsels.Method{sparsels.LevenbergMarquardt, sparsels.GaussNewtonLineSearch, sparsels.HybridGaussNewton} {
 		// CG to a relative residual of 1e-15 without a preconditioner takes
 		// thousands of products; one product costs about a gradient.
 		set := sparsels.Settings{Method: m, Linear: sparsels.LinearCG, MaxIterations: 1000,

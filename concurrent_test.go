@@ -142,7 +142,9 @@ func TestConcurrentEvaluations(t *testing.T) {
 
 // TestConcurrentSolves runs two Solves on one Problem at once, and a
 // third cancelled from another goroutine, alongside: the two complete runs
-// must match a sequential run bit for bit.
+// must match a sequential run bit for bit. It runs LevenbergMarquardt with
+// LinearCG and HybridGaussNewton, whose line probe borrows the Problem's
+// pooled workspaces.
 func TestConcurrentSolves(t *testing.T) {
 	inst := testprob.Coarsening(800, 25, 6, false, 8)
 	pat, err := sparsels.NewPattern(800, 25, inst.I, inst.J)
@@ -159,52 +161,54 @@ func TestConcurrentSolves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := func() *sparsels.Settings {
-		return &sparsels.Settings{Method: sparsels.LevenbergMarquardt, Linear: sparsels.LinearCG, Constraints: cs, MaxIterations: 8}
-	}
-	seq, err := sparsels.Solve(context.Background(), p, inst.G, set())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	results := make([]*sparsels.Result, 2)
-	errs := make([]error, 3)
-	for i := 0; i < 2; i++ {
+	for _, m := range []sparsels.Method{sparsels.LevenbergMarquardt, sparsels.HybridGaussNewton} {
+		set := func() *sparsels.Settings {
+			return &sparsels.Settings{Method: m, Linear: sparsels.LinearCG, Constraints: cs, MaxIterations: 8}
+		}
+		seq, err := sparsels.Solve(context.Background(), p, inst.G, set())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		results := make([]*sparsels.Result, 2)
+		errs := make([]error, 3)
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				results[i], errs[i] = sparsels.Solve(context.Background(), p, inst.G, set())
+			}(i)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		started := make(chan struct{})
+		var cancelled *sparsels.Result
 		wg.Add(1)
-		go func(i int) {
+		go func() {
 			defer wg.Done()
-			results[i], errs[i] = sparsels.Solve(context.Background(), p, inst.G, set())
-		}(i)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan struct{})
-	var cancelled *sparsels.Result
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s := set()
-		s.MaxIterations = 1000
-		s.FunctionTol, s.GradientTol, s.StepTol = -1, -1, -1
-		once := sync.Once{}
-		s.Callback = func(sparsels.IterationRecord) error { once.Do(func() { close(started) }); return nil }
-		cancelled, errs[2] = sparsels.Solve(ctx, p, inst.G, s)
-	}()
-	go func() { <-started; cancel() }()
-	wg.Wait()
-	cancel()
-	for i, r := range results {
-		if errs[i] != nil {
-			t.Fatalf("concurrent Solve %d: %v", i, errs[i])
+			s := set()
+			s.MaxIterations = 1000
+			s.FunctionTol, s.GradientTol, s.StepTol = -1, -1, -1
+			once := sync.Once{}
+			s.Callback = func(sparsels.IterationRecord) error { once.Do(func() { close(started) }); return nil }
+			cancelled, errs[2] = sparsels.Solve(ctx, p, inst.G, s)
+		}()
+		go func() { <-started; cancel() }()
+		wg.Wait()
+		cancel()
+		for i, r := range results {
+			if errs[i] != nil {
+				t.Fatalf("%v: concurrent Solve %d: %v", m, i, errs[i])
+			}
+			if r.Status != seq.Status || r.Iterations != seq.Iterations || r.Energy != seq.Energy || relDiff(r.G, seq.G) != 0 {
+				t.Errorf("%v: concurrent Solve %d: %v after %d iterations, E = %.17g; sequential %v after %d, E = %.17g",
+					m, i, r.Status, r.Iterations, r.Energy, seq.Status, seq.Iterations, seq.Energy)
+			}
 		}
-		if r.Status != seq.Status || r.Iterations != seq.Iterations || r.Energy != seq.Energy || relDiff(r.G, seq.G) != 0 {
-			t.Errorf("concurrent Solve %d: %v after %d iterations, E = %.17g; sequential %v after %d, E = %.17g",
-				i, r.Status, r.Iterations, r.Energy, seq.Status, seq.Iterations, seq.Energy)
+		if !errors.Is(errs[2], context.Canceled) || cancelled == nil || cancelled.Status != sparsels.Canceled {
+			t.Fatalf("%v: cancelled Solve: %v, %v", m, cancelled, errs[2])
 		}
+		checkSolveContract(t, fmt.Sprintf("%v: cancelled", m), p, &sparsels.Settings{Constraints: cs}, cancelled)
 	}
-	if !errors.Is(errs[2], context.Canceled) || cancelled == nil || cancelled.Status != sparsels.Canceled {
-		t.Fatalf("cancelled Solve: %v, %v", cancelled, errs[2])
-	}
-	checkSolveContract(t, "cancelled", p, &sparsels.Settings{Constraints: cs}, cancelled)
 }
 
 // TestConcurrentDistinctPoints evaluates one Problem from 8 goroutines,

@@ -65,6 +65,7 @@ var methodSolvers = []struct {
 	{sparsels.NewtonTrustRegion, sparsels.LinearDense},
 	{sparsels.NewtonTrustRegion, sparsels.LinearCG},
 	{sparsels.QuasiNewton, sparsels.LinearAuto},
+	{sparsels.HybridGaussNewton, sparsels.LinearAuto},
 	{sparsels.NAdam, sparsels.LinearAuto},
 	{sparsels.LBFGS, sparsels.LinearAuto},
 }

@@ -34,6 +34,10 @@ func TestSolveErrorKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	csOwn, err := RowSumConstraints(sp.p.Pattern())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name    string
 		p       *Problem
@@ -56,6 +60,11 @@ func TestSolveErrorKinds(t *testing.T) {
 		{"negative time limit", sp.p, g0, &Settings{TimeLimit: -time.Second}, ErrSettings, "Settings.TimeLimit"},
 		{"Beta1 of 1", sp.p, g0, &Settings{Method: NAdam, NAdam: NAdamSettings{Beta1: 1}}, ErrSettings, "Settings.NAdam.Beta1"},
 		{"Forcing of 1", sp.p, g0, &Settings{CG: CGSettings{Forcing: 1}}, ErrSettings, "Settings.CG.Forcing"},
+		// HybridGaussNewton is matrix-free: an explicit LinearDense is
+		// refused, also from a stationary start (checked before the start is).
+		{"hgn with LinearDense", sp.p, g0, &Settings{Method: HybridGaussNewton, Linear: LinearDense}, ErrSettings, "Settings.Linear = LinearDense"},
+		{"hgn with LinearDense, constrained, stationary start", sp.p, make([]float64, nnz),
+			&Settings{Method: HybridGaussNewton, Linear: LinearDense, Constraints: csOwn}, ErrSettings, "Settings.Linear = LinearDense"},
 		{"over MemoryLimit", sp.p, g0, &Settings{MemoryLimit: 1}, ErrMemoryLimit, "MemoryLimit"},
 	} {
 		res, err := Solve(context.Background(), tc.p, tc.g0, tc.set)
@@ -86,5 +95,10 @@ func TestParseErrorKinds(t *testing.T) {
 		if got, err := ParseMethod(m.String()); err != nil || got != m {
 			t.Errorf("ParseMethod(%q) = %v, %v", m.String(), got, err)
 		}
+	}
+	// The names are part of the API (the command line and the README use
+	// them): HybridGaussNewton is hgn.
+	if m, err := ParseMethod("hgn"); err != nil || m != HybridGaussNewton || m.String() != "hgn" {
+		t.Errorf(`ParseMethod("hgn") = %v, %v; want HybridGaussNewton, named hgn`, m, err)
 	}
 }

@@ -146,6 +146,9 @@ func TestFlatStartNoFalseConvergence(t *testing.T) {
 		{"qn from 1e-20", 1e-20, Settings{Method: QuasiNewton}},
 		{"newton from 1e70", 1e70, Settings{Method: NewtonTrustRegion, MaxIterations: 300}},
 		{"qn from 1e70", 1e70, Settings{Method: QuasiNewton, MaxIterations: 300}},
+		{"hgn from 1e-8", 1e-8, Settings{Method: HybridGaussNewton}},
+		{"hgn from 1e-20", 1e-20, Settings{Method: HybridGaussNewton}},
+		{"hgn from 1e70", 1e70, Settings{Method: HybridGaussNewton, MaxIterations: 300}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Solve(context.Background(), p, eStart(tc.g0), &tc.set)
@@ -201,6 +204,8 @@ func TestNoFalseConvergence(t *testing.T) {
 		{"gn cg at 1e-155", 1e-155, true, Settings{Method: GaussNewtonLineSearch, Linear: LinearCG}, 0.01},
 		{"lm cg at 1e-155", 1e-155, true, Settings{Method: LevenbergMarquardt, Linear: LinearCG}, 1e-12},
 		{"qn at 1e-155", 1e-155, true, Settings{Method: QuasiNewton}, 1e-12},
+		{"hgn at 1e-150", 1e-150, true, Settings{Method: HybridGaussNewton}, 1e-12},
+		{"hgn at 1e-155", 1e-155, true, Settings{Method: HybridGaussNewton}, 1e-12},
 		// NAdam's absolute Epsilon stalls it below gradients of about
 		// 1e-8: it must not claim convergence.
 		{"nadam", 1, true, Settings{Method: NAdam}, 1e-12},

@@ -58,7 +58,7 @@ func TestMemoryEstimate(t *testing.T) {
 		if testing.Short() {
 			n /= 4
 		}
-		for _, m := range []Method{NewtonTrustRegion, LevenbergMarquardt, GaussNewtonLineSearch, QuasiNewton, NAdam, LBFGS} {
+		for _, m := range []Method{NewtonTrustRegion, LevenbergMarquardt, GaussNewtonLineSearch, QuasiNewton, HybridGaussNewton, NAdam, LBFGS} {
 			var base runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&base)

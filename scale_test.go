@@ -125,7 +125,7 @@ func TestSolveScaleInvariance(t *testing.T) {
 		ap.Y.Scale(s, ap.Y)
 		p := ap.problem(t, ap.pattern(t))
 		set := &sparsels.Settings{Method: m, Linear: l, MaxIterations: 30}
-		if m == sparsels.NAdam || m == sparsels.LBFGS || m == sparsels.QuasiNewton {
+		if m == sparsels.NAdam || m == sparsels.LBFGS || m == sparsels.QuasiNewton || m == sparsels.HybridGaussNewton {
 			set.MaxIterations = 300
 		}
 		if cons {

@@ -66,6 +66,7 @@ func TestMethodSpellings(t *testing.T) {
 		{"newton-trust-region", sparsels.NewtonTrustRegion}, {"NewtonTrustRegion", sparsels.NewtonTrustRegion},
 		{"nadam", sparsels.NAdam}, {"NAdam", sparsels.NAdam},
 		{"lbfgs", sparsels.LBFGS}, {"L-BFGS", sparsels.LBFGS}, {"LBFGS", sparsels.LBFGS},
+		{"qn", sparsels.QuasiNewton}, {"quasi-newton", sparsels.QuasiNewton}, {"QuasiNewton", sparsels.QuasiNewton},
 	} {
 		got, err := parseMethod(tc.in)
 		if err != nil || got != tc.want {

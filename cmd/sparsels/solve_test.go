@@ -39,6 +39,7 @@ func TestSolveThenEval(t *testing.T) {
 		{"newton", []string{"-method", "newton"}, exitOK, 1e-4},
 		{"newton-cg", []string{"-method", "newton", "-linear", "cg", "-max-iter", "30"}, -1, 1e-2},
 		{"lbfgs", []string{"-method", "lbfgs", "-max-iter", "50"}, -1, 1e-2},
+		{"qn", []string{"-method", "qn", "-max-iter", "50"}, -1, 1e-2},
 		{"nadam", []string{"-method", "nadam", "-max-iter", "40"}, exitStopped, 0.9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
