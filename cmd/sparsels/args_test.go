@@ -67,6 +67,8 @@ func TestMethodSpellings(t *testing.T) {
 		{"nadam", sparsels.NAdam}, {"NAdam", sparsels.NAdam},
 		{"lbfgs", sparsels.LBFGS}, {"L-BFGS", sparsels.LBFGS}, {"LBFGS", sparsels.LBFGS},
 		{"qn", sparsels.QuasiNewton}, {"quasi-newton", sparsels.QuasiNewton}, {"QuasiNewton", sparsels.QuasiNewton},
+		{"hgn", sparsels.HybridGaussNewton}, {"HGN", sparsels.HybridGaussNewton},
+		{"hybrid-gauss-newton", sparsels.HybridGaussNewton}, {"HybridGaussNewton", sparsels.HybridGaussNewton},
 	} {
 		got, err := parseMethod(tc.in)
 		if err != nil || got != tc.want {

@@ -40,6 +40,8 @@ func TestSolveThenEval(t *testing.T) {
 		{"newton-cg", []string{"-method", "newton", "-linear", "cg", "-max-iter", "30"}, -1, 1e-2},
 		{"lbfgs", []string{"-method", "lbfgs", "-max-iter", "50"}, -1, 1e-2},
 		{"qn", []string{"-method", "qn", "-max-iter", "50"}, -1, 1e-2},
+		{"hgn", []string{"-method", "hgn", "-max-iter", "50"}, -1, 1e-2},
+		{"hgn-cg", []string{"-method", "hgn", "-linear", "cg", "-max-iter", "50"}, -1, 1e-2},
 		{"nadam", []string{"-method", "nadam", "-max-iter", "40"}, exitStopped, 0.9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,5 +254,19 @@ func TestStationaryStart(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil || !strings.Contains(stdout, "violation") {
 		t.Errorf("valid solve: %v, stdout %q", err, stdout)
+	}
+}
+
+// TestSolveMatrixFreeOnly: -linear dense with a matrix-free method is
+// refused before any output is written, naming the method's limitation.
+func TestSolveMatrixFreeOnly(t *testing.T) {
+	dir := writeTinyProblem(t, nil)
+	out := filepath.Join(dir, "G1.mtx")
+	code, _, stderr := runNoPanic(t, tinyArgs(dir, "solve", "-o", out, "-method", "hgn", "-linear", "dense"))
+	if code == exitOK || code == exitStopped || !strings.Contains(stderr, "LinearDense") {
+		t.Errorf("-method hgn -linear dense: exit status %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("-method hgn -linear dense wrote %s (%v)", out, err)
 	}
 }
