@@ -34,18 +34,25 @@ import (
 // structure in its initial matrix. It returns to a Gauss-Newton trial when a
 // secant step decreases E by at least the fraction hybridDecrease (the
 // switch of Fletcher and Xu's hybrid method, which such decreases mark as a
-// small-residual regime), and not before a wait that doubles after each
-// failed trial, so that a large-residual run spends a bounded share of its
-// products on trials. Every step, of either kind, adds its curvature pair
-// to the secant memory.
+// small-residual regime), or when the second-order share along a secant
+// step, measured at its end every hybridPause secant steps (a J·x product
+// and a residual evaluation), is at most hybridShare: as the residual
+// vanishes, so does the share along every direction. Neither test runs
+// before a wait that doubles after each failed trial, so that a
+// large-residual run spends a bounded share of its products on trials.
+// Every step, of either kind, adds its curvature pair to the secant memory.
 type hybrid struct {
 	sv     *solver
 	md     *localModel
 	qn     *quasiNewton
 	gnBP   *blockPrecond // the Gauss-Newton steps' preconditioner
 	gnMode bool          // the next step is a Gauss-Newton step
-	wait   int           // secant steps before the next Gauss-Newton trial
+	wait   int           // secant steps before a Gauss-Newton trial may be called for
 	pause  int           // the wait after the next failed trial
+	probe  int           // secant steps, after the wait, before the next share probe
+	// episode counts the Gauss-Newton steps since the last secant step
+	// that kept the Gauss-Newton mode.
+	episode int
 	// gnFailed: the last Gauss-Newton trial gave no decrease at the current
 	// iterate.
 	gnFailed bool
@@ -55,11 +62,19 @@ const (
 	// hybridShare is the largest second-order share |2⟨f, Q(d, d)⟩|/‖J·d‖²
 	// along a Gauss-Newton step for which the next step is Gauss-Newton too.
 	hybridShare = 0.5
+	// hybridProbeShare is the largest second-order share along a secant
+	// step that calls for a Gauss-Newton trial.
+	hybridProbeShare = 0.1
+	// hybridEpisode is the fewest Gauss-Newton steps in a row, each kept
+	// by its share, after which the wait starts again from hybridPause;
+	// after shorter runs it keeps doubling.
+	hybridEpisode = 3
 	// hybridDecrease is the relative decrease of a secant step that calls
 	// for a Gauss-Newton trial (Fletcher and Xu's 0.2).
 	hybridDecrease = 0.2
 	// hybridPause is the first wait, in secant steps, after a failed
-	// Gauss-Newton trial.
+	// Gauss-Newton trial, and the interval of the share probes along
+	// secant steps.
 	hybridPause = 10
 	// hybridShift is the shift of the Gauss-Newton steps' matrix, relative
 	// to Moré's scaling: negligible, it only keeps the preconditioner
@@ -146,9 +161,13 @@ func (sv *solver) hybridGaussNewton() (*Result, error) {
 // accepted or not and whose second-order share was share.
 func (h *hybrid) judge(accepted bool, share float64) {
 	if accepted && share <= hybridShare {
-		h.pause = hybridPause
+		h.episode++
 		return
 	}
+	if h.episode >= hybridEpisode {
+		h.pause = hybridPause
+	}
+	h.episode = 0
 	h.gnFailed = !accepted
 	h.gnMode = false
 	h.wait = h.pause
@@ -156,8 +175,10 @@ func (h *hybrid) judge(accepted bool, share float64) {
 }
 
 // secantStepDone counts down the wait after an accepted secant step that
-// started at energy eOld, and calls for a Gauss-Newton trial when the wait
-// is over and the step decreased E by at least the fraction hybridDecrease.
+// started at energy eOld. Once the wait is over, it calls for a
+// Gauss-Newton trial when the step decreased E by at least the fraction
+// hybridDecrease, or, every hybridPause steps, when the second-order share
+// along the step, at its end, is at most hybridShare.
 func (h *hybrid) secantStepDone(eOld float64) {
 	if h.wait > 0 {
 		h.wait--
@@ -165,7 +186,29 @@ func (h *hybrid) secantStepDone(eOld float64) {
 	}
 	if eOld-h.sv.e >= hybridDecrease*eOld {
 		h.gnMode = true
+		return
 	}
+	if h.probe > 0 {
+		h.probe--
+		return
+	}
+	h.probe = hybridPause
+	if h.secantShare() <= hybridProbeShare {
+		h.gnMode = true
+	}
+}
+
+// secantShare returns the second-order share |2⟨f, Q(d, d)⟩|/‖J·d‖² at the
+// current point along the direction d of the last step, +Inf when ‖J·d‖ is
+// zero.
+func (h *hybrid) secantShare() float64 {
+	t := time.Now()
+	h.md.lineQuartic()
+	h.sv.res.Times.Evaluate += time.Since(t)
+	if jj := h.md.probe.gnCurv; jj > 0 {
+		return math.Abs(h.md.probe.soCurv) / jj
+	}
+	return math.Inf(1)
 }
 
 // gnStep takes a Gauss-Newton step from the linearized model: the

@@ -54,8 +54,9 @@ var (
 	// quasiNewtonMemory adds the curvature pairs.
 	quasiNewtonMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8}
 	// hybridMemory adds the Gauss-Newton steps' block-Jacobi
-	// preconditioner.
-	hybridMemory = memorySpec{blocks: 14, perRow: 64, perNNZ: 30*8 + 2*qnMemory*8, rowSquares: 1}
+	// preconditioner: its factors and their inverses, and two offsets per
+	// row.
+	hybridMemory = memorySpec{blocks: 14, perRow: 64 + 16, perNNZ: 30*8 + 2*qnMemory*8, rowSquares: 2}
 	// firstOrderMemory: NAdam's and LBFGS's evaluations only.
 	firstOrderMemory = memorySpec{blocks: 5.5, perRow: 32, perNNZ: 30 * 8}
 )
