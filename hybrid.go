@@ -36,10 +36,12 @@ import (
 // switch of Fletcher and Xu's hybrid method, which such decreases mark as a
 // small-residual regime), or when the second-order share along a secant
 // step, measured at its end every hybridPause secant steps (a J·x product
-// and a residual evaluation), is at most hybridShare: as the residual
+// and a residual evaluation), is at most hybridProbeShare: as the residual
 // vanishes, so does the share along every direction. Neither test runs
-// before a wait that doubles after each failed trial, so that a
-// large-residual run spends a bounded share of its products on trials.
+// before a wait, which doubles after every trial that ends within
+// hybridEpisode Gauss-Newton steps, so that a large-residual run, where
+// the share along secant steps can be small while that along Gauss-Newton
+// directions is large, spends a bounded share of its products on trials.
 // Every step, of either kind, adds its curvature pair to the secant memory.
 type hybrid struct {
 	sv     *solver
