@@ -32,7 +32,10 @@
 //     6000 and 12000 vertices and on the icosphere of 10242 vertices with
 //     the convergence tests off; the times to within 1e-2, 1e-3 and 1e-4 of
 //     the best energy any method found, the default against gonum LBFGS and
-//     NAdam, and HybridGaussNewton and the Gauss-Newton family against both.
+//     NAdam, and HybridGaussNewton and the Gauss-Newton family against both;
+//   - pair: QuasiNewton and HybridGaussNewton on the tail problems in
+//     alternating runs, the order swapped every round, so that a change in
+//     the machine's speed falls on both; medians over the rounds.
 //
 // Times are medians over -reps repetitions after a warm-up, each repetition
 // running the operation enough times to last at least 20 ms (5 ms with
@@ -65,6 +68,8 @@ type options struct {
 	// tailExtend reruns gonum LBFGS for up to 5x the default's time when it
 	// did not come within 1e-3 of the best in tailTime.
 	tailExtend bool
+	pairTime   time.Duration // time of each run in the pair section
+	pairReps   int           // rounds of the pair section
 	only       map[string]bool
 	out        string
 	minRep     time.Duration // least duration of one timed repetition
@@ -73,7 +78,7 @@ type options struct {
 }
 
 // sections lists the sections in the order they run.
-var sections = []string{"scaling", "kernel", "gn", "kron", "ceiling", "threads", "published", "e2e", "tail"}
+var sections = []string{"scaling", "kernel", "gn", "kron", "ceiling", "threads", "published", "e2e", "tail", "pair"}
 
 func (o *options) want(s string) bool { return len(o.only) == 0 || o.only[s] }
 
@@ -106,6 +111,8 @@ func parseOptions(args []string, errw io.Writer) (*options, error) {
 	tailTime := fs.Duration("tail-time", 0, "time of each method in the tail section (default 60s; -quick 5s)")
 	tailMesh := fs.String("tail-mesh", "testdata/spot.obj", "the Spot mesh of the tail section")
 	tailExtend := fs.Bool("tail-extend", true, "in the tail section, rerun gonum LBFGS for up to 5x the default's time to 1e-3 of the best when it did not get there in -tail-time (off with -quick)")
+	pairTime := fs.Duration("pair-time", 0, "time of each run in the pair section (default 30s; -quick 3s)")
+	pairReps := fs.Int("pair-reps", 3, "rounds of the pair section")
 	only := fs.String("only", "", "comma-separated sections to run: "+strings.Join(sections, ","))
 	out := fs.String("out", "BENCHMARKS-run.md", "markdown output file (empty: none)")
 	seed := fs.Uint64("seed", 1, "seed of the generated problems")
@@ -117,6 +124,16 @@ func parseOptions(args []string, errw io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	o := &options{quick: *quick, out: *out, seed: *seed, e2eK: *e2eK, tailTime: *tailTime, tailMesh: *tailMesh, tailExtend: *tailExtend && !*quick}
+	o.pairTime, o.pairReps = *pairTime, *pairReps
+	if o.pairTime == 0 {
+		o.pairTime = 30 * time.Second
+		if o.quick {
+			o.pairTime = 3 * time.Second
+		}
+	}
+	if o.pairReps < 1 {
+		return nil, fmt.Errorf("-pair-reps %d: want at least 1", o.pairReps)
+	}
 	if o.tailTime == 0 {
 		o.tailTime = 60 * time.Second
 		if o.quick {
@@ -227,6 +244,7 @@ func run(ctx context.Context, o *options, w io.Writer) error {
 		{"published", runPublished},
 		{"e2e", runEndToEnd},
 		{"tail", runTail},
+		{"pair", runPair},
 	}
 	for _, st := range steps {
 		if !o.want(st.name) {

@@ -57,7 +57,8 @@ func measure(fn func(), reps int, minRep time.Duration) stat {
 	return st
 }
 
-func median(t []time.Duration) time.Duration {
+// median returns the median of t, which must not be empty.
+func median[T time.Duration | float64](t []T) T {
 	s := slices.Clone(t)
 	slices.Sort(s)
 	if len(s)%2 == 1 {

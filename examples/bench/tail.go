@@ -37,22 +37,7 @@ var tailLevels = []float64{1e-2, 1e-3, 1e-4}
 // of it, and the default is compared with gonum's LBFGS (fed sparsels'
 // gradient) and with NAdam as published.
 func runTail(ctx context.Context, o *options, rep *report) error {
-	probs := []tailProblem{
-		{"Spot", func() (*coarsening, error) {
-			msh, err := mesh.ReadFile(ctx, o.tailMesh)
-			if err != nil {
-				return nil, err
-			}
-			return buildMeshCoarsening(msh, 500, 100, o.seed)
-		}},
-		{"grid 6k", func() (*coarsening, error) { return buildCoarsening(6000, 100, o.seed) }},
-		{"grid 12k", func() (*coarsening, error) { return buildCoarsening(12000, 100, o.seed) }},
-		{"icosphere 10k", func() (*coarsening, error) { return buildMeshCoarsening(icosphere(5), 600, 100, o.seed) }},
-	}
-	if o.quick {
-		// No mesh file: a small grid.
-		probs = []tailProblem{{"grid 2k", func() (*coarsening, error) { return buildCoarsening(2000, 30, o.seed) }}}
-	}
+	probs := tailProblems(ctx, o)
 	t := rep.newTable(fmt.Sprintf("Tail: time to within 1e-2, 1e-3 and 1e-4 of the best energy any method found (each method %v)", o.tailTime),
 		"problem", "method", "final E", "E/best − 1", "to 1e-2", "to 1e-3", "to 1e-4", "iterations")
 	s := rep.newTable("Tail: the default against gonum LBFGS and NAdam, ratios from the same run",
@@ -153,6 +138,29 @@ func runTail(ctx context.Context, o *options, rep *report) error {
 		"lowered by its a-posteriori error estimate (see sparsels.LowerBound). A gap that no method closes is the relaxation's own gap, not the solvers': " +
 		"the bound is reached only where the relaxed minimizer S* is a GᵀLG on the pattern, which these problems are far from (S* is not even positive semidefinite).")
 	return nil
+}
+
+// tailProblems returns the problems of the tail and pair sections: Spot,
+// grid meshes of about 6000 and 12000 vertices and the icosphere of 10242
+// (with -quick, a grid of about 2000).
+func tailProblems(ctx context.Context, o *options) []tailProblem {
+	probs := []tailProblem{
+		{"Spot", func() (*coarsening, error) {
+			msh, err := mesh.ReadFile(ctx, o.tailMesh)
+			if err != nil {
+				return nil, err
+			}
+			return buildMeshCoarsening(msh, 500, 100, o.seed)
+		}},
+		{"grid 6k", func() (*coarsening, error) { return buildCoarsening(6000, 100, o.seed) }},
+		{"grid 12k", func() (*coarsening, error) { return buildCoarsening(12000, 100, o.seed) }},
+		{"icosphere 10k", func() (*coarsening, error) { return buildMeshCoarsening(icosphere(5), 600, 100, o.seed) }},
+	}
+	if o.quick {
+		// No mesh file: a small grid.
+		probs = []tailProblem{{"grid 2k", func() (*coarsening, error) { return buildCoarsening(2000, 30, o.seed) }}}
+	}
+	return probs
 }
 
 // tailRuns runs the default, the other second-order methods, gonum LBFGS and
