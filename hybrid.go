@@ -31,18 +31,17 @@ import (
 // whose initial inverse Hessian is the block-Jacobi inverse of the
 // Gauss-Newton row blocks plus a bound on the second-order term's row
 // blocks, a secant model of the whole Hessian with the Gauss-Newton
-// structure in its initial matrix. It returns to a Gauss-Newton trial when a
-// secant step decreases E by at least the fraction hybridDecrease (the
-// switch of Fletcher and Xu's hybrid method, which such decreases mark as a
-// small-residual regime), or when the second-order share along a secant
-// step, measured at its end every hybridPause secant steps (a J·x product
-// and a residual evaluation), is at most hybridProbeShare: as the residual
-// vanishes, so does the share along every direction. Neither test runs
-// before a wait, which doubles after every trial that ends within
-// hybridEpisode Gauss-Newton steps, so that a large-residual run, where
-// the share along secant steps can be small while that along Gauss-Newton
-// directions is large, spends a bounded share of its products on trials.
-// Every step, of either kind, adds its curvature pair to the secant memory.
+// structure in its initial matrix. It returns to a Gauss-Newton trial when
+// the share it predicts has fallen to hybridShare: the second-order term is
+// linear in f, so the share measured along the last Gauss-Newton step,
+// scaled by √(E/E₀) with E₀ the energy where it was measured, predicts the
+// share now. On a zero-residual problem E falls to zero and the trials come
+// back as soon as the residual has shrunk enough; on a large-residual one E
+// levels off at its minimum and they do not come back, at no cost in
+// products. A wait before a trial, which doubles after every trial that
+// ends within hybridEpisode Gauss-Newton steps, bounds the share of a run
+// spent on trials when the prediction is wrong. Every step, of either kind,
+// adds its curvature pair to the secant memory.
 type hybrid struct {
 	sv     *solver
 	md     *localModel
@@ -51,7 +50,9 @@ type hybrid struct {
 	gnMode bool          // the next step is a Gauss-Newton step
 	wait   int           // secant steps before a Gauss-Newton trial may be called for
 	pause  int           // the wait after the next failed trial
-	probe  int           // secant steps, after the wait, before the next share probe
+	// failShare and failE are the share and the energy of the last
+	// Gauss-Newton step that ended a run of them.
+	failShare, failE float64
 	// episode counts the Gauss-Newton steps since the last secant step
 	// that kept the Gauss-Newton mode.
 	episode int
@@ -64,19 +65,12 @@ const (
 	// hybridShare is the largest second-order share |2⟨f, Q(d, d)⟩|/‖J·d‖²
 	// along a Gauss-Newton step for which the next step is Gauss-Newton too.
 	hybridShare = 0.5
-	// hybridProbeShare is the largest second-order share along a secant
-	// step that calls for a Gauss-Newton trial.
-	hybridProbeShare = 0.1
 	// hybridEpisode is the fewest Gauss-Newton steps in a row, each kept
 	// by its share, after which the wait starts again from hybridPause;
 	// after shorter runs it keeps doubling.
 	hybridEpisode = 3
-	// hybridDecrease is the relative decrease of a secant step that calls
-	// for a Gauss-Newton trial (Fletcher and Xu's 0.2).
-	hybridDecrease = 0.2
 	// hybridPause is the first wait, in secant steps, after a failed
-	// Gauss-Newton trial, and the interval of the share probes along
-	// secant steps.
+	// Gauss-Newton trial.
 	hybridPause = 10
 	// hybridShift is the shift of the Gauss-Newton steps' matrix, relative
 	// to Moré's scaling: negligible, it only keeps the preconditioner
@@ -138,7 +132,7 @@ func (sv *solver) hybridGaussNewton() (*Result, error) {
 			h.qn.update(rec.Damping)
 			h.gnFailed = false
 			if !gn {
-				h.secantStepDone(eOld)
+				h.secantStepDone()
 			}
 		}
 		if r, done, err := sv.endIteration(iter, &rec, out, eOld); done {
@@ -170,47 +164,24 @@ func (h *hybrid) judge(accepted bool, share float64) {
 		h.pause = hybridPause
 	}
 	h.episode = 0
+	h.failShare, h.failE = share, h.sv.e
 	h.gnFailed = !accepted
 	h.gnMode = false
 	h.wait = h.pause
 	h.pause = min(2*h.pause, 1<<20)
 }
 
-// secantStepDone counts down the wait after an accepted secant step that
-// started at energy eOld. Once the wait is over, it calls for a
-// Gauss-Newton trial when the step decreased E by at least the fraction
-// hybridDecrease, or, every hybridPause steps, when the second-order share
-// along the step, at its end, is at most hybridShare.
-func (h *hybrid) secantStepDone(eOld float64) {
+// secantStepDone counts down the wait after an accepted secant step and,
+// once it is over, calls for a Gauss-Newton trial when the predicted share,
+// failShare·√(E/failE), is at most hybridShare.
+func (h *hybrid) secantStepDone() {
 	if h.wait > 0 {
 		h.wait--
 		return
 	}
-	if eOld-h.sv.e >= hybridDecrease*eOld {
-		h.gnMode = true
-		return
-	}
-	if h.probe > 0 {
-		h.probe--
-		return
-	}
-	h.probe = hybridPause
-	if h.secantShare() <= hybridProbeShare {
+	if h.failShare*math.Sqrt(h.sv.e/h.failE) <= hybridShare {
 		h.gnMode = true
 	}
-}
-
-// secantShare returns the second-order share |2⟨f, Q(d, d)⟩|/‖J·d‖² at the
-// current point along the direction d of the last step, +Inf when ‖J·d‖ is
-// zero.
-func (h *hybrid) secantShare() float64 {
-	t := time.Now()
-	h.md.lineQuartic()
-	h.sv.res.Times.Evaluate += time.Since(t)
-	if jj := h.md.probe.gnCurv; jj > 0 {
-		return math.Abs(h.md.probe.soCurv) / jj
-	}
-	return math.Inf(1)
 }
 
 // gnStep takes a Gauss-Newton step from the linearized model: the
