@@ -20,7 +20,10 @@ const (
 	// LevenbergMarquardt spend many products per step. On small problems
 	// Newton's iterations are cheap and converge quadratically, and it
 	// handles negative curvature where QuasiNewton can stall
-	// (BENCHMARKS.md, section "Solver design choices").
+	// (BENCHMARKS.md, section "Solver design choices"). HybridGaussNewton
+	// ties QuasiNewton on coarsening without beating it, so Auto keeps
+	// QuasiNewton; it never picks LevenbergMarquardt or
+	// GaussNewtonLineSearch.
 	Auto Method = iota
 	// LevenbergMarquardt: Gauss-Newton steps damped in the
 	// trust-region form, with Moré's diagonal scaling D by the largest
@@ -68,11 +71,14 @@ const (
 	QuasiNewton
 	// HybridGaussNewton takes Gauss-Newton steps (as GaussNewtonLineSearch,
 	// by CG) while the Gauss-Newton model describes E, and QuasiNewton's
-	// steps while it does not, choosing at every step from the split of the
-	// exact curvature along the last Gauss-Newton step into its
-	// Gauss-Newton and second-order parts: quadratic convergence on
-	// zero-residual problems, QuasiNewton's pace on large-residual ones. It
-	// is matrix-free (Settings.Linear = LinearDense is an error).
+	// steps while it does not. It judges each Gauss-Newton step by the
+	// split of the exact curvature along it into its Gauss-Newton and
+	// second-order parts, and returns to Gauss-Newton when that split,
+	// scaled to the current energy, predicts that the model holds again:
+	// quadratic convergence on zero-residual problems, QuasiNewton's pace
+	// on large-residual ones such as spectral coarsening. Use it when the
+	// residual at the solution may be small; it is matrix-free
+	// (Settings.Linear = LinearDense is an error).
 	HybridGaussNewton
 )
 
