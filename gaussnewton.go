@@ -1,11 +1,6 @@
 package sparsels
 
-import (
-	"math"
-	"time"
-
-	"github.com/sparsels/sparsels/internal/vec"
-)
+import "github.com/sparsels/sparsels/internal/vec"
 
 // gaussNewton is GaussNewtonLineSearch: the Gauss-Newton direction, the
 // minimum-norm solution of the linearized problem, followed by an exact
@@ -37,27 +32,7 @@ func (gaussNewton) iterate(md *localModel, rec *IterationRecord) (stepOutcome, e
 		}
 		sv.cs.ToFull(md.step, md.xi)
 	}
-	t0 := time.Now()
-	q, w2 := md.lineQuartic()
-	sv.res.Times.Evaluate += time.Since(t0)
-	t, eq := q.argmin()
-	rec.Damping = t
-	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
-	if !(t > 0) || math.IsInf(t, 0) {
-		// No step is taken; a direction that is not finite is reported
-		// as such (endIteration).
-		rec.StepNorm = 0
-		if dn := norm2(md.step); !finite(dn) {
-			rec.StepNorm = dn
-		}
-		return out, nil
-	}
-	rec.StepNorm = t * norm2(md.step)
-	e := md.tryPoint(t)
-	if finite(e) && e < sv.e {
-		out.accepted, out.energy = true, e
-	}
-	return out, nil
+	return md.exactStep(rec), nil
 }
 
 func (gaussNewton) failed() (string, bool) { return "", false }

@@ -2,7 +2,6 @@ package sparsels
 
 import (
 	"math"
-	"time"
 
 	"github.com/sparsels/sparsels/internal/vec"
 )
@@ -204,26 +203,10 @@ func (h *hybrid) gnStep(rec *IterationRecord) (out stepOutcome, share float64) {
 		return stepOutcome{}, math.Inf(1)
 	}
 	copy(h.qn.dxi, md.xi)
-	t0 := time.Now()
-	q, w2 := md.lineQuartic()
-	sv.res.Times.Evaluate += time.Since(t0)
+	out = md.exactStep(rec)
 	share = math.Inf(1)
 	if jj := md.probe.gnCurv; jj > 0 {
 		share = math.Abs(md.probe.soCurv) / jj
-	}
-	t, eq := q.argmin()
-	rec.Damping = t
-	out = stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
-	if !(t > 0) || math.IsInf(t, 0) {
-		rec.StepNorm = 0
-		if dn := norm2(md.step); !finite(dn) {
-			rec.StepNorm = dn
-		}
-		return out, share
-	}
-	rec.StepNorm = t * norm2(md.step)
-	if e := md.tryPoint(t); finite(e) && e < sv.e {
-		out.accepted, out.energy = true, e
 	}
 	return out, share
 }

@@ -236,6 +236,35 @@ func (md *localModel) lineQuartic() (quartic, float64) {
 	return q, w2
 }
 
+// exactStep takes the step along the direction md.step to the global
+// minimizer t of the exact quartic E(g + t·md.step), leaving the quartic's
+// split in md.probe, t in rec.Damping and the step's norm in rec.StepNorm.
+// The step is accepted when it decreases E. When t is not positive and
+// finite no step is taken: rec.StepNorm is 0, or the direction's norm when
+// that is not finite (endIteration reports it).
+func (md *localModel) exactStep(rec *IterationRecord) stepOutcome {
+	sv := md.sv
+	t0 := time.Now()
+	q, w2 := md.lineQuartic()
+	sv.res.Times.Evaluate += time.Since(t0)
+	t, eq := q.argmin()
+	rec.Damping = t
+	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
+	dn := norm2(md.step)
+	if !(t > 0) || math.IsInf(t, 0) {
+		rec.StepNorm = 0
+		if !finite(dn) {
+			rec.StepNorm = dn
+		}
+		return out
+	}
+	rec.StepNorm = t * dn
+	if e := md.tryPoint(t); finite(e) && e < sv.e {
+		out.accepted, out.energy = true, e
+	}
+	return out
+}
+
 // errFactorization reports a failed dense factorization.
 var errFactorization = errors.New("sparsels: Solve: the dense factorization failed")
 

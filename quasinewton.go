@@ -1,7 +1,6 @@
 package sparsels
 
 import (
-	"math"
 	"time"
 
 	"github.com/sparsels/sparsels/internal/vec"
@@ -111,25 +110,7 @@ func (qn *quasiNewton) iterate(rec *IterationRecord) stepOutcome {
 	if e := md.tryPoint(1); finite(e) && e <= sv.e+1e-4*vec.Dot(sv.grad, md.step) {
 		return stepOutcome{accepted: true, energy: e, negligible: sv.negligible(sv.e - e)}
 	}
-	t1 := time.Now()
-	q, w2 := md.lineQuartic()
-	sv.res.Times.Evaluate += time.Since(t1)
-	t, eq := q.argmin()
-	rec.Damping, rec.StepNorm = t, t*rec.StepNorm
-	out := stepOutcome{negligible: sv.negligible((q[0] - eq) * w2), exact: true}
-	if !(t > 0) || math.IsInf(t, 0) {
-		// No step is taken; a direction that is not finite is reported
-		// as such (endIteration).
-		rec.StepNorm = 0
-		if dn := norm2(md.step); !finite(dn) {
-			rec.StepNorm = dn
-		}
-		return out
-	}
-	if e := md.tryPoint(t); finite(e) && e < sv.e {
-		out.accepted, out.energy = true, e
-	}
-	return out
+	return md.exactStep(rec)
 }
 
 // direction stores −H·∇ (reduced) into dxi by the two-loop recursion, or
