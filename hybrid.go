@@ -87,11 +87,7 @@ func (sv *solver) hybridGaussNewton() (*Result, error) {
 	if r, done, err := sv.startCheck(); done {
 		return r, err
 	}
-	h := &hybrid{
-		sv: sv, md: md, qn: newQuasiNewton(sv, md),
-		gnBP:   newBlockPrecond(sv.cs, sv.set.CG.Preconditioner, sv.p.maxThreads()),
-		gnMode: true, pause: hybridPause,
-	}
+	h := newHybrid(sv, md)
 	refreshed := 0 // iteration of the secant preconditioner's last update; 0 for never
 	for iter := 1; ; iter++ {
 		if r, done, err := sv.limitReached(iter); done {
@@ -149,6 +145,16 @@ func (sv *solver) hybridGaussNewton() (*Result, error) {
 				return sv.finish(NumericalFailure, "no decrease along the Gauss-Newton direction or the preconditioned gradient", nil)
 			}
 		}
+	}
+}
+
+// newHybrid returns the state of a HybridGaussNewton run on the local
+// model md, whose first step is a Gauss-Newton step.
+func newHybrid(sv *solver, md *localModel) *hybrid {
+	return &hybrid{
+		sv: sv, md: md, qn: newQuasiNewton(sv, md),
+		gnBP:   newBlockPrecond(sv.cs, sv.set.CG.Preconditioner, sv.p.maxThreads()),
+		gnMode: true, pause: hybridPause,
 	}
 }
 

@@ -101,14 +101,15 @@ func (ref *hgnRef) jac(g []float64) *mat.Dense {
 	r, _ := ref.Y.Dims()
 	_, c := ref.B.Dims()
 	J := mat.NewDense(r*c, ref.nnz, nil)
+	var lg, gl mat.Dense // L G and Gᵀ L, the same for every column
+	lg.Mul(ref.L, G)
+	gl.Mul(G.T(), ref.L)
 	for k := 0; k < ref.nnz; k++ {
 		Ek := mat.NewDense(ref.n, ref.m, nil)
 		Ek.Set(ref.I[k], ref.J[k], 1)
-		var lg, le, a, b, ya, col mat.Dense
-		lg.Mul(ref.L, G)
+		var a, b, ya, col mat.Dense
 		a.Mul(Ek.T(), &lg)
-		le.Mul(ref.L, Ek)
-		b.Mul(G.T(), &le)
+		b.Mul(&gl, Ek)
 		a.Add(&a, &b)
 		ya.Mul(ref.Y, &a)
 		col.Mul(&ya, ref.B)
@@ -231,7 +232,8 @@ func dot(a, b []float64) float64 {
 }
 
 // hybridFirstStep takes HybridGaussNewton's first step from g0 under the
-// settings set as hybridGaussNewton does, without the rest of the run, and
+// settings set as hybridGaussNewton does (newHybrid, linearize, gnStep),
+// without the rest of the run, and
 // returns the local model after it (with the step in md.step and the line
 // probe's split of c2), the step's record, its outcome and its
 // second-order share.
@@ -245,9 +247,7 @@ func hybridFirstStep(t *testing.T, p *Problem, g0 []float64, set *Settings) (md 
 	}
 	sv := newSolver(context.Background(), p, ds, cs, g0)
 	md = sv.newLocalModel(hessianCurvature, LinearCG)
-	hy := &hybrid{sv: sv, md: md, qn: newQuasiNewton(sv, md),
-		gnBP:   newBlockPrecond(sv.cs, ds.CG.Preconditioner, p.maxThreads()),
-		gnMode: true, pause: hybridPause}
+	hy := newHybrid(sv, md)
 	if _, done, err := md.linearize(); done || err != nil {
 		t.Fatalf("linearize: done %v, %v", done, err)
 	}
